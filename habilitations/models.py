@@ -1,0 +1,233 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from .enums import EtatAdministratif, ExtranetCode, indice_repetition_label, type_voie_label
+from .validators import validate_siren, validate_siret
+
+SIRET_REGEX = r"^[0-9]{14}$"
+SIREN_REGEX = r"^[0-9]{9}$"
+LIBELLE_VOIE_MAX_LENGTH = 28  # the seeds: "libellé de la voie" is limited to 28 characters
+COMPLEMENT_ADRESSE_MAX_LENGTH = 38  # and "complément d'adresse" to 38
+
+
+def one_year_after(day: datetime.date) -> datetime.date:
+    """The default end of a habilitation: the same day one year later (28 February for a 29th)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+class Extranet(models.Model):
+    """An ASP extranet that shares the ASP user accounts."""
+
+    code = models.CharField("code", max_length=32, unique=True, choices=ExtranetCode.choices)
+    name = models.CharField("nom", max_length=100)
+
+    class Meta:
+        verbose_name = "extranet ASP"
+        verbose_name_plural = "extranets ASP"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Establishment(models.Model):
+    """An establishment (SIRET) that has an APART space, with its "fiche établissement"."""
+
+    siret = models.CharField(
+        "N° de Siret",
+        max_length=14,
+        unique=True,
+        validators=[validate_siret],
+        error_messages={"unique": "Cet établissement dispose déjà d'un espace."},
+    )
+    siren = models.CharField("N° de Siren", max_length=9, validators=[validate_siren], editable=False)
+    denomination = models.CharField("dénomination de l'établissement", max_length=255)
+    numero_voie = models.CharField("numéro de voie", max_length=10, blank=True)
+    extension_voie = models.CharField("extension de voie", max_length=20, blank=True)
+    type_voie = models.CharField("type de voie", max_length=40, blank=True)
+    libelle_voie = models.CharField("libellé de la voie", max_length=LIBELLE_VOIE_MAX_LENGTH)
+    complement_adresse = models.CharField("complément d'adresse", max_length=COMPLEMENT_ADRESSE_MAX_LENGTH, blank=True)
+    code_postal = models.CharField("code postal", max_length=5)
+    ville = models.CharField("ville", max_length=100)
+    telephone = models.CharField("téléphone fixe", max_length=20, blank=True)
+    fax = models.CharField("fax", max_length=20, blank=True)
+    courriel = models.EmailField("courriel établissement", blank=True)
+    fiche_complete = models.BooleanField("fiche établissement complète", default=False)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "établissement"
+        verbose_name_plural = "établissements"
+        ordering = ["denomination", "siret"]
+        constraints = [
+            models.CheckConstraint(condition=Q(siret__regex=SIRET_REGEX), name="establishment_siret_14_digits"),
+            models.CheckConstraint(condition=Q(siren=Substr("siret", 1, 9)), name="establishment_siren_prefixes_siret"),
+        ]
+
+    def __str__(self):
+        return f"{self.denomination} ({self.siret})"
+
+    def save(self, *args, **kwargs):
+        self.siren = self.siret[:9]
+        super().save(*args, **kwargs)
+
+    @property
+    def adresse_lines(self) -> list[str]:
+        voie = " ".join(
+            part for part in (self.numero_voie, self.extension_voie, self.type_voie, self.libelle_voie) if part
+        )
+        return [line for line in (voie, self.complement_adresse, f"{self.code_postal} {self.ville}".strip()) if line]
+
+
+class HabilitationQuerySet(models.QuerySet):
+    def active(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(valid_from__lte=on, valid_until__gte=on)
+
+    def for_extranet(self, code: str):
+        return self.filter(extranet__code=code)
+
+
+class Habilitation(models.Model):
+    """A user's right on one establishment for one extranet, for one year by default."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="habilitations", verbose_name="utilisateur"
+    )
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.CASCADE, related_name="habilitations", verbose_name="établissement"
+    )
+    extranet = models.ForeignKey(
+        Extranet, on_delete=models.PROTECT, related_name="habilitations", verbose_name="extranet"
+    )
+    valid_from = models.DateField("valide à compter du", default=timezone.localdate)
+    valid_until = models.DateField("valide jusqu'au", blank=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    objects = HabilitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "habilitation"
+        verbose_name_plural = "habilitations"
+        ordering = ["-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "establishment", "extranet"],
+                name="habilitation_unique_per_user_establishment_extranet",
+                violation_error_message="Cet utilisateur a déjà une habilitation sur cet établissement pour cet extranet.",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=F("valid_from")),
+                name="habilitation_valid_until_after_valid_from",
+                violation_error_message="La date de fin doit suivre la date de début.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.establishment.siret} — {self.extranet}"
+
+    def save(self, *args, **kwargs):
+        if self.valid_until is None:
+            self.valid_until = one_year_after(self.valid_from)
+        super().save(*args, **kwargs)
+
+    def is_active(self, on: datetime.date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return self.valid_from <= on <= self.valid_until
+
+
+class SireneUniteLegale(models.Model):
+    """INSEE's unité légale (StockUniteLegale), kept to name the establishments."""
+
+    siren = models.CharField("Siren", max_length=9, primary_key=True)
+    denomination = models.CharField("dénomination", max_length=255, blank=True)
+    sigle = models.CharField("sigle", max_length=50, blank=True)
+    prenom = models.CharField("prénom", max_length=100, blank=True)
+    nom = models.CharField("nom", max_length=100, blank=True)
+    etat_administratif = models.CharField(
+        "état administratif", max_length=1, blank=True, choices=EtatAdministratif.choices
+    )
+
+    class Meta:
+        verbose_name = "unité légale SIRENE"
+        verbose_name_plural = "unités légales SIRENE"
+
+    def __str__(self):
+        return f"{self.siren} {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        """The denomination, or prénom + nom for an individual entrepreneur."""
+        return self.denomination or " ".join(part for part in (self.prenom, self.nom) if part)
+
+
+class SireneEtablissement(models.Model):
+    """The local copy of INSEE's SIRENE directory (StockEtablissement), keyed by SIRET."""
+
+    siret = models.CharField("Siret", max_length=14, primary_key=True)
+    siren = models.CharField("Siren", max_length=9, db_index=True)
+    denomination = models.CharField("dénomination", max_length=255, blank=True)
+    enseigne = models.CharField("enseigne", max_length=100, blank=True)
+    numero_voie = models.CharField("numéro de voie", max_length=10, blank=True)
+    indice_repetition = models.CharField("indice de répétition", max_length=10, blank=True)
+    type_voie = models.CharField("type de voie", max_length=10, blank=True)
+    libelle_voie = models.CharField("libellé de la voie", max_length=255, blank=True)
+    complement_adresse = models.CharField("complément d'adresse", max_length=255, blank=True)
+    code_postal = models.CharField("code postal", max_length=10, blank=True)
+    libelle_commune = models.CharField("commune", max_length=100, blank=True)
+    code_commune = models.CharField("code commune", max_length=5, blank=True)
+    etat_administratif = models.CharField(
+        "état administratif", max_length=1, blank=True, choices=EtatAdministratif.choices
+    )
+
+    class Meta:
+        verbose_name = "établissement SIRENE"
+        verbose_name_plural = "établissements SIRENE"
+
+    def __str__(self):
+        return f"{self.siret} {self.denomination}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.etat_administratif != EtatAdministratif.FERME
+
+    @property
+    def type_voie_label(self) -> str:
+        return type_voie_label(self.type_voie)
+
+    @property
+    def indice_repetition_label(self) -> str:
+        return indice_repetition_label(self.indice_repetition)
+
+
+class CodePostalCommune(models.Model):
+    """La Poste's postal codes and the communes they serve (Base Adresse Nationale)."""
+
+    code_postal = models.CharField("code postal", max_length=5, db_index=True)
+    code_commune = models.CharField("code commune INSEE", max_length=5)
+    nom_commune = models.CharField("nom de la commune", max_length=100)
+    libelle_acheminement = models.CharField("libellé d'acheminement", max_length=100)
+
+    class Meta:
+        verbose_name = "code postal"
+        verbose_name_plural = "codes postaux"
+        ordering = ["code_postal", "nom_commune"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code_postal", "code_commune", "libelle_acheminement"],
+                name="codepostalcommune_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code_postal} {self.nom_commune}"
