@@ -23,27 +23,37 @@ def _render_html(template_name: str, context: dict) -> str:
     return template.render(context)
 
 
+def outbox_email_create(*, kind: str, to: str, subject: str, body_text: str, body_html: str = "") -> OutboxEmail:
+    """Write one outbox row and queue its sending for after the surrounding transaction commits."""
+    email = OutboxEmail.objects.create(
+        kind=kind,
+        to=to,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+    )
+    transaction.on_commit(lambda: _queue_sending(email.pk))
+    return email
+
+
 def email_enqueue(
     *, kind: str, to: str, context: dict | None = None, template_prefix: str | None = None
 ) -> OutboxEmail:
-    """Render the template pair of `kind` and write the outbox row; queue its sending after commit.
+    """Render the template pair of `kind` and write it to the outbox.
 
     Templates: `<prefix>_subject.txt`, `<prefix>_message.txt` and optionally `<prefix>_message.html`,
     where the prefix defaults to `emails/<kind>`.
     """
     prefix = template_prefix or f"emails/{kind}"
     context = {"support_email": settings.SUPPORT_EMAIL, **(context or {})}
-    subject = " ".join(render_to_string(f"{prefix}_subject.txt", context).split())
-    email = OutboxEmail.objects.create(
+    return outbox_email_create(
         kind=kind,
         to=to,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        subject=subject,
+        subject=" ".join(render_to_string(f"{prefix}_subject.txt", context).split()),
         body_text=render_to_string(f"{prefix}_message.txt", context).strip() + "\n",
         body_html=_render_html(f"{prefix}_message.html", context),
     )
-    transaction.on_commit(lambda: _queue_sending(email.pk))
-    return email
 
 
 def _queue_sending(email_id: int) -> None:
