@@ -43,4 +43,8 @@ def health(request):
         except Exception as error:
             healthy = False
             checks[name] = f"erreur : {type(error).__name__}"
-    return JsonResponse({"status": "ok" if healthy else "erreur", **checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "erreur", **checks},
+        status=200 if healthy else 503,
+        json_dumps_params={"ensure_ascii": False},
+    )
