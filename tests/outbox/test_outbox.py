@@ -1,0 +1,183 @@
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import transaction
+
+from apart.outbox.models import OutboxEmail, OutboxStatus
+from apart.outbox.services import outbox_email_create, outbox_email_send, outbox_send_pending
+
+
+def _create(**overrides):
+    fields = {
+        "kind": "test",
+        "to": "gerard.menuca@example.fr",
+        "subject": "Identifiant de connexion à l'Agence de Services et de Paiement (ASP)",
+        "body_text": "Bonjour Gérard Menuça\n\nVoici votre identifiant de connexion:\n\ngerard.menuca1\n",
+    }
+    return outbox_email_create(**{**fields, **overrides})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_is_sent_after_the_transaction_commits(smtp_settings):
+    with transaction.atomic():
+        email = _create()
+        assert smtp_settings.messages == []  # nothing leaves before commit
+
+    messages = smtp_settings.wait_for(1)
+    assert len(messages) == 1
+    assert messages[0]["To"] == "gerard.menuca@example.fr"
+    assert messages[0]["Subject"].strip() == "Identifiant de connexion à l'Agence de Services et de Paiement (ASP)"
+    assert "gerard.menuca1" in messages[0].get_body(("plain",)).get_content()
+    email.refresh_from_db()
+    assert email.status == OutboxStatus.SENT
+    assert email.sent_at is not None
+    assert email.attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_written_in_a_transaction_that_rolls_back_is_never_sent(smtp_settings):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _create()
+        raise RuntimeError("la création du compte échoue")
+
+    outbox_send_pending(due_only=False)
+    assert OutboxEmail.objects.count() == 0
+    assert smtp_settings.wait_for(1, timeout=0.5) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_smtp_failure_leaves_the_row_pending_and_a_later_run_sends_it(smtp_settings):
+    smtp_settings.refuse = True
+    email = _create()
+
+    email.refresh_from_db()
+    assert email.status == OutboxStatus.PENDING
+    assert email.attempts == 1
+    assert "451" in email.last_error
+    assert email.next_attempt_at is not None
+    assert outbox_send_pending(due_only=True) == (0, 0)  # backing off: not due yet
+
+    smtp_settings.refuse = False
+    call_command("send_pending_emails")
+
+    email.refresh_from_db()
+    assert email.status == OutboxStatus.SENT
+    assert email.attempts == 2
+    assert email.last_error == ""
+    assert len(smtp_settings.wait_for(1)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_smtp_server_is_recorded(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+
+    email = _create()
+
+    email.refresh_from_db()
+    assert email.status == OutboxStatus.PENDING
+    assert "ConnectionRefusedError" in email.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_running_the_sender_twice_on_one_row_sends_one_mail(smtp_settings):
+    smtp_settings.refuse = True
+    email = _create()
+    smtp_settings.refuse = False
+
+    assert outbox_email_send(email_id=email.pk) is True
+    assert outbox_email_send(email_id=email.pk) is False
+    call_command("send_pending_emails")
+
+    assert len(smtp_settings.wait_for(2, timeout=1)) == 1
+    email.refresh_from_db()
+    assert email.attempts == 2
+
+
+@pytest.mark.django_db
+def test_a_row_fails_for_good_after_the_maximum_attempts(settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1
+    email = OutboxEmail.objects.create(
+        kind="test", to="a@example.fr", from_email="x@example.fr", subject="s", body_text="b"
+    )
+
+    outbox_email_send(email_id=email.pk)
+    outbox_email_send(email_id=email.pk)
+    outbox_email_send(email_id=email.pk)
+
+    email.refresh_from_db()
+    assert email.status == OutboxStatus.FAILED
+    assert email.attempts == 2
+
+
+@pytest.mark.django_db
+def test_html_alternative_is_attached(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    email = OutboxEmail.objects.create(
+        kind="test", to="a@example.fr", from_email="x@example.fr", subject="s", body_text="b", body_html="<p>b</p>"
+    )
+
+    outbox_email_send(email_id=email.pk)
+
+    assert mail.outbox[0].alternatives[0].content == "<p>b</p>"
+    assert mail.outbox[0].extra_headers["X-APART-Outbox-Id"] == str(email.pk)
+
+
+@pytest.mark.django_db
+def test_dev_mailbox_shows_sent_mail_in_debug_only(client, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    email = OutboxEmail.objects.create(
+        kind="test",
+        to="gerard.menuca@example.fr",
+        from_email="noreply@asp-public.fr",
+        subject="Mot de passe de connexion à l'Agence de Services et de Paiement (ASP)",
+        body_text="Voici votre nouveau mot de passe de connexion: [Abc;12345xyz]",
+        body_html="<p>Voici votre nouveau mot de passe</p>",
+    )
+    settings.DEBUG = True
+
+    listing = client.get("/dev/courriels/").content.decode()
+    detail = client.get(f"/dev/courriels/{email.pk}/").content.decode()
+    html = client.get(f"/dev/courriels/{email.pk}/html/")
+
+    assert "gerard.menuca@example.fr" in listing
+    assert "Mot de passe de connexion à l&#x27;Agence de Services et de Paiement (ASP)" in listing
+    assert "[Abc;12345xyz]" in detail
+    assert (
+        "script-src" not in html["Content-Security-Policy"] and "default-src 'none'" in html["Content-Security-Policy"]
+    )
+
+    settings.DEBUG = False
+    assert client.get("/dev/courriels/").status_code == 404
+    assert client.get(f"/dev/courriels/{email.pk}/").status_code == 404
+
+
+@pytest.mark.postgres
+def test_a_real_celery_worker_delivers_an_outbox_email_over_smtp(celery_worker_process, smtp_server):
+    with transaction.atomic():
+        email = _create(to="expert.comptable@example.fr")
+
+    messages = smtp_server.wait_for(1, timeout=30)
+    assert len(messages) == 1, "".join(celery_worker_process.output[-30:])
+    assert messages[0]["To"] == "expert.comptable@example.fr"
+    email.refresh_from_db()
+    assert email.status == OutboxStatus.SENT
+    assert any("send_outbox_email" in line for line in celery_worker_process.output)
+
+
+@pytest.mark.postgres
+def test_the_periodic_task_sends_what_the_broker_missed(celery_worker_process, smtp_server):
+    email = OutboxEmail.objects.create(
+        kind="test", to="oublie@example.fr", from_email="noreply@asp-public.fr", subject="Rattrapage", body_text="b"
+    )  # written while the broker was down: no task queued
+
+    from apart.outbox.tasks import send_pending_emails
+
+    send_pending_emails.delay()
+
+    messages = smtp_server.wait_for(1, timeout=30)
+    assert [message["To"] for message in messages] == ["oublie@example.fr"]
+    email.refresh_from_db()
+    assert email.status == OutboxStatus.SENT
