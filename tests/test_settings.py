@@ -1,0 +1,89 @@
+"""Settings read from the environment, and production safety when DEBUG is off."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = """
+import json
+import django
+from django.conf import settings
+django.setup()
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "engine": db["ENGINE"], "name": str(db["NAME"]),
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER, "broker": settings.CELERY_BROKER_URL,
+    "cache": settings.CACHES["default"]["BACKEND"], "email": settings.EMAIL_BACKEND,
+    "email_host": settings.EMAIL_HOST, "email_port": settings.EMAIL_PORT,
+    "hasher": settings.PASSWORD_HASHERS[0], "language": settings.LANGUAGE_CODE, "tz": settings.TIME_ZONE,
+    "secure_cookie": settings.SESSION_COOKIE_SECURE, "csrf_secure": settings.CSRF_COOKIE_SECURE,
+    "hsts": settings.SECURE_HSTS_SECONDS, "frame": settings.X_FRAME_OPTIONS,
+    "captcha_test_mode": settings.CAPTCHA_TEST_MODE,
+}))
+"""
+
+CLEARED = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "EMAIL_URL", "DEBUG", "SECRET_KEY", "CAPTCHA_TEST_MODE")
+
+
+def _settings(**env):
+    environment = {key: value for key, value in os.environ.items() if key not in CLEARED}
+    environment.update(DJANGO_SETTINGS_MODULE="apart.settings", **env)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+    return result
+
+
+def test_embedded_defaults_need_nothing_running():
+    result = _settings()
+
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["name"].endswith("db.sqlite3")
+    assert values["eager"] is True and values["broker"] == ""
+    assert values["cache"].endswith("LocMemCache")
+    assert values["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert values["hasher"] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert (values["language"], values["tz"]) == ("fr-fr", "Europe/Paris")
+    assert values["captcha_test_mode"] is False
+
+
+def test_services_are_configured_from_the_environment():
+    result = _settings(
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/apart",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        REDIS_URL="redis://127.0.0.1:6379/1",
+        EMAIL_URL="smtp://127.0.0.1:1025",
+        CAPTCHA_TEST_MODE="1",
+    )
+
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["eager"] is False and values["broker"] == "redis://127.0.0.1:6379/0"
+    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (values["email_host"], values["email_port"]) == ("127.0.0.1", 1025)
+    assert values["captcha_test_mode"] is True
+
+
+def test_production_refuses_to_start_with_the_default_secret_key():
+    result = _settings(DEBUG="0")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY doit être défini" in result.stderr
+
+
+def test_production_is_locked_down():
+    result = _settings(DEBUG="0", SECRET_KEY="une-cle-de-production-longue-et-aleatoire-0123456789")
+
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values["secure_cookie"] is True and values["csrf_secure"] is True
+    assert values["hsts"] >= 31536000
+    assert values["frame"] == "DENY"
