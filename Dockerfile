@@ -1,0 +1,20 @@
+# Image for the production-like stack of docker-compose.yml (web, worker, beat).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY apart apart
+COPY accounts accounts
+COPY habilitations habilitations
+COPY support support
+RUN pip install .
+
+COPY . .
+RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v0
+
+RUN useradd --create-home apart
+USER apart
+EXPOSE 8000
+CMD ["gunicorn", "apart.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
