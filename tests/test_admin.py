@@ -1,0 +1,128 @@
+"""The Django admin is the ASP staff's desk: in French, every model registered, searchable."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.services import user_create
+from apart.outbox.models import OutboxEmail
+from habilitations.models import CodePostalCommune, SireneEtablissement, SireneUniteLegale
+from habilitations.services import establishment_create, habilitation_grant
+from support.models import Announcement
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    staff = user_create(
+        identifiant="agent.asp", courriel="agent@asp.example", nom="ASP", prenom="Agent", is_superuser=True
+    )
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def employer():
+    user = user_create(identifiant="gerard.menuca", courriel="gerard@example.fr", nom="Menuça", prenom="Gérard")
+    establishment = establishment_create(
+        siret="73282932000074",
+        denomination="BOULANGERIE DU CANAL",
+        libelle_voie="X",
+        code_postal="75011",
+        ville="Paris",
+    )
+    habilitation_grant(user=user, establishment=establishment)
+    return user
+
+
+MODELS = [
+    "accounts/user",
+    "habilitations/extranet",
+    "habilitations/establishment",
+    "habilitations/habilitation",
+    "habilitations/sireneetablissement",
+    "habilitations/sireneunitelegale",
+    "habilitations/codepostalcommune",
+    "support/announcement",
+    "outbox/outboxemail",
+]
+
+
+def test_admin_login_page_is_in_french(client):
+    html = client.get("/admin/login/").content.decode()
+
+    assert "Nom d’utilisateur" in html or "Identifiant" in html
+    assert "Mot de passe" in html
+    assert "Activité Partielle — administration ASP" in html
+
+
+def test_every_model_is_registered(staff_client, employer):
+    index = staff_client.get("/admin/").content.decode()
+
+    for model in MODELS:
+        assert f"/admin/{model}/" in index, model
+        assert staff_client.get(f"/admin/{model}/").status_code == 200, model
+
+
+@pytest.mark.parametrize(
+    ("model", "search"),
+    [
+        ("accounts/user", "73282932000074"),
+        ("accounts/user", "gerard@example.fr"),
+        ("accounts/user", "gerard.menuca"),
+        ("habilitations/establishment", "73282932000074"),
+        ("habilitations/habilitation", "73282932000074"),
+        ("habilitations/habilitation", "gerard.menuca"),
+    ],
+)
+def test_staff_find_by_siret_identifiant_or_courriel(staff_client, employer, model, search):
+    response = staff_client.get(f"/admin/{model}/", {"q": search})
+
+    assert response.context["cl"].result_count == 1
+    html = response.content.decode()
+    assert "gerard.menuca" in html or "BOULANGERIE DU CANAL" in html
+
+
+def test_sirene_tables_are_searched_by_exact_siret(staff_client):
+    SireneUniteLegale.objects.create(siren="732829320", denomination="BOULANGERIE DU CANAL")
+    SireneEtablissement.objects.create(siret="73282932000074", siren="732829320", denomination="BOULANGERIE DU CANAL")
+    CodePostalCommune.objects.create(
+        code_postal="75011", code_commune="75111", nom_commune="Paris 11e Arrondissement", libelle_acheminement="PARIS"
+    )
+
+    assert (
+        "BOULANGERIE DU CANAL"
+        in staff_client.get("/admin/habilitations/sireneetablissement/", {"q": "73282932000074"}).content.decode()
+    )
+    assert "Paris 11e" in staff_client.get("/admin/habilitations/codepostalcommune/", {"q": "75011"}).content.decode()
+
+
+def test_staff_edit_the_information_banner(staff_client, client):
+    response = staff_client.post(
+        reverse("admin:support_announcement_add"),
+        {"title": "Information", "body": "Maintenance ce soir de 20 h à 22 h.", "is_active": "on"},
+    )
+
+    assert response.status_code == 302
+    assert Announcement.objects.get().body == "Maintenance ce soir de 20 h à 22 h."
+    assert "Maintenance ce soir de 20 h à 22 h." in client.get("/").content.decode()
+
+
+def test_outbox_rows_are_read_only_in_the_admin(staff_client):
+    email = OutboxEmail.objects.create(
+        kind="t", to="a@example.fr", from_email="x@example.fr", subject="s", body_text="b"
+    )
+
+    assert staff_client.get(reverse("admin:outbox_outboxemail_add")).status_code == 403
+    html = staff_client.get(reverse("admin:outbox_outboxemail_change", args=[email.pk])).content.decode()
+    assert 'name="subject"' not in html
+
+
+def test_the_admin_never_shows_the_secret_answer_hash(staff_client, employer):
+    employer.set_secret_answer("Rex")
+    employer.save()
+
+    html = staff_client.get(reverse("admin:accounts_user_change", args=[employer.pk])).content.decode()
+
+    assert employer.secret_answer_hash not in html
+    assert "réponse secrète enregistrée" in html.lower()
