@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import PermissionsMixin
@@ -5,6 +7,9 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from .normalization import normalize_courriel, normalize_secret_answer
+
+# The seeds: a temporary password is valid 30 days; after that, "J'ai oublié mon mot de passe".
+TEMPORARY_PASSWORD_VALIDITY = datetime.timedelta(days=30)
 
 
 class UserManager(BaseUserManager):
@@ -56,6 +61,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         "doit changer son mot de passe",
         default=False,
         help_text="Mot de passe provisoire : l'utilisateur doit le changer à la prochaine connexion.",
+    )
+    password_expires_at = models.DateTimeField(
+        "mot de passe provisoire valable jusqu'au",
+        null=True,
+        blank=True,
+        help_text="Au-delà, l'utilisateur passe par « J'ai oublié mon mot de passe ».",
     )
     is_active = models.BooleanField("actif", default=True)
     is_staff = models.BooleanField("agent ASP (accès à l'administration)", default=False)

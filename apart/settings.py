@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "dsfr",
     "widget_tweaks",
     "captcha",
@@ -78,6 +79,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widget templates (the captcha's) are looked up in templates/ too.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -202,8 +206,13 @@ CONTENT_SECURITY_POLICY = {
 SIRENE_BACKEND = env("SIRENE_BACKEND", default="local")
 INSEE_API_URL = env("INSEE_API_URL", default="https://api.insee.fr/api-sirene/3.11")
 INSEE_API_KEY = env("INSEE_API_KEY", default="")
+INSEE_API_TIMEOUT = env.int("INSEE_API_TIMEOUT", default=5)  # seconds, per connection or read
 
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="contact-ap@asp-public.fr")
+# The site's public address, for links in e-mails.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# CRÉER MON ESPACE: a request that passes every automatic check is approved without staff.
+ACCOUNT_REQUESTS_AUTO_APPROVE = env.bool("ACCOUNT_REQUESTS_AUTO_APPROVE", default=True)
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,23 @@
-from django.contrib import admin
+import datetime
 
-from .models import CodePostalCommune, Establishment, Extranet, Habilitation, SireneEtablissement, SireneUniteLegale
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from .enums import AccountRequestStatus
+from .models import (
+    AccountRequest,
+    CodePostalCommune,
+    Establishment,
+    Extranet,
+    Habilitation,
+    SireneEtablissement,
+    SireneUniteLegale,
+)
+from .services import account_request_approve, account_request_reject, account_request_resend_emails
 
 
 @admin.register(Extranet)
@@ -49,8 +66,6 @@ class ActiveTodayFilter(admin.SimpleListFilter):
         return [("active", "Active aujourd'hui"), ("future", "À venir"), ("expired", "Expirée")]
 
     def queryset(self, request, queryset):
-        from django.utils import timezone
-
         today = timezone.localdate()
         if self.value() == "active":
             return queryset.active(today)
@@ -91,3 +106,159 @@ class SireneEtablissementAdmin(admin.ModelAdmin):
 class CodePostalCommuneAdmin(admin.ModelAdmin):
     list_display = ["code_postal", "nom_commune", "code_commune", "libelle_acheminement"]
     search_fields = ["=code_postal", "nom_commune", "=code_commune"]
+
+
+class AgeFilter(admin.SimpleListFilter):
+    """The seeds promise an answer "sous 48h au maximum"."""
+
+    title = "ancienneté"
+    parameter_name = "anciennete"
+
+    def lookups(self, request, model_admin):
+        return [("moins48h", "Moins de 48 h"), ("plus48h", "Plus de 48 h (délai dépassé)")]
+
+    def queryset(self, request, queryset):
+        limit = timezone.now() - datetime.timedelta(hours=48)
+        if self.value() == "moins48h":
+            return queryset.filter(created_at__gte=limit)
+        if self.value() == "plus48h":
+            return queryset.filter(created_at__lt=limit)
+        return queryset
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label="Motif du refus (repris dans le courriel envoyé au demandeur)",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        max_length=1000,
+    )
+
+
+@admin.register(AccountRequest)
+class AccountRequestAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "created_at",
+        "siret",
+        "denomination",
+        "prenom",
+        "nom",
+        "courriel",
+        "case",
+        "status",
+        "checks_summary",
+    ]
+    list_filter = ["status", AgeFilter, "case", "sirene_status"]
+    search_fields = ["=reference", "siret", "courriel", "nom", "denomination"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user", "establishment"]
+    actions = ["approve_selected", "reject_selected", "resend_emails"]
+    readonly_fields = [
+        "reference",
+        "status",
+        "case",
+        "siret",
+        "sirene_status",
+        "sirene_data",
+        "checks_table",
+        "processed_at",
+        "processed_by",
+        "rejection_reason",
+        "user",
+        "establishment",
+        "requested_by",
+        "etat_civil_confirmed",
+        "created_at",
+    ]
+    fieldsets = [
+        ("Demande", {"fields": ["reference", "created_at", "status", "case", "requested_by"]}),
+        ("Contrôles automatiques", {"fields": ["checks_table", "sirene_status", "sirene_data"]}),
+        (
+            "Information établissement",
+            {
+                "fields": [
+                    "siret",
+                    "denomination",
+                    ("numero_voie", "extension_voie", "type_voie"),
+                    "libelle_voie",
+                    "complement_adresse",
+                    ("code_postal", "ville", "code_commune"),
+                    ("telephone_etablissement", "fax"),
+                    "courriel_etablissement",
+                ]
+            },
+        ),
+        (
+            "Compte utilisateur à créer",
+            {"fields": [("nom", "prenom"), "etat_civil_confirmed", "telephone", "courriel", "secret_question"]},
+        ),
+        (
+            "Traitement",
+            {"fields": ["valid_from", "processed_at", "processed_by", "rejection_reason", "user", "establishment"]},
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once processed, a request is a record: nothing in it changes any more.
+        if obj is not None and obj.status != AccountRequestStatus.PENDING:
+            return [field.name for field in AccountRequest._meta.fields] + ["checks_table"]
+        return self.readonly_fields
+
+    @admin.display(description="contrôles")
+    def checks_summary(self, obj):
+        failed = obj.failed_checks
+        if not failed:
+            return "✔ tous passés"
+        return format_html("✘ {}", ", ".join(check["label"] for check in failed))
+
+    @admin.display(description="résultat des contrôles")
+    def checks_table(self, obj):
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (("✔" if check["passed"] else "✘", check["label"], check.get("detail", "")) for check in obj.checks),
+        )
+        return format_html("<table><tbody>{}</tbody></table>", rows)
+
+    @admin.action(description="Valider les demandes sélectionnées")
+    def approve_selected(self, request, queryset):
+        approved = 0
+        for account_request in queryset.filter(status=AccountRequestStatus.PENDING):
+            result = account_request_approve(account_request=account_request, by=request.user)
+            approved += result.status == AccountRequestStatus.APPROVED
+        self.message_user(request, f"{approved} demande(s) validée(s), courriels envoyés.", messages.SUCCESS)
+
+    @admin.action(description="Refuser les demandes sélectionnées (avec un motif)")
+    def reject_selected(self, request, queryset):
+        pending = queryset.filter(status=AccountRequestStatus.PENDING)
+        if "apply" in request.POST:
+            form = RejectForm(request.POST)
+            if form.is_valid():
+                for account_request in pending:
+                    account_request_reject(
+                        account_request=account_request, by=request.user, reason=form.cleaned_data["reason"]
+                    )
+                self.message_user(request, f"{pending.count()} demande(s) refusée(s).", messages.SUCCESS)
+                return None
+        else:
+            form = RejectForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Refuser des demandes de création de compte",
+            "form": form,
+            "requests": pending,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/habilitations/accountrequest/reject.html", context)
+
+    @admin.action(description="Renvoyer les courriels (nouveau mot de passe provisoire)")
+    def resend_emails(self, request, queryset):
+        sent = sum(
+            account_request_resend_emails(account_request=account_request, by=request.user)
+            for account_request in queryset.filter(status=AccountRequestStatus.APPROVED)
+        )
+        self.message_user(request, f"{sent} courriel(s) renvoyé(s).", messages.SUCCESS)

@@ -79,3 +79,23 @@ def type_voie_label(code: str) -> str:
 def indice_repetition_label(code: str) -> str:
     """The label of an INSEE indice de répétition; an unknown code is kept as it is."""
     return INDICES_REPETITION.get(code.strip().upper(), code) if code else ""
+
+
+class AccountRequestStatus(models.TextChoices):
+    PENDING = "pending", "En attente de traitement"
+    APPROVED = "approved", "Validée"
+    REJECTED = "rejected", "Refusée"
+
+
+class AccountRequestCase(models.TextChoices):
+    """The three cases of the habilitation guide (seed 004)."""
+
+    NEW_ACCOUNT = "new_account", "Cas n°1 : premier enregistrement"
+    EXISTING_APART = "existing_apart", "Cas n°2 : déjà habilité à APART (autre SIRET)"
+    EXISTING_ASP = "existing_asp", "Cas n°3 : compte ASP d'un autre extranet"
+
+
+class SireneStatus(models.TextChoices):
+    FOUND = "found", "Connu du répertoire SIRENE"
+    UNAVAILABLE = "unavailable", "Répertoire SIRENE indisponible : saisie manuelle"
+    NON_DIFFUSIBLE = "non_diffusible", "Établissement non diffusible : saisie manuelle"

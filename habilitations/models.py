@@ -6,7 +6,15 @@ from django.db.models import F, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from .enums import EtatAdministratif, ExtranetCode, indice_repetition_label, type_voie_label
+from .enums import (
+    AccountRequestCase,
+    AccountRequestStatus,
+    EtatAdministratif,
+    ExtranetCode,
+    SireneStatus,
+    indice_repetition_label,
+    type_voie_label,
+)
 from .validators import validate_siren, validate_siret
 
 SIRET_REGEX = r"^[0-9]{14}$"
@@ -57,6 +65,7 @@ class Establishment(models.Model):
     complement_adresse = models.CharField("complément d'adresse", max_length=COMPLEMENT_ADRESSE_MAX_LENGTH, blank=True)
     code_postal = models.CharField("code postal", max_length=5)
     ville = models.CharField("ville", max_length=100)
+    code_commune = models.CharField("code commune INSEE", max_length=5, blank=True)
     telephone = models.CharField("téléphone fixe", max_length=20, blank=True)
     fax = models.CharField("fax", max_length=20, blank=True)
     courriel = models.EmailField("courriel établissement", blank=True)
@@ -175,7 +184,7 @@ class SireneEtablissement(models.Model):
     """The local copy of INSEE's SIRENE directory (StockEtablissement), keyed by SIRET."""
 
     siret = models.CharField("Siret", max_length=14, primary_key=True)
-    siren = models.CharField("Siren", max_length=9, db_index=True)
+    siren = models.CharField("Siren", max_length=9)
     denomination = models.CharField("dénomination", max_length=255, blank=True)
     enseigne = models.CharField("enseigne", max_length=100, blank=True)
     numero_voie = models.CharField("numéro de voie", max_length=10, blank=True)
@@ -193,6 +202,9 @@ class SireneEtablissement(models.Model):
     class Meta:
         verbose_name = "établissement SIRENE"
         verbose_name_plural = "établissements SIRENE"
+        # A plain index: `db_index=True` would add a varchar_pattern_ops copy on PostgreSQL (for LIKE, never
+        # used here), doubling the cost of indexing the 42 million rows of the directory at each import.
+        indexes = [models.Index(fields=["siren"], name="sirene_etab_siren_idx")]
 
     def __str__(self):
         return f"{self.siret} {self.denomination}"
@@ -231,3 +243,114 @@ class CodePostalCommune(models.Model):
 
     def __str__(self):
         return f"{self.code_postal} {self.nom_commune}"
+
+
+class AccountRequestQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=AccountRequestStatus.PENDING)
+
+
+class AccountRequest(models.Model):
+    """A "CRÉER MON ESPACE" request: an establishment and the user to habilitate on it, until processed."""
+
+    reference = models.CharField("référence", max_length=32, unique=True, editable=False)
+    status = models.CharField(
+        "état", max_length=16, choices=AccountRequestStatus.choices, default=AccountRequestStatus.PENDING
+    )
+    case = models.CharField("cas", max_length=16, choices=AccountRequestCase.choices, blank=True)
+
+    # Information établissement
+    siret = models.CharField("N° de Siret", max_length=14, validators=[validate_siret])
+    denomination = models.CharField("dénomination de l'établissement", max_length=255)
+    numero_voie = models.CharField("numéro de voie", max_length=10, blank=True)
+    extension_voie = models.CharField("extension de voie", max_length=20, blank=True)
+    type_voie = models.CharField("type de voie", max_length=40, blank=True)
+    libelle_voie = models.CharField("libellé de la voie", max_length=LIBELLE_VOIE_MAX_LENGTH)
+    complement_adresse = models.CharField("complément d'adresse", max_length=COMPLEMENT_ADRESSE_MAX_LENGTH, blank=True)
+    code_postal = models.CharField("code postal", max_length=5)
+    ville = models.CharField("ville", max_length=100)
+    code_commune = models.CharField("code commune INSEE", max_length=5, blank=True)
+    telephone_etablissement = models.CharField("téléphone fixe", max_length=20)
+    fax = models.CharField("fax", max_length=20, blank=True)
+    courriel_etablissement = models.EmailField("courriel établissement")
+
+    # Compte utilisateur à créer
+    nom = models.CharField("nom", max_length=100)
+    prenom = models.CharField("prénom", max_length=100)
+    telephone = models.CharField("téléphone", max_length=20)
+    courriel = models.EmailField("courriel")
+    secret_question = models.CharField("question secrète", max_length=255)
+    secret_answer_hash = models.CharField("réponse secrète (empreinte)", max_length=255, editable=False)
+    etat_civil_confirmed = models.BooleanField(
+        "état civil confirmé malgré l'alerte", default=False, help_text="Nom ou prénom ressemblant à une fonction."
+    )
+
+    # What SIRENE said, and the automatic checks
+    sirene_status = models.CharField("SIRENE", max_length=16, choices=SireneStatus.choices)
+    sirene_data = models.JSONField("données SIRENE", null=True, blank=True, editable=False)
+    checks = models.JSONField("contrôles automatiques", default=list, blank=True, editable=False)
+
+    # Processing
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account_requests_made",
+        verbose_name="demandée par (utilisateur connecté)",
+    )
+    valid_from = models.DateField(
+        "habilitation valide à compter du",
+        null=True,
+        blank=True,
+        help_text="Vide : la date de validation.",
+    )
+    processed_at = models.DateTimeField("traitée le", null=True, blank=True)
+    processed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account_requests_processed",
+        verbose_name="traitée par",
+    )
+    rejection_reason = models.TextField("motif du refus", blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account_requests",
+        verbose_name="compte utilisateur",
+    )
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.SET_NULL, null=True, blank=True, related_name="account_requests"
+    )
+    created_at = models.DateTimeField("reçue le", default=timezone.now, db_index=True)
+
+    objects = AccountRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "demande de création de compte"
+        verbose_name_plural = "demandes de création de compte"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["siret", "status"], name="accountrequest_siret_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(siret__regex=SIRET_REGEX), name="accountrequest_siret_14_digits"),
+            models.CheckConstraint(
+                condition=~Q(status=AccountRequestStatus.APPROVED)
+                | (Q(user__isnull=False) & Q(establishment__isnull=False) & Q(processed_at__isnull=False)),
+                name="accountrequest_approved_has_result",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AccountRequestStatus.REJECTED) | ~Q(rejection_reason=""),
+                name="accountrequest_rejected_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} — {self.siret} — {self.prenom} {self.nom}"
+
+    @property
+    def failed_checks(self) -> list[dict]:
+        return [check for check in self.checks if not check.get("passed")]

@@ -1,11 +1,36 @@
 """Writes on establishments and habilitations: the business operations views, admin and commands call."""
 
 import datetime
+import re
+import secrets
 
-from django.db import transaction
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from .enums import ExtranetCode
-from .models import Establishment, Extranet, Habilitation, one_year_after
+from accounts.credentials import identifiant_base, identifiant_candidates, temporary_password_generate
+from accounts.models import TEMPORARY_PASSWORD_VALIDITY, User
+from accounts.normalization import normalize_courriel, normalize_secret_answer
+from apart.outbox.services import email_enqueue
+
+from .checks import account_request_checks
+from .enums import AccountRequestCase, AccountRequestStatus, ExtranetCode
+from .models import AccountRequest, Establishment, Extranet, Habilitation, one_year_after
+
+# The establishment fields an account request carries over to the "fiche établissement" as they are.
+ESTABLISHMENT_FIELDS = (
+    "denomination",
+    "numero_voie",
+    "extension_voie",
+    "type_voie",
+    "libelle_voie",
+    "complement_adresse",
+    "code_postal",
+    "ville",
+    "code_commune",
+    "fax",
+)
 
 
 @transaction.atomic
@@ -38,3 +63,213 @@ def habilitation_grant(
         user=user, establishment=establishment, extranet=extranet, defaults=defaults
     )
     return habilitation
+
+
+# --- Account requests: CRÉER MON ESPACE ----------------------------------------------------------
+
+
+class EstablishmentAlreadyHasSpace(Exception):
+    """An automatic approval found the establishment's space already created: staff must decide."""
+
+
+def _new_reference() -> str:
+    return f"DCC-{timezone.localdate():%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+def _user_for_courriel(courriel: str):
+    return User.objects.filter(courriel__iexact=normalize_courriel(courriel)).first()
+
+
+def account_request_case(*, courriel: str) -> str:
+    """Cas n°1 (new person), n°2 (already habilitated to APART) or n°3 (ASP account of another extranet)."""
+    user = _user_for_courriel(courriel)
+    if user is None:
+        return AccountRequestCase.NEW_ACCOUNT
+    if user.habilitations.for_extranet(ExtranetCode.APART).exists():
+        return AccountRequestCase.EXISTING_APART
+    return AccountRequestCase.EXISTING_ASP
+
+
+@transaction.atomic
+def account_request_submit(
+    *,
+    establishment_fields: dict,
+    user_fields: dict,
+    secret_answer: str,
+    sirene_status: str,
+    sirene_data: dict | None,
+    etat_civil_confirmed: bool = False,
+    requested_by=None,
+) -> AccountRequest:
+    """Store a request with its automatic checks. Approval, automatic or by staff, comes after."""
+    account_request = AccountRequest(
+        reference=_new_reference(),
+        **establishment_fields,
+        **user_fields,
+        courriel=normalize_courriel(user_fields["courriel"]),
+        sirene_status=sirene_status,
+        sirene_data=sirene_data,
+        etat_civil_confirmed=etat_civil_confirmed,
+        requested_by=requested_by,
+    )
+    account_request.secret_answer_hash = make_password(normalize_secret_answer(secret_answer))
+    account_request.case = account_request_case(courriel=account_request.courriel)
+    account_request.checks = account_request_checks(
+        account_request, existing_user=_user_for_courriel(account_request.courriel)
+    )
+    account_request.save()
+    return account_request
+
+
+def account_request_process_automatically(*, account_request: AccountRequest) -> AccountRequest:
+    """Approve a request that passes every check, when ACCOUNT_REQUESTS_AUTO_APPROVE is on; else leave it to staff."""
+    if not settings.ACCOUNT_REQUESTS_AUTO_APPROVE or account_request.failed_checks:
+        return account_request
+    try:
+        return account_request_approve(account_request=account_request, by=None)
+    except EstablishmentAlreadyHasSpace:
+        # Another request created the space meanwhile: record it for staff, in a transaction of its own.
+        account_request.checks = [
+            {**check, "passed": False} if check["code"] == "no_space_yet" else check for check in account_request.checks
+        ]
+        AccountRequest.objects.filter(pk=account_request.pk).update(checks=account_request.checks)
+        return account_request
+
+
+def _establishment_for(account_request: AccountRequest, *, automatic: bool) -> Establishment:
+    establishment = Establishment.objects.filter(siret=account_request.siret).first()
+    if establishment is None:
+        fields = {field: getattr(account_request, field) for field in ESTABLISHMENT_FIELDS}
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent request may create the same SIRET
+                return Establishment.objects.create(
+                    siret=account_request.siret,
+                    telephone=account_request.telephone_etablissement,
+                    courriel=account_request.courriel_etablissement,
+                    **fields,
+                )
+        except IntegrityError:
+            establishment = Establishment.objects.get(siret=account_request.siret)
+    if automatic:
+        raise EstablishmentAlreadyHasSpace(account_request.siret)
+    return establishment
+
+
+def _user_create_from_request(account_request: AccountRequest):
+    """Cas n°1: a new ASP account, its identifiant made unique, its temporary password returned in clear once."""
+    password = temporary_password_generate()
+    base = identifiant_base(prenom=account_request.prenom, nom=account_request.nom)
+    taken = set(
+        User.objects.filter(identifiant__regex=rf"^{re.escape(base)}[0-9]*$").values_list("identifiant", flat=True)
+    )
+    for identifiant in identifiant_candidates(base):
+        if identifiant in taken:
+            continue
+        user = User(
+            identifiant=identifiant,
+            courriel=account_request.courriel,
+            nom=account_request.nom,
+            prenom=account_request.prenom,
+            telephone=account_request.telephone,
+            secret_question=account_request.secret_question,
+            secret_answer_hash=account_request.secret_answer_hash,
+            must_change_password=True,
+            password_expires_at=timezone.now() + TEMPORARY_PASSWORD_VALIDITY,
+        )
+        user.set_password(password)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            existing = _user_for_courriel(account_request.courriel)
+            if existing is not None:  # the same person, created by a concurrent request
+                return existing, None
+            taken.add(identifiant)  # the identifiant was taken meanwhile: try the next one
+            continue
+        return user, password
+
+
+def _send_account_emails(*, user, password: str | None, habilitation: Habilitation, case: str) -> None:
+    context = {"user": user, "password": password, "habilitation": habilitation, "site_url": settings.SITE_URL}
+    if case == AccountRequestCase.NEW_ACCOUNT:
+        email_enqueue(kind="identifiant", to=user.courriel, context=context)
+        email_enqueue(kind="mot_de_passe", to=user.courriel, context=context)
+    if case in (AccountRequestCase.NEW_ACCOUNT, AccountRequestCase.EXISTING_ASP):
+        email_enqueue(kind="habilitation", to=user.courriel, context=context)
+
+
+@transaction.atomic
+def account_request_approve(
+    *, account_request: AccountRequest, by=None, valid_from: datetime.date | None = None
+) -> AccountRequest:
+    """Create what the request asks for, in one transaction: account, establishment, habilitation, e-mails.
+
+    `by=None` is the automatic approval. A request that is no longer pending is returned unchanged.
+    """
+    account_request = AccountRequest.objects.select_for_update(of=("self",)).get(pk=account_request.pk)
+    if account_request.status != AccountRequestStatus.PENDING:
+        return account_request
+    establishment = _establishment_for(account_request, automatic=by is None)
+    user, password = _user_for_courriel(account_request.courriel), None
+    if user is None:
+        case = AccountRequestCase.NEW_ACCOUNT
+        user, password = _user_create_from_request(account_request)
+    else:
+        case = account_request_case(courriel=user.courriel)
+    valid_from = valid_from or account_request.valid_from or timezone.localdate()
+    habilitation = habilitation_grant(user=user, establishment=establishment, valid_from=valid_from)
+    _send_account_emails(user=user, password=password, habilitation=habilitation, case=case)
+    account_request.status = AccountRequestStatus.APPROVED
+    account_request.case = case
+    account_request.user = user
+    account_request.establishment = establishment
+    account_request.valid_from = habilitation.valid_from
+    account_request.processed_at = timezone.now()
+    account_request.processed_by = by
+    account_request.save()
+    return account_request
+
+
+@transaction.atomic
+def account_request_reject(*, account_request: AccountRequest, by, reason: str) -> AccountRequest:
+    account_request = AccountRequest.objects.select_for_update(of=("self",)).get(pk=account_request.pk)
+    if account_request.status != AccountRequestStatus.PENDING:
+        return account_request
+    account_request.status = AccountRequestStatus.REJECTED
+    account_request.rejection_reason = reason.strip()
+    account_request.processed_at = timezone.now()
+    account_request.processed_by = by
+    account_request.save()
+    email_enqueue(
+        kind="demande_refusee",
+        to=account_request.courriel,
+        context={"account_request": account_request, "site_url": settings.SITE_URL},
+    )
+    return account_request
+
+
+@transaction.atomic
+def account_request_resend_emails(*, account_request: AccountRequest, by) -> int:
+    """Send an approved request's e-mails again; a new account gets a new temporary password, never the old one.
+
+    Returns the number of e-mails written.
+    """
+    account_request = AccountRequest.objects.select_for_update(of=("self",)).get(pk=account_request.pk)
+    if account_request.status != AccountRequestStatus.APPROVED:
+        return 0
+    user = account_request.user
+    habilitation = Habilitation.objects.get(
+        user=user, establishment=account_request.establishment, extranet__code=ExtranetCode.APART
+    )
+    password = None
+    case = account_request.case
+    if case == AccountRequestCase.NEW_ACCOUNT:
+        password = temporary_password_generate()
+        user.set_password(password)
+        user.must_change_password = True
+        user.password_expires_at = timezone.now() + TEMPORARY_PASSWORD_VALIDITY
+        user.save(update_fields=["password", "must_change_password", "password_expires_at", "updated_at"])
+    else:
+        case = AccountRequestCase.EXISTING_ASP  # the habilitation e-mail alone
+    _send_account_emails(user=user, password=password, habilitation=habilitation, case=case)
+    return 3 if case == AccountRequestCase.NEW_ACCOUNT else 1

@@ -52,4 +52,4 @@ def test_creer_mon_espace_leads_to_its_page(live_server, page):
     page.get_by_role("link", name="CRÉER MON ESPACE").click()
 
     page.wait_for_url(live_server.url + "/creer-mon-espace/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Créer mon espace"
+    assert page.get_by_role("heading", level=1).inner_text() == "Veuillez indiquer votre numéro de Siret"

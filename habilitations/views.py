@@ -1,0 +1,138 @@
+"""CRÉER MON ESPACE: the SIRET step, the account form, and the confirmation."""
+
+from dataclasses import asdict
+
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.credentials import identifiant_mask
+
+from .codes_postaux import communes_for_code_postal
+from .enums import AccountRequestCase, SireneStatus
+from .forms import AccountRequestForm, SiretForm
+from .models import AccountRequest, Establishment
+from .selectors import establishment_fields_from_sirene
+from .services import account_request_process_automatically, account_request_submit
+from .sirene import SireneNonDiffusible, SireneUnavailable, sirene_lookup
+
+SESSION_KEY = "creer_mon_espace"
+DONE_SESSION_KEY = "creer_mon_espace_reference"
+
+SIRET_UNKNOWN = "Ce numéro de Siret est inconnu du répertoire SIRENE de l'INSEE. Vérifiez votre saisie."
+SIRET_CLOSED = (
+    "Cet établissement est fermé selon le répertoire SIRENE de l'INSEE : il n'est pas possible de lui créer un espace."
+)
+
+
+@require_http_methods(["GET", "POST"])
+def siret_step(request):
+    """Étape 1 : le Siret, le code de sécurité et les conditions générales d'utilisation."""
+    form = SiretForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        siret = form.cleaned_data["siret"]
+        if Establishment.objects.filter(siret=siret).exists():
+            return render(request, "habilitations/space_exists.html", {"siret": siret}, status=409)
+        sirene_status, sirene_data = SireneStatus.FOUND, None
+        try:
+            result = sirene_lookup(siret)
+        except SireneNonDiffusible:
+            sirene_status = SireneStatus.NON_DIFFUSIBLE
+        except SireneUnavailable:
+            sirene_status = SireneStatus.UNAVAILABLE
+        else:
+            if result is None:
+                form.add_error("siret", SIRET_UNKNOWN)
+            elif not result.is_active:
+                form.add_error("siret", SIRET_CLOSED)
+            else:
+                sirene_data = asdict(result)
+        if not form.errors:
+            # Kept server-side: the SIRET of step 1 cannot be swapped in step 2.
+            request.session[SESSION_KEY] = {"siret": siret, "sirene_status": sirene_status, "sirene": sirene_data}
+            return redirect("habilitations:create_space_account")
+    return render(request, "habilitations/siret_step.html", {"form": form})
+
+
+def _prefill(sirene: dict | None) -> dict:
+    if not sirene:
+        return {}
+    fields = establishment_fields_from_sirene(_Attributes(sirene))
+    fields.pop("siret")
+    communes = communes_for_code_postal(fields["code_postal"])
+    same_commune = [c.nom_commune for c in communes if c.code_commune == sirene.get("code_commune")]
+    if same_commune:
+        fields["ville"] = same_commune[0]
+    return {name: value for name, value in fields.items() if value}
+
+
+class _Attributes:
+    """A dict read as attributes, for the selector that reads SIRENE rows."""
+
+    def __init__(self, data: dict):
+        self.__dict__.update(data)
+
+
+@require_http_methods(["GET", "POST"])
+def account_step(request):
+    """Étape 2 : « CRÉATION DE COMPTE D'ACCÈS À L'EXTRANET ACTIVITÉ PARTIELLE »."""
+    state = request.session.get(SESSION_KEY)
+    if not state:
+        messages.info(request, "Veuillez d'abord indiquer le numéro de Siret de l'établissement.")
+        return redirect("habilitations:create_space")
+    initial = _prefill(state["sirene"])
+    code_postal = (request.POST.get("code_postal") or initial.get("code_postal") or "").strip()
+    form = AccountRequestForm(request.POST or None, initial=initial, communes=communes_for_code_postal(code_postal))
+    for name in initial:
+        form.fields[name].widget.attrs["class"] += " apart-insee"
+    if request.method == "POST" and form.is_valid():
+        account_request = account_request_submit(
+            establishment_fields={"siret": state["siret"], **form.establishment_fields},
+            user_fields=form.user_fields,
+            secret_answer=form.cleaned_data["secret_answer"],
+            sirene_status=state["sirene_status"],
+            sirene_data=state["sirene"],
+            etat_civil_confirmed=form.cleaned_data["etat_civil_confirmed"],
+            requested_by=request.user if request.user.is_authenticated else None,
+        )
+        account_request_process_automatically(account_request=account_request)
+        del request.session[SESSION_KEY]
+        request.session[DONE_SESSION_KEY] = account_request.reference
+        return redirect("habilitations:create_space_done")
+    context = {
+        "form": form,
+        "siret": state["siret"],
+        "sirene_status": state["sirene_status"],
+        "prefilled": bool(initial),
+        "communes_url": reverse("habilitations:communes"),
+    }
+    return render(request, "habilitations/account_step.html", context)
+
+
+@require_GET
+def done(request):
+    reference = request.session.get(DONE_SESSION_KEY)
+    account_request = AccountRequest.objects.filter(reference=reference).select_related("user").first()
+    if account_request is None:
+        return redirect("habilitations:create_space")
+    masked_identifiant = None
+    if account_request.case == AccountRequestCase.EXISTING_APART:
+        existing = account_request.user or _existing_user(account_request.courriel)
+        masked_identifiant = identifiant_mask(existing.identifiant) if existing else None
+    context = {"account_request": account_request, "masked_identifiant": masked_identifiant}
+    return render(request, "habilitations/done.html", context)
+
+
+def _existing_user(courriel):
+    from accounts.models import User
+
+    return User.objects.filter(courriel__iexact=courriel).first()
+
+
+@require_GET
+def communes(request):
+    """The communes of a code postal, for the "Ville" choice (progressive enhancement of step 2)."""
+    names = list(dict.fromkeys(c.nom_commune for c in communes_for_code_postal(request.GET.get("code_postal", ""))))
+    return JsonResponse({"communes": names})

@@ -1,0 +1,72 @@
+// CRÉER MON ESPACE, step 2 — progressive enhancement; the server checks everything again.
+(() => {
+  const form = document.querySelector("[data-account-form]");
+  if (!form) return;
+  const submit = form.querySelector("[data-submit]");
+
+  // ENVOYER stays greyed and unclickable until every required field and the captcha are filled.
+  const requiredFields = () =>
+    Array.from(form.querySelectorAll("input[required], select[required], textarea[required]")).filter(
+      (field) => field.type !== "hidden" && field.type !== "checkbox",
+    );
+  const updateSubmit = () => {
+    const complete = requiredFields().every((field) => field.value.trim() !== "");
+    submit.disabled = !complete;
+    submit.classList.toggle("apart-waiting", !complete);
+  };
+  form.addEventListener("input", updateSubmit);
+  form.addEventListener("change", updateSubmit);
+
+  // The two "Confirmer courriel" fields must be typed: pasting (or dropping) is refused.
+  form.querySelectorAll("[data-nopaste]").forEach((field) => {
+    const message = document.createElement("p");
+    message.className = "fr-message fr-message--info";
+    message.id = `${field.id}-nopaste`;
+    message.setAttribute("aria-live", "polite");
+    field.insertAdjacentElement("afterend", message);
+    const refuse = (event) => {
+      event.preventDefault();
+      message.textContent = "Le copier/coller est interdit : saisissez à nouveau l'adresse électronique.";
+    };
+    field.addEventListener("paste", refuse);
+    field.addEventListener("drop", refuse);
+  });
+
+  // "Ville" is chosen among the communes of the "Code postal".
+  const codePostal = form.querySelector("#id_code_postal");
+  const villeGroup = form.querySelector("[data-ville-group]");
+  const replaceVille = (communes) => {
+    const current = villeGroup.querySelector("#id_ville");
+    const value = current.value;
+    let field;
+    if (communes.length) {
+      field = document.createElement("select");
+      field.className = "fr-select";
+      field.add(new Option("Sélectionnez une ville", ""));
+      communes.forEach((name) => field.add(new Option(name, name, false, name === value || communes.length === 1)));
+    } else {
+      field = document.createElement("input");
+      field.type = "text";
+      field.className = "fr-input";
+      field.maxLength = 100;
+      field.value = value;
+    }
+    field.id = "id_ville";
+    field.name = "ville";
+    field.required = true;
+    current.replaceWith(field);
+    const wrapper = field.closest(".fr-select-group, .fr-input-group");
+    if (wrapper) wrapper.className = communes.length ? "fr-select-group" : "fr-input-group";
+    updateSubmit();
+  };
+  if (codePostal && villeGroup) {
+    codePostal.addEventListener("input", async () => {
+      const code = codePostal.value.trim();
+      if (!/^[0-9]{5}$/.test(code)) return;
+      const response = await fetch(`${form.dataset.communesUrl}?code_postal=${code}`, { credentials: "same-origin" });
+      if (response.ok) replaceVille((await response.json()).communes);
+    });
+  }
+
+  updateSubmit();
+})();
