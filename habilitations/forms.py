@@ -1,5 +1,7 @@
 from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.normalization import strip_accents
 from apart.validation import (
@@ -95,6 +97,14 @@ class SiretForm(RequiredFieldsMessageMixin, forms.Form):
     )
     captcha = captcha_field()
     cgu = forms.BooleanField(error_messages={"required": CGU_MISSING})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cgu"].label = format_html(
+            'J\'accepte les <a href="{}" target="_blank" rel="noopener" '
+            "title=\"conditions générales d'utilisation — nouvelle fenêtre\">conditions générales d'utilisation</a>",
+            reverse("support:cgu"),
+        )
 
     def clean_siret(self):
         siret = clean_siret(self.cleaned_data["siret"])

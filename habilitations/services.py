@@ -105,8 +105,7 @@ def account_request_submit(
     account_request = AccountRequest(
         reference=_new_reference(),
         **establishment_fields,
-        **user_fields,
-        courriel=normalize_courriel(user_fields["courriel"]),
+        **{**user_fields, "courriel": normalize_courriel(user_fields["courriel"])},
         sirene_status=sirene_status,
         sirene_data=sirene_data,
         etat_civil_confirmed=etat_civil_confirmed,

@@ -28,6 +28,7 @@ import csv
 import gzip
 import io
 import itertools
+import operator
 import threading
 import time
 import zipfile
@@ -500,21 +501,22 @@ class _StockReader:
         commas = self._commas
         counts = list(map(bytes.count, lines, itertools.repeat(b",")))
         utf8 = data.isascii() or _is_utf8(data)
-        if (
-            counts.count(commas) == count
-            and b'"' not in data
-            and b"\r" not in data
-            and b"\x00" not in data
-            and utf8
-        ):
+        if counts.count(commas) == count and b'"' not in data and b"\r" not in data and b"\x00" not in data and utf8:
             self.lines += count
             self.records += count
             self.rows_read += count
             return data
-        odd = {i for i, found in enumerate(counts) if found != commas}
+        # The odd lines, found without a Python loop over the others.
+        odd = set(itertools.compress(range(count), map(commas.__ne__, counts)))
+        newlines = None  # offset of the newline that ends each line
         for needle in (b'"', b"\r", b"\x00"):
-            if needle in data:
-                odd.update(i for i, line in enumerate(lines) if needle in line)
+            found = data.find(needle)
+            if found >= 0 and newlines is None:
+                newlines = list(map(operator.add, itertools.accumulate(map(len, lines)), range(count)))
+            while found >= 0:
+                i = bisect.bisect_left(newlines, found)
+                odd.add(i)
+                found = data.find(needle, newlines[i] + 1)
         if not utf8:
             odd.update(i for i, line in enumerate(lines) if not line.isascii() and not _is_utf8(line))
         return self._check_lines(lines, sorted(odd))

@@ -20,12 +20,13 @@
   // The two "Confirmer courriel" fields must be typed: pasting (or dropping) is refused.
   form.querySelectorAll("[data-nopaste]").forEach((field) => {
     const message = document.createElement("p");
-    message.className = "fr-message fr-message--info";
+    message.className = "fr-message";
     message.id = `${field.id}-nopaste`;
     message.setAttribute("aria-live", "polite");
     field.insertAdjacentElement("afterend", message);
     const refuse = (event) => {
       event.preventDefault();
+      message.className = "fr-message fr-message--info";
       message.textContent = "Le copier/coller est interdit : saisissez à nouveau l'adresse électronique.";
     };
     field.addEventListener("paste", refuse);

@@ -42,7 +42,7 @@ def test_home_login_form_has_labelled_inputs_posting_to_connexion(client):
     html = client.get("/").content.decode()
 
     assert 'action="/connexion/"' in html
-    assert '<label class="fr-label" for="id_username">Identifiant :' in html
+    assert '<label class="fr-label" for="id_username">Identifiant :</label>' in html
     assert 'id="id_username"' in html and 'aria-describedby="id_username_hint"' in html
     assert '<label class="fr-label" for="id_password">Mot de passe :</label>' in html
     assert 'type="password" name="password" id="id_password"' in html

@@ -13,6 +13,7 @@ class Command(BaseCommand):
         "Importe les fichiers stock SIRENE de l'INSEE (StockUniteLegale et/ou StockEtablissement, CSV tels que "
         "publiés, zippés ou non) dans la copie locale du répertoire. Un ré-import met les lignes à jour."
     )
+    requires_system_checks = []  # a data load: the system checks would only delay it
 
     def add_arguments(self, parser):
         parser.add_argument(
