@@ -667,30 +667,38 @@ class _Output:
                 self.stderr.write(f"… et {_fr(hidden)} autres lignes ignorées dans {report.path.name}.\n")
 
 
-@contextmanager
-def _progress_bar(raw: IO[bytes], path: Path, enabled: bool, position: int):
-    """A tqdm bar on the bytes of the file read so far (compressed bytes for an archive), on stderr."""
-    if not enabled:
-        yield None
-        return
-    import os
-    import sys
+class _Progress:
+    """A tqdm bar (stderr) on the bytes of the file read so far, compressed bytes for an archive."""
 
-    from tqdm import tqdm
+    def __init__(self, raw: IO[bytes], path: Path, enabled: bool, position: int):
+        self._raw, self._path, self._bar = raw, path, None
+        if enabled:
+            import os
+            import sys
 
-    bar = tqdm(
-        total=os.fstat(raw.fileno()).st_size,
-        desc=path.name,
-        unit="o",
-        unit_scale=True,
-        position=position,
-        file=sys.stderr,
-        dynamic_ncols=True,
-    )
-    try:
-        yield lambda: bar.update(raw.tell() - bar.n)
-    finally:
-        bar.close()
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                total=os.fstat(raw.fileno()).st_size,
+                desc=path.name,
+                unit="o",
+                unit_scale=True,
+                position=position,
+                file=sys.stderr,
+                dynamic_ncols=True,
+            )
+
+    def update(self) -> None:
+        if self._bar is not None:
+            self._bar.update(self._raw.tell() - self._bar.n)
+
+    def close(self, then: str = "") -> None:
+        if self._bar is not None:
+            self._bar.update(self._bar.total - self._bar.n)
+            if then:
+                self._bar.set_postfix_str(then, refresh=False)
+            self._bar.close()
+            self._bar = None
 
 
 class _Columns:
@@ -731,7 +739,7 @@ class _Columns:
         identifiers = (("siret", 14), ("siren", 9)) if self.stock is ETABLISSEMENTS else (("siren", 9),)
         checks = []
         for source, length in identifiers:
-            checks += [f"octet_length({self.raw(source)}) = {length}", f"{self.raw(source)} ~ '^[0-9]+$'"]
+            checks += [f"octet_length({self.raw(source)}) = {length}", f"{self.raw(source)} !~ '[^0-9]'"]
         if self.stock is ETABLISSEMENTS:
             checks.append(f"left({self.raw('siret')}, 9) = {self.raw('siren')}")
         conditions = [f"coalesce({' AND '.join(checks)}, false)"]
@@ -777,9 +785,13 @@ def _import_postgres(
     started = time.perf_counter()
     connection = connections[using]
     stage = f"sirene_import_{stock.kind}"
-    with _open_stock(path) as (stream, raw), _progress_bar(raw, path, progress, position) as tick:
+    with _open_stock(path) as (stream, raw):
+        bar = _Progress(raw, path, progress, position)
         reader = _StockReader(
-            stream, name=path.name, on_error=lambda line, reason: out.error(report, line, reason), on_progress=tick
+            stream,
+            name=path.name,
+            on_error=lambda line, reason: out.error(report, line, reason),
+            on_progress=bar.update,
         )
         columns = _Columns(stock, reader, path)
         with transaction.atomic(using=using), connection.cursor() as cursor:
@@ -794,9 +806,12 @@ def _import_postgres(
                 + ") ON COMMIT DROP"
             )
             step = time.perf_counter()
-            with pg.copy(f"COPY {stage} ({staged}) FROM STDIN (FORMAT csv)") as copy:
-                for chunk in reader.chunks():
-                    copy.write(chunk)
+            try:
+                with pg.copy(f"COPY {stage} ({staged}) FROM STDIN (FORMAT csv)") as copy:
+                    for chunk in reader.chunks():
+                        copy.write(chunk)
+            finally:
+                bar.close(then="lu ; contrôles et écriture en base…")
             report.rows_read = reader.rows_read
             step = report.timed("copy", step)
 
@@ -895,9 +910,13 @@ def _import_bulk(
 ) -> FileReport:
     report = FileReport(kind=stock.kind, path=path)
     started = time.perf_counter()
-    with _open_stock(path) as (stream, raw), _progress_bar(raw, path, progress, 0) as tick:
+    with _open_stock(path) as (stream, raw):
+        bar = _Progress(raw, path, progress, 0)
         reader = _StockReader(
-            stream, name=path.name, on_error=lambda line, reason: out.error(report, line, reason), on_progress=tick
+            stream,
+            name=path.name,
+            on_error=lambda line, reason: out.error(report, line, reason),
+            on_progress=bar.update,
         )
         columns = _Columns(stock, reader, path)
         flush = _flush_unites_legales if stock is UNITES_LEGALES else _flush_etablissements
@@ -920,6 +939,7 @@ def _import_bulk(
                         batch = {}
             if batch:
                 flush(batch.values(), using, report)
+        bar.close()
         report.rows_read = reader.rows_read
         report.rows_imported = reader.records - invalid
     report.duration = time.perf_counter() - started
@@ -927,36 +947,54 @@ def _import_bulk(
     return report
 
 
+def _upsert_options(using: str, key: str) -> dict:
+    options = {"update_conflicts": True}
+    if connections[using].features.supports_update_conflicts_with_target:  # not MySQL / MariaDB
+        options["unique_fields"] = [key]
+    return options
+
+
+def _in_batches(values, size: int = 900):
+    """`values` in lists small enough for any database's limit of query parameters (SQLite's 999)."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def _flush_unites_legales(rows, using: str, report: FileReport) -> None:
     units = [SireneUniteLegale(**unite_legale_fields(values)) for values in rows]
     SireneUniteLegale.objects.using(using).bulk_create(
-        units, update_conflicts=True, unique_fields=["siren"], update_fields=list(_UNITE_LEGALE_UPDATED)
+        units, update_fields=list(_UNITE_LEGALE_UPDATED), **_upsert_options(using, "siren")
     )
     if report.denominations_refreshed is None:
         return
     names = {unit.siren: unit.display_name for unit in units if unit.display_name}
     renamed = []
-    for etablissement in SireneEtablissement.objects.using(using).filter(siren__in=names).only("siren", "denomination"):
-        if etablissement.denomination != names[etablissement.siren]:
-            etablissement.denomination = names[etablissement.siren]
-            renamed.append(etablissement)
+    for sirens in _in_batches(names):
+        for etablissement in (
+            SireneEtablissement.objects.using(using).filter(siren__in=sirens).only("siren", "denomination")
+        ):
+            if etablissement.denomination != names[etablissement.siren]:
+                etablissement.denomination = names[etablissement.siren]
+                renamed.append(etablissement)
     SireneEtablissement.objects.using(using).bulk_update(renamed, ["denomination"], batch_size=500)
     report.denominations_refreshed += len(renamed)
 
 
 def _flush_etablissements(rows, using: str, report: FileReport) -> None:
     rows = list(rows)
-    names = {
-        unit.siren: unit.display_name
-        for unit in SireneUniteLegale.objects.using(using)
-        .filter(siren__in={values["siren"] for values in rows})
-        .only("siren", "denomination", "prenom", "nom")
-    }
+    names = {}
+    for sirens in _in_batches({values["siren"] for values in rows}):
+        names.update(
+            (unit.siren, unit.display_name)
+            for unit in SireneUniteLegale.objects.using(using)
+            .filter(siren__in=sirens)
+            .only("siren", "denomination", "prenom", "nom")
+        )
     SireneEtablissement.objects.using(using).bulk_create(
         [SireneEtablissement(**etablissement_fields(values, names.get(values["siren"], ""))) for values in rows],
-        update_conflicts=True,
-        unique_fields=["siret"],
         update_fields=list(_ETABLISSEMENT_UPDATED),
+        **_upsert_options(using, "siret"),
     )
 
 
@@ -1045,8 +1083,12 @@ def _import_postgres_parallel(ul_path: Path, etab_path: Path, *, using: str, out
         etablissements = _import_postgres(
             ETABLISSEMENTS, etab_path, using=using, out=out, progress=progress, before_upsert=wait_for_unites_legales
         )
-    finally:
-        thread.join()
+    except KeyboardInterrupt:
+        raise  # the thread is a daemon: its connection closes, its transaction is rolled back
+    except BaseException:
+        thread.join()  # the unités légales are independent: let them finish
+        raise
+    thread.join()
     if "error" in outcome:
         raise outcome["error"]
     return outcome["report"], etablissements

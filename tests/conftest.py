@@ -206,3 +206,21 @@ def screenshot(page, request):
         return path
 
     return _take
+
+
+# --- django-simple-captcha's test mode -----------------------------------------------------------
+
+
+@pytest.fixture
+def captcha_test_mode(settings, monkeypatch):
+    """Accept the word PASSED as the captcha's answer (the library reads its settings once, at import)."""
+    from captcha.conf import settings as captcha_settings
+
+    settings.CAPTCHA_TEST_MODE = True
+    monkeypatch.setattr(captcha_settings, "CAPTCHA_TEST_MODE", True)
+
+    def switch(enabled: bool):
+        settings.CAPTCHA_TEST_MODE = enabled
+        monkeypatch.setattr(captcha_settings, "CAPTCHA_TEST_MODE", enabled)
+
+    return switch
