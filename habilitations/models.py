@@ -31,11 +31,20 @@ def one_year_after(day: datetime.date) -> datetime.date:
         return day.replace(year=day.year + 1, day=28)
 
 
+class ExtranetManager(models.Manager):
+    def for_code(self, code: str) -> "Extranet":
+        """The extranet of `code`, recreated from its label if the reference rows were removed."""
+        extranet, _created = self.get_or_create(code=code, defaults={"name": ExtranetCode(code).label})
+        return extranet
+
+
 class Extranet(models.Model):
     """An ASP extranet that shares the ASP user accounts."""
 
     code = models.CharField("code", max_length=32, unique=True, choices=ExtranetCode.choices)
     name = models.CharField("nom", max_length=100)
+
+    objects = ExtranetManager()
 
     class Meta:
         verbose_name = "extranet ASP"

@@ -54,7 +54,7 @@ def habilitation_grant(
 
     An existing habilitation for the same triple is returned unchanged: granting twice is harmless.
     """
-    extranet = Extranet.objects.get(code=extranet_code)
+    extranet = Extranet.objects.for_code(extranet_code)
     defaults = {}
     if valid_from is not None:
         defaults["valid_from"] = valid_from

@@ -22,6 +22,7 @@ that the values stay within EtatAdministratif (A actif / F fermé).
 
 from __future__ import annotations
 
+import array
 import bisect
 import codecs
 import csv
@@ -445,7 +446,6 @@ class _StockReader:
 
     def __init__(self, stream: IO[bytes], *, name: str, on_error, on_progress=None):
         self._stream = stream
-        self._name = name
         self._on_error = on_error
         self._on_progress = on_progress
         header = stream.readline()
@@ -461,8 +461,9 @@ class _StockReader:
         self.lines = 1  # physical lines consumed so far
         self.records = 0  # records kept so far (the last sequence number)
         self.rows_read = 0  # records read, kept or not (blank lines excepted)
-        self._seq_starts = [1]
-        self._deltas = [1]  # line = seq + delta, from seq_starts[i] on
+        # line = seq + delta, from seq_starts[i] on: an entry only where lines were dropped or merged.
+        self._seq_starts = array.array("q", [1])
+        self._deltas = array.array("q", [1])
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, lineterminator="\n")
 
@@ -526,7 +527,10 @@ class _StockReader:
         out = []
         seq, number, position = self.records, self.lines, 0  # records kept, lines read, next line to see
         delta = self._deltas[-1]
-        for i in odd:
+        known, k = len(lines), 0
+        while k < len(odd):
+            i = odd[k]
+            k += 1
             if i < position:
                 continue  # already taken by a record spanning several lines
             if i > position:  # ordinary lines
@@ -540,6 +544,9 @@ class _StockReader:
             number += 1
             start = number
             record, extra = self._record(lines, i + 1)
+            if len(lines) > known:  # lines read past the chunk's end, then not all taken: check them too
+                odd.extend(range(known, len(lines)))
+                known = len(lines)
             number += extra
             position = i + 1 + extra
             if not record.strip():
@@ -574,7 +581,9 @@ class _StockReader:
         """The record whose first line is lines[i - 1], and how many more lines it takes.
 
         A quoted field may hold line breaks: while the quotes are unbalanced, the next lines are added (read
-        from the file when the chunk ends there), up to MAX_RECORD_LINES; an unclosed quote takes one line.
+        from the file when the chunk ends there), up to MAX_RECORD_LINES. The lines are taken together only
+        if they make one record of the header's width; else a quote was left open on the first line, which
+        alone is dropped (so that one stray quote does not swallow the records after it).
         """
         first = lines[i - 1]
         quotes = first.count(b'"')
@@ -588,9 +597,15 @@ class _StockReader:
             following = lines[i + len(parts) - 1]
             parts.append(following)
             quotes += following.count(b'"')
-        if quotes % 2:
+        if len(parts) == 1 or quotes % 2:
             return first, 0
-        return b"\n".join(parts), len(parts) - 1
+        record = b"\n".join(parts)
+        try:
+            if len(self._parse(record)) == self.width:
+                return record, len(parts) - 1
+        except _BadLine:
+            pass
+        return first, 0
 
     def _parse(self, record: bytes) -> list[str]:
         try:
@@ -638,16 +653,11 @@ def _nd(value: str) -> str:
 
 
 class _Output:
-    """Messages of the import: errors on stderr (the first MAX_REPORTED_ERRORS of each file), thread-safe."""
+    """Skipped lines on stderr (the first MAX_REPORTED_ERRORS of each file), thread-safe."""
 
-    def __init__(self, stdout: IO[str] | None, stderr: IO[str] | None):
-        self.stdout, self.stderr = stdout, stderr
+    def __init__(self, stderr: IO[str] | None):
+        self.stderr = stderr
         self._lock = threading.Lock()
-
-    def info(self, message: str) -> None:
-        if self.stdout is not None:
-            with self._lock:
-                self.stdout.write(message + "\n")
 
     def error(self, report: FileReport, line: int, reason: str) -> None:
         with self._lock:
@@ -671,7 +681,7 @@ class _Progress:
     """A tqdm bar (stderr) on the bytes of the file read so far, compressed bytes for an archive."""
 
     def __init__(self, raw: IO[bytes], path: Path, enabled: bool, position: int):
-        self._raw, self._path, self._bar = raw, path, None
+        self._raw, self._bar = raw, None
         if enabled:
             import os
             import sys
@@ -691,6 +701,12 @@ class _Progress:
     def update(self) -> None:
         if self._bar is not None:
             self._bar.update(self._raw.tell() - self._bar.n)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     def close(self, then: str = "") -> None:
         if self._bar is not None:
@@ -785,8 +801,7 @@ def _import_postgres(
     started = time.perf_counter()
     connection = connections[using]
     stage = f"sirene_import_{stock.kind}"
-    with _open_stock(path) as (stream, raw):
-        bar = _Progress(raw, path, progress, position)
+    with _open_stock(path) as (stream, raw), _Progress(raw, path, progress, position) as bar:
         reader = _StockReader(
             stream,
             name=path.name,
@@ -910,8 +925,7 @@ def _import_bulk(
 ) -> FileReport:
     report = FileReport(kind=stock.kind, path=path)
     started = time.perf_counter()
-    with _open_stock(path) as (stream, raw):
-        bar = _Progress(raw, path, progress, 0)
+    with _open_stock(path) as (stream, raw), _Progress(raw, path, progress, 0) as bar:
         reader = _StockReader(
             stream,
             name=path.name,
@@ -1008,13 +1022,15 @@ def sirene_import(
     progress: bool = False,
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
+    verbose: bool = False,
     using: str = "default",
     parallel: bool | None = None,
 ) -> ImportReport:
     """Import a StockUniteLegale and/or a StockEtablissement file (see the module's docstring).
 
     With only establishments, they are named after the unités légales already in the database; with only
-    unités légales, the known establishments of these SIRENs are renamed. `parallel` (PostgreSQL, both
+    unités légales, the known establishments of these SIRENs are renamed. Skipped lines go to `stderr`,
+    the summary to `stdout` (with the time of each step if `verbose`), when given. `parallel` (PostgreSQL, both
     files): import the unités légales on a second connection while the establishments are copied; by
     default when not inside a transaction (a second connection would not see it).
     """
@@ -1031,7 +1047,7 @@ def sirene_import(
     connection = connections[using]
     postgres = connection.vendor == "postgresql"
     report = ImportReport(method="copy" if postgres else "bulk_create")
-    out = _Output(stdout, stderr)
+    out = _Output(stderr)
     started = time.perf_counter()
     refresh = etab_path is None
     if not postgres:
@@ -1053,6 +1069,8 @@ def sirene_import(
         if etab_path:
             report.etablissements = _import_postgres(ETABLISSEMENTS, etab_path, using=using, out=out, progress=progress)
     report.duration = time.perf_counter() - started
+    if stdout is not None:
+        stdout.write(report.summary(verbose=verbose) + "\n")
     return report
 
 

@@ -65,7 +65,7 @@ class HabilitationFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     establishment = factory.SubFactory(EstablishmentFactory)
-    extranet = factory.LazyFunction(lambda: Extranet.objects.get(code="APART"))
+    extranet = factory.LazyFunction(lambda: Extranet.objects.for_code("APART"))
 
 
 class SireneUniteLegaleFactory(factory.django.DjangoModelFactory):

@@ -1,7 +1,8 @@
 """CRÉER MON ESPACE in a real browser (Cas n°1 of the seeds): Debian's Chromium driven by Playwright.
 
 The security code is typed as a person would: the answer of the key shown in the page, read from
-django-simple-captcha's store, so the library's real check runs.
+django-simple-captcha's store, so the library's real check runs. (Switching settings.CAPTCHA_TEST_MODE on in
+a test would not help: captcha.conf.settings copies it once, when the library is imported.)
 """
 
 import re
@@ -354,11 +355,11 @@ def test_mismatching_courriels_come_back_with_the_message_under_both_fields(live
     solve_captcha(page)
     expect(envoyer(page)).to_be_enabled()
 
-    envoyer(page).click()
+    with page.expect_navigation():
+        envoyer(page).click()
 
-    page.wait_for_load_state()
-    assert page.url == live_server.url + "/creer-mon-espace/compte/"
     expect(page).to_have_title(re.compile(r"^Erreur — "))
+    assert page.url == live_server.url + "/creer-mon-espace/compte/"
     expect(page.get_by_role("alert").filter(has_text="Votre demande n'a pas pu être validée")).to_be_visible()
     for label, error_id in [
         ("Courriel* :", "id_courriel-error"),

@@ -142,7 +142,7 @@ def test_cas_2_an_apart_user_adding_a_siret_gets_the_habilitation_and_no_email()
 
 def test_cas_3_a_sylae_user_gets_only_the_habilitation_email():
     sylae_user = UserFactory(identifiant="jc.martig", courriel="jc@entreprise.fr", nom="Martig", prenom="Jean")
-    HabilitationFactory(user=sylae_user, extranet=Extranet.objects.get(code="SYLAE"))
+    HabilitationFactory(user=sylae_user, extranet=Extranet.objects.for_code("SYLAE"))
 
     account_request = process(submit(courriel="jc@entreprise.fr", nom="Martig", prenom="Jean"))
 
@@ -316,7 +316,7 @@ def test_two_requests_for_one_siret_at_the_same_moment_make_one_establishment():
     for thread in threads:
         thread.join(30)
 
-    assert errors == []
+    assert not errors, [repr(error) for error in errors]
     assert Establishment.objects.filter(siret=siret).count() == 1
     statuses = sorted(AccountRequest.objects.values_list("status", flat=True))
     assert statuses == [AccountRequestStatus.APPROVED, AccountRequestStatus.PENDING]

@@ -681,6 +681,10 @@ def test_line_numbers_hold_across_chunks_of_odd_lines(tmp_path, monkeypatch):
             lines.append("732829320,1,2")
             line += 1
             errors.append((line, "nombre de champs incorrect (3 au lieu de 54)"))
+        elif n == 11:  # a quote never closed: only its line is lost, the lines after it are read again
+            lines.append('732829320,"2,3')
+            line += 1
+            errors.append((line, "guillemet non fermé"))
         text = csv_text(ETABLISSEMENT_HEADER, [row]).split("\n", 1)[1].rstrip("\n")
         lines.append(text)
         line += 1 + text.count("\n")

@@ -128,7 +128,7 @@ def test_granting_twice_keeps_one_habilitation():
 def test_the_database_keeps_one_habilitation_per_user_establishment_and_extranet():
     user, establishment = _user(), _establishment()
     habilitation_grant(user=user, establishment=establishment)
-    apart = Extranet.objects.get(code="APART")
+    apart = Extranet.objects.for_code("APART")
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Habilitation.objects.bulk_create(
@@ -144,7 +144,7 @@ def test_the_database_refuses_an_end_before_the_start():
         Habilitation.objects.create(
             user=_user(),
             establishment=_establishment(),
-            extranet=Extranet.objects.get(code="APART"),
+            extranet=Extranet.objects.for_code("APART"),
             valid_from=datetime.date(2026, 5, 1),
             valid_until=datetime.date(2026, 4, 1),
         )

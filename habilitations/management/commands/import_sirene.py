@@ -30,13 +30,13 @@ class Command(BaseCommand):
                 "Indiquez au moins un fichier : --unites-legales FICHIER et/ou --etablissements FICHIER."
             )
         try:
-            report = sirene_import(
+            sirene_import(
                 unites_legales_path=unites_legales,
                 etablissements_path=etablissements,
                 progress=not no_progress and sys.stderr.isatty(),
-                stdout=self.stdout,
-                stderr=self.stderr,
+                stdout=self.stdout,  # the summary
+                stderr=self.stderr,  # the skipped lines
+                verbose=options.get("verbosity", 1) >= 2,  # -v 2: the time of each step
             )
         except SireneImportError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(report.summary(verbose=options.get("verbosity", 1) >= 2))
