@@ -97,11 +97,17 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# One password policy for the whole service (first connection, reset, "Mon compte"), one rule per validator.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "accounts.password_validation.LowercaseValidator"},
+    {"NAME": "accounts.password_validation.UppercaseValidator"},
+    {"NAME": "accounts.password_validation.DigitValidator"},
+    {"NAME": "accounts.password_validation.SpecialCharacterValidator"},
+    {"NAME": "accounts.password_validation.NoAccentValidator"},
+    {"NAME": "accounts.password_validation.DifferentFromIdentifiantValidator"},
+    {"NAME": "accounts.password_validation.DifferentFromOldPasswordValidator"},
+    {"NAME": "accounts.password_validation.CommonPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60  # the seeds: the link is valid 60 minutes
 

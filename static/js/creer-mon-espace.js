@@ -55,9 +55,22 @@
     field.id = "id_ville";
     field.name = "ville";
     field.required = true;
+    // Keep what ties the field to its messages (error, hint) and its state.
+    ["aria-invalid", "aria-describedby"].forEach((name) => {
+      if (current.hasAttribute(name)) field.setAttribute(name, current.getAttribute(name));
+    });
+    const base = communes.length ? "fr-select" : "fr-input";
+    current.classList.forEach((name) => {
+      if (name === "fr-input" || name === "fr-select") return;
+      field.classList.add(name.replace(/^fr-(input|select)--/, `${base}--`)); // fr-input--error → fr-select--error
+    });
     current.replaceWith(field);
     const wrapper = field.closest(".fr-select-group, .fr-input-group");
-    if (wrapper) wrapper.className = communes.length ? "fr-select-group" : "fr-input-group";
+    if (wrapper) {
+      const kind = communes.length ? "fr-select-group" : "fr-input-group";
+      const hasError = /--error/.test(wrapper.className);
+      wrapper.className = hasError ? `${kind} ${kind}--error` : kind;
+    }
     updateSubmit();
   };
   if (codePostal && villeGroup) {
@@ -65,7 +78,10 @@
       const code = codePostal.value.trim();
       if (!/^[0-9]{5}$/.test(code)) return;
       const response = await fetch(`${form.dataset.communesUrl}?code_postal=${code}`, { credentials: "same-origin" });
-      if (response.ok) replaceVille((await response.json()).communes);
+      // Answers may arrive out of order: apply only the one for the code postal shown now.
+      if (!response.ok || codePostal.value.trim() !== code) return;
+      const { communes } = await response.json();
+      if (codePostal.value.trim() === code) replaceVille(communes);
     });
   }
 
