@@ -1,6 +1,12 @@
 """Writes on ASP user accounts."""
 
+from django.conf import settings
+from django.core import signing
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from apart.outbox.services import email_enqueue
 
 from .models import User
 from .normalization import normalize_courriel
@@ -37,4 +43,71 @@ def user_create(
         user.set_secret_answer(secret_answer)
     user.full_clean(exclude=["password"])
     user.save()
+    return user
+
+
+@transaction.atomic
+def user_password_change(*, user: User, new_password: str) -> User:
+    """A new password for every ASP extranet; other sessions end (their auth hash no longer matches)."""
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.password_expires_at = None
+    user.save(update_fields=["password", "must_change_password", "password_expires_at", "updated_at"])
+    email_enqueue(
+        kind="mot_de_passe_modifie",
+        to=user.courriel,
+        context={"user": user, "changed_at": timezone.now(), "site_url": settings.SITE_URL},
+    )
+    return user
+
+
+COURRIEL_CHANGE_SALT = "apart.accounts.courriel-change"
+COURRIEL_CHANGE_MAX_AGE = 60 * 60 * 24  # the confirmation link is valid 24 hours
+
+
+class CourrielChangeLinkInvalid(Exception):
+    pass
+
+
+@transaction.atomic
+def user_courriel_change_request(*, user: User, new_courriel: str) -> None:
+    """A link to confirm the new address is sent to it; the old address is told of the request."""
+    token = signing.dumps({"user": user.pk, "from": user.courriel, "to": new_courriel}, salt=COURRIEL_CHANGE_SALT)
+    context = {
+        "user": user,
+        "new_courriel": new_courriel,
+        "link": f"{settings.SITE_URL}{reverse('accounts:courriel_confirm', args=[token])}",
+        "site_url": settings.SITE_URL,
+    }
+    email_enqueue(kind="courriel_confirmation", to=new_courriel, context=context)
+    email_enqueue(kind="courriel_changement_demande", to=user.courriel, context=context)
+
+
+@transaction.atomic
+def user_courriel_change_confirm(*, token: str) -> User:
+    """Apply a confirmed change; a link is good once, for 24 hours, and only while the old address is current."""
+    try:
+        data = signing.loads(token, salt=COURRIEL_CHANGE_SALT, max_age=COURRIEL_CHANGE_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired included
+        raise CourrielChangeLinkInvalid from None
+    user = User.objects.select_for_update().filter(pk=data["user"], courriel=data["from"]).first()
+    if user is None or User.objects.filter(courriel__iexact=data["to"]).exclude(pk=data["user"]).exists():
+        raise CourrielChangeLinkInvalid
+    user.courriel = data["to"]
+    user.save(update_fields=["courriel", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_secret_question_change(*, user: User, question: str, answer: str) -> User:
+    user.secret_question = question
+    user.set_secret_answer(answer)
+    user.save(update_fields=["secret_question", "secret_answer_hash", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, nom: str, prenom: str, telephone: str) -> User:
+    user.nom, user.prenom, user.telephone = nom, prenom, telephone
+    user.save(update_fields=["nom", "prenom", "telephone", "updated_at"])
     return user

@@ -38,7 +38,7 @@ class EstablishmentAdmin(admin.ModelAdmin):
     list_display = ["siret", "denomination", "code_postal", "ville", "fiche_complete", "created_at"]
     list_filter = ["fiche_complete", "created_at"]
     search_fields = ["siret", "siren", "denomination", "courriel", "ville"]
-    readonly_fields = ["siren", "created_at", "updated_at"]
+    readonly_fields = ["siren", "fiche_complete", "created_at", "updated_at"]
     inlines = [EstablishmentHabilitationInline]
     fieldsets = [
         (None, {"fields": ["siret", "siren", "denomination", "fiche_complete"]}),
@@ -54,6 +54,16 @@ class EstablishmentAdmin(admin.ModelAdmin):
             },
         ),
         ("Contact", {"fields": ["telephone", "fax", "courriel"]}),
+        (
+            "Personne à contacter et informations complémentaires",
+            {
+                "fields": [
+                    ("contact_prenom", "contact_nom"),
+                    ("contact_telephone", "contact_courriel"),
+                    ("effectif", "code_naf", "idcc"),
+                ]
+            },
+        ),
         ("Historique", {"fields": ["created_at", "updated_at"]}),
     ]
 

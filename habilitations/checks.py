@@ -59,6 +59,19 @@ def denominations_match(typed: str, known: str) -> bool:
     return typed in known or known in typed or difflib.SequenceMatcher(None, typed, known).ratio() >= 0.8
 
 
+def _space_check(account_request, establishment) -> dict:
+    from .perms import is_habilitated_on
+
+    if account_request.requested_by is not None:
+        return _check(
+            "requester_habilitated",
+            "Demande faite par un utilisateur habilité sur cet établissement",
+            establishment is not None and is_habilitated_on(account_request.requested_by, establishment),
+            str(account_request.requested_by),
+        )
+    return _check("no_space_yet", "L'établissement n'a pas encore d'espace", establishment is None)
+
+
 def account_request_checks(account_request, *, existing_user: User | None) -> list[dict]:
     """Every automatic check of a request, passed or not, with what staff need to judge it."""
     from .models import AccountRequest, Establishment
@@ -92,11 +105,7 @@ def account_request_checks(account_request, *, existing_user: User | None) -> li
             .exclude(pk=account_request.pk)
             .exists(),
         ),
-        _check(
-            "no_space_yet",
-            "L'établissement n'a pas encore d'espace",
-            not Establishment.objects.filter(siret=account_request.siret).exists(),
-        ),
+        _space_check(account_request, Establishment.objects.filter(siret=account_request.siret).first()),
         _check(
             "courriel",
             "Courriel durable (pas une adresse jetable)",

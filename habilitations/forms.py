@@ -1,3 +1,5 @@
+import re
+
 from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.urls import reverse
@@ -14,7 +16,7 @@ from apart.validation import (
 )
 
 from .enums import INDICES_REPETITION, TYPES_VOIE
-from .models import COMPLEMENT_ADRESSE_MAX_LENGTH, LIBELLE_VOIE_MAX_LENGTH
+from .models import COMPLEMENT_ADRESSE_MAX_LENGTH, LIBELLE_VOIE_MAX_LENGTH, Establishment
 from .validators import clean_siret, validate_siret
 
 REQUIRED_MISSING = "Tous les champs obligatoires (marqués d'un *) ne sont pas renseignés."
@@ -334,3 +336,143 @@ class AccountRequestForm(RequiredFieldsMessageMixin, forms.Form):
     def user_fields(self) -> dict:
         names = ("nom", "prenom", "telephone", "courriel", "secret_question")
         return {name: self.cleaned_data[name] for name in names}
+
+
+class EstablishmentFicheForm(forms.ModelForm):
+    """The fiche établissement, editable by its habilitated users."""
+
+    class Meta:
+        model = Establishment
+        fields = [
+            "denomination",
+            "numero_voie",
+            "extension_voie",
+            "type_voie",
+            "libelle_voie",
+            "complement_adresse",
+            "code_postal",
+            "ville",
+            "telephone",
+            "fax",
+            "courriel",
+            "contact_nom",
+            "contact_prenom",
+            "contact_telephone",
+            "contact_courriel",
+            "effectif",
+            "code_naf",
+            "idcc",
+        ]
+        labels = {"denomination": "Dénomination de l'établissement", "telephone": "Téléphone fixe"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.required = name in ("denomination", "libelle_voie", "code_postal", "ville")
+            field.label = field.label[:1].upper() + field.label[1:]
+            field.error_messages["required"] = REQUIRED
+            css = "fr-select" if isinstance(field.widget, forms.Select) else "fr-input"
+            field.widget.attrs["class"] = css
+        self.fields["extension_voie"].widget = forms.Select(choices=EXTENSION_CHOICES, attrs={"class": "fr-select"})
+        self.fields["type_voie"].widget = forms.Select(choices=TYPE_VOIE_CHOICES, attrs={"class": "fr-select"})
+
+    def clean_denomination(self):
+        return check_characters(
+            self.cleaned_data["denomination"], label="Dénomination de l'établissement", pattern=DENOMINATION_PATTERN
+        )
+
+    def clean_libelle_voie(self):
+        return check_characters(self.cleaned_data["libelle_voie"], label="Libellé de la voie", pattern=ADDRESS_PATTERN)
+
+    def clean_code_postal(self):
+        code_postal = self.cleaned_data["code_postal"].strip()
+        if not (len(code_postal) == 5 and code_postal.isdigit()):
+            raise forms.ValidationError("Le code postal doit comporter 5 chiffres.", code="code_postal")
+        return code_postal
+
+    def _phone(self, name):
+        value = self.cleaned_data[name]
+        return clean_phone(value) if value.strip() else ""
+
+    def clean_telephone(self):
+        return self._phone("telephone")
+
+    def clean_fax(self):
+        return self._phone("fax")
+
+    def clean_contact_telephone(self):
+        return self._phone("contact_telephone")
+
+    def clean_courriel(self):
+        return clean_courriel(self.cleaned_data["courriel"]) if self.cleaned_data["courriel"] else ""
+
+    def clean_contact_courriel(self):
+        value = self.cleaned_data["contact_courriel"]
+        return clean_courriel(value) if value else ""
+
+    def clean_contact_nom(self):
+        return check_characters(
+            self.cleaned_data["contact_nom"], label="Nom de la personne à contacter", pattern=NAME_PATTERN
+        )
+
+    def clean_contact_prenom(self):
+        return check_characters(
+            self.cleaned_data["contact_prenom"], label="Prénom de la personne à contacter", pattern=NAME_PATTERN
+        )
+
+    def clean_code_naf(self):
+        code = self.cleaned_data["code_naf"].strip().upper()
+        if code and not re.fullmatch(r"[0-9]{2}\.?[0-9]{2}[A-Z]", code):
+            raise forms.ValidationError("Le code APE / NAF s'écrit comme 10.71C.", code="naf")
+        return f"{code[:2]}.{code[-3:]}" if code else ""
+
+    def clean_idcc(self):
+        idcc = self.cleaned_data["idcc"].strip()
+        if idcc and not re.fullmatch(r"[0-9]{4}", idcc):
+            raise forms.ValidationError("La convention collective (IDCC) comporte 4 chiffres.", code="idcc")
+        return idcc
+
+
+class ColleagueAccountRequestForm(RequiredFieldsMessageMixin, forms.Form):
+    """DEMANDE CRÉATION DE COMPTE: a habilitated user asks an account for a colleague or an expert-comptable."""
+
+    establishment = forms.ModelChoiceField(
+        label="Établissement",
+        queryset=Establishment.objects.none(),
+        empty_label="Sélectionnez un établissement",
+        error_messages={"required": REQUIRED, "invalid_choice": "Choisissez un de vos établissements."},
+        widget=forms.Select(attrs={"class": "fr-select"}),
+    )
+    nom = AccountRequestForm.base_fields["nom"]
+    prenom = AccountRequestForm.base_fields["prenom"]
+    telephone = AccountRequestForm.base_fields["telephone"]
+    courriel = AccountRequestForm.base_fields["courriel"]
+    courriel_confirm = AccountRequestForm.base_fields["courriel_confirm"]
+    secret_question = AccountRequestForm.base_fields["secret_question"]
+    secret_answer = AccountRequestForm.base_fields["secret_answer"]
+
+    clean_nom = AccountRequestForm.clean_nom
+    clean_prenom = AccountRequestForm.clean_prenom
+    clean_telephone = AccountRequestForm.clean_telephone
+    clean_courriel = AccountRequestForm.clean_courriel
+    clean_courriel_confirm = AccountRequestForm.clean_courriel_confirm
+    clean_secret_answer = AccountRequestForm.clean_secret_answer
+    _check_pair = AccountRequestForm._check_pair
+
+    def __init__(self, *args, establishments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["establishment"].queryset = establishments
+        self.fields["establishment"].label_from_instance = lambda e: f"{e.denomination} — {e.siret}"
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self._check_pair(
+            "courriel",
+            "courriel_confirm",
+            "Les champs Courriel et Confirmer courriel de l'utilisateur ne sont pas identiques.",
+        )
+        return cleaned_data
+
+    @property
+    def user_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("nom", "prenom", "telephone", "courriel", "secret_question")}

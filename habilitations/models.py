@@ -78,7 +78,19 @@ class Establishment(models.Model):
     telephone = models.CharField("téléphone fixe", max_length=20, blank=True)
     fax = models.CharField("fax", max_length=20, blank=True)
     courriel = models.EmailField("courriel établissement", blank=True)
-    fiche_complete = models.BooleanField("fiche établissement complète", default=False)
+    # Personne à contacter et informations complémentaires, which complete the fiche.
+    contact_nom = models.CharField("nom de la personne à contacter", max_length=100, blank=True)
+    contact_prenom = models.CharField("prénom de la personne à contacter", max_length=100, blank=True)
+    contact_telephone = models.CharField("téléphone de la personne à contacter", max_length=20, blank=True)
+    contact_courriel = models.EmailField("courriel de la personne à contacter", blank=True)
+    effectif = models.PositiveIntegerField("effectif salarié de l'établissement", null=True, blank=True)
+    code_naf = models.CharField(
+        "code APE / NAF", max_length=6, blank=True, help_text="Activité principale, par exemple 10.71C"
+    )
+    idcc = models.CharField(
+        "convention collective (IDCC)", max_length=4, blank=True, help_text="Facultatif, 4 chiffres"
+    )
+    fiche_complete = models.BooleanField("fiche établissement complète", default=False, editable=False)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
@@ -94,9 +106,36 @@ class Establishment(models.Model):
     def __str__(self):
         return f"{self.denomination} ({self.siret})"
 
+    # The rule of completeness: a DAP can be created only when every one of these is filled.
+    FICHE_REQUIRED_FIELDS = (
+        "denomination",
+        "libelle_voie",
+        "code_postal",
+        "ville",
+        "telephone",
+        "courriel",
+        "contact_nom",
+        "contact_prenom",
+        "contact_telephone",
+        "contact_courriel",
+        "effectif",
+        "code_naf",
+    )
+
     def save(self, *args, **kwargs):
         self.siren = self.siret[:9]
+        self.fiche_complete = not self.missing_fiche_fields()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "fiche_complete"}
         super().save(*args, **kwargs)
+
+    def missing_fiche_fields(self) -> list[str]:
+        """The labels of the fields still to fill for the fiche to be complete."""
+        return [
+            self._meta.get_field(name).verbose_name
+            for name in self.FICHE_REQUIRED_FIELDS
+            if getattr(self, name) in (None, "")
+        ]
 
     @property
     def adresse_lines(self) -> list[str]:

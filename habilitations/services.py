@@ -3,6 +3,7 @@
 import datetime
 import re
 import secrets
+from dataclasses import asdict
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -15,8 +16,10 @@ from accounts.normalization import normalize_courriel, normalize_secret_answer
 from apart.outbox.services import email_enqueue
 
 from .checks import account_request_checks
-from .enums import AccountRequestCase, AccountRequestStatus, ExtranetCode
+from .enums import AccountRequestCase, AccountRequestStatus, ExtranetCode, SireneStatus
 from .models import AccountRequest, Establishment, Extranet, Habilitation, one_year_after
+from .perms import is_habilitated_on
+from .sirene import SireneUnavailable, sirene_lookup
 
 # The establishment fields an account request carries over to the "fiche établissement" as they are.
 ESTABLISHMENT_FIELDS = (
@@ -149,7 +152,8 @@ def _establishment_for(account_request: AccountRequest, *, automatic: bool) -> E
                 )
         except IntegrityError:
             establishment = Establishment.objects.get(siret=account_request.siret)
-    if automatic:
+    # Automatic approval never attaches a stranger to an existing space; a habilitated user's request may.
+    if automatic and not is_habilitated_on(account_request.requested_by, establishment):
         raise EstablishmentAlreadyHasSpace(account_request.siret)
     return establishment
 
@@ -272,3 +276,40 @@ def account_request_resend_emails(*, account_request: AccountRequest, by) -> int
         case = AccountRequestCase.EXISTING_ASP  # the habilitation e-mail alone
     _send_account_emails(user=user, password=password, habilitation=habilitation, case=case)
     return 3 if case == AccountRequestCase.NEW_ACCOUNT else 1
+
+
+@transaction.atomic
+def establishment_fiche_update(*, establishment: Establishment, fields: dict) -> Establishment:
+    """Save the fiche établissement; its completeness follows (Establishment.FICHE_REQUIRED_FIELDS)."""
+    for name, value in fields.items():
+        setattr(establishment, name, value)
+    establishment.save()
+    return establishment
+
+
+def colleague_account_request_submit(
+    *, requested_by, establishment: Establishment, user_fields: dict, secret_answer: str
+):
+    """DEMANDE CRÉATION DE COMPTE: the same processing, e-mails and cases as CRÉER MON ESPACE."""
+    try:
+        result = sirene_lookup(establishment.siret)
+    except SireneUnavailable:
+        sirene_status, sirene_data = SireneStatus.UNAVAILABLE, None
+    else:
+        sirene_status = SireneStatus.FOUND if result else SireneStatus.UNAVAILABLE
+        sirene_data = asdict(result) if result else None
+    establishment_fields = {
+        "siret": establishment.siret,
+        "telephone_etablissement": establishment.telephone,
+        "courriel_etablissement": establishment.courriel,
+        **{name: getattr(establishment, name) for name in ESTABLISHMENT_FIELDS},
+    }
+    account_request = account_request_submit(
+        establishment_fields=establishment_fields,
+        user_fields=user_fields,
+        secret_answer=secret_answer,
+        sirene_status=sirene_status,
+        sirene_data=sirene_data,
+        requested_by=requested_by,
+    )
+    return account_request_process_automatically(account_request=account_request)

@@ -36,6 +36,14 @@ EMPLOYER = {
     "secret_answer": "Rex",
 }
 EMPLOYER_SIRETS = ["73282932000074", "73282932000041"]
+COMPLETE_FICHE = {
+    "contact_nom": "Menuça",
+    "contact_prenom": "Gérard",
+    "contact_telephone": "01 02 03 04 05",
+    "contact_courriel": "gerard.menuca@example.fr",
+    "effectif": 12,
+    "code_naf": "10.71C",
+}
 
 
 class Command(BaseCommand):
@@ -84,14 +92,17 @@ class Command(BaseCommand):
         employer.set_password(EMPLOYER["password"])
         employer.must_change_password = False
         employer.save(update_fields=["password", "must_change_password"])
-        for siret in EMPLOYER_SIRETS:
+        for siret, complete in zip(EMPLOYER_SIRETS, (True, False), strict=True):
             establishment = Establishment.objects.filter(siret=siret).first()
             if establishment is None:
                 etablissement = sirene_etablissement_get(siret=siret)
+                # One fiche complete, one to complete: the space shows both states.
+                contact = COMPLETE_FICHE if complete else {}
                 establishment = establishment_create(
                     **establishment_fields_from_sirene(etablissement),
-                    telephone="0143000000",
+                    telephone="01 43 00 00 00",
                     courriel=f"contact.{siret[-5:]}@example.fr",
+                    **contact,
                 )
             habilitation_grant(user=employer, establishment=establishment)
         return employer

@@ -1,0 +1,57 @@
+"""Brute force: django-axes locks (identifiant, IP) after 5 failures; an IP alone is locked after 30.
+
+Locking the pair, not the identifiant, means nobody can lock a known user out from elsewhere.
+"""
+
+import datetime
+import logging
+
+from axes.helpers import get_client_ip_address
+from axes.models import AccessAttempt, AccessFailureLog
+from django.conf import settings
+from django.shortcuts import render
+from django.utils import timezone
+
+logger = logging.getLogger("apart.security")
+
+
+def _remaining(since: datetime.datetime | None) -> datetime.timedelta | None:
+    if since is None:
+        return None
+    remaining = since + settings.AXES_COOLOFF_TIME - timezone.now()
+    return remaining if remaining > datetime.timedelta(0) else None
+
+
+def ip_lockout_remaining(request) -> datetime.timedelta | None:
+    """Time left when this IP address failed LOGIN_IP_FAILURE_LIMIT times within the cool-off period."""
+    ip_address = get_client_ip_address(request)
+    window_start = timezone.now() - settings.AXES_COOLOFF_TIME
+    failures = AccessFailureLog.objects.filter(ip_address=ip_address, attempt_time__gte=window_start)
+    times = list(
+        failures.order_by("-attempt_time").values_list("attempt_time", flat=True)[: settings.LOGIN_IP_FAILURE_LIMIT]
+    )
+    if len(times) < settings.LOGIN_IP_FAILURE_LIMIT:
+        return None
+    return _remaining(times[0])
+
+
+def pair_lockout_remaining(request, username: str) -> datetime.timedelta | None:
+    attempt = (
+        AccessAttempt.objects.filter(username=username, ip_address=get_client_ip_address(request))
+        .order_by("-attempt_time")
+        .first()
+    )
+    if attempt is None or attempt.failures_since_start < settings.AXES_FAILURE_LIMIT:
+        return None
+    return _remaining(attempt.attempt_time)
+
+
+def lockout_response(request, response=None, credentials=None):
+    """django-axes' lockout page, in French, with the time left and the way out."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    remaining = pair_lockout_remaining(request, username) or ip_lockout_remaining(request) or settings.AXES_COOLOFF_TIME
+    minutes = max(1, -(-int(remaining.total_seconds()) // 60))
+    logger.warning(
+        "Connexion bloquée : identifiant=%r ip=%s (%s min restantes)", username, get_client_ip_address(request), minutes
+    )
+    return render(request, "accounts/lockout.html", {"minutes": minutes}, status=429)

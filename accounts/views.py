@@ -1,0 +1,132 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .forms import CourrielChangeForm, FirstLoginPasswordForm, LoginForm, ProfileForm, SecretQuestionChangeForm
+from .lockout import ip_lockout_remaining, lockout_response
+from .services import (
+    CourrielChangeLinkInvalid,
+    user_courriel_change_confirm,
+    user_courriel_change_request,
+    user_password_change,
+    user_profile_update,
+    user_secret_question_change,
+)
+
+
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    """The MON ESPACE PERSONNEL form of the home page posts here; errors come back on the home page."""
+    if request.method == "GET":
+        return redirect("support:home")
+    if ip_lockout_remaining(request):
+        return lockout_response(request)
+    form = LoginForm(request, data=request.POST)
+    if form.is_valid():
+        login(request, form.get_user())  # a new session key
+        if form.get_user().must_change_password:
+            return redirect("accounts:first_login_password")
+        return redirect("habilitations:space")
+    return render(request, "support/home.html", {"login_form": form}, status=200)
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, "Vous êtes déconnecté.")
+    return redirect("support:home")
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@login_required
+@require_http_methods(["GET", "POST"])
+def first_login_password(request):
+    """« Changement du mot de passe pour <identifiant> », then back to the home page to log in again."""
+    form = FirstLoginPasswordForm(request.user, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user_password_change(user=request.user, new_password=form.cleaned_data["new_password1"])
+        logout(request)
+        messages.success(
+            request,
+            "Votre mot de passe a été changé. Connectez-vous avec votre identifiant et votre nouveau mot de passe.",
+        )
+        return redirect("support:home")
+    return render(request, "accounts/first_login_password.html", {"form": form, "policy": form.policy()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_account(request):
+    """Mon compte: identifiant, état civil, téléphone; links to change e-mail, secret question, password."""
+    user = request.user
+    form = ProfileForm(
+        request.POST or None, initial={"nom": user.nom, "prenom": user.prenom, "telephone": user.telephone}
+    )
+    if request.method == "POST" and form.is_valid():
+        user_profile_update(user=user, **form.cleaned_data)
+        messages.success(request, "Vos informations ont été enregistrées.")
+        return redirect("accounts:my_account")
+    return render(request, "accounts/my_account.html", {"form": form, "menu": "compte"})
+
+
+@sensitive_post_parameters("current_password")
+@login_required
+@require_http_methods(["GET", "POST"])
+def courriel_change(request):
+    form = CourrielChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user_courriel_change_request(user=request.user, new_courriel=form.cleaned_data["courriel"])
+        messages.success(
+            request,
+            f"Un courriel de confirmation a été envoyé à {form.cleaned_data['courriel']} : cliquez sur le lien "
+            "qu'il contient (valable 24 heures) pour que le changement prenne effet.",
+        )
+        return redirect("accounts:my_account")
+    return render(request, "accounts/form_page.html", {"form": form, "title": "Changer mon courriel"})
+
+
+@require_http_methods(["GET", "POST"])
+def courriel_confirm(request, token):
+    """The link sent to the new address: shown first, applied by POST (mail scanners follow links)."""
+    if request.method == "POST":
+        try:
+            user_courriel_change_confirm(token=token)
+        except CourrielChangeLinkInvalid:
+            return render(request, "accounts/courriel_confirm.html", {"invalid": True}, status=400)
+        messages.success(request, "Votre nouveau courriel est enregistré.")
+        return redirect("accounts:my_account" if request.user.is_authenticated else "support:home")
+    return render(request, "accounts/courriel_confirm.html", {"invalid": False})
+
+
+@sensitive_post_parameters("current_password", "secret_answer")
+@login_required
+@require_http_methods(["GET", "POST"])
+def secret_question_change(request):
+    form = SecretQuestionChangeForm(
+        request.user, request.POST or None, initial={"secret_question": request.user.secret_question}
+    )
+    if request.method == "POST" and form.is_valid():
+        user_secret_question_change(
+            user=request.user, question=form.cleaned_data["secret_question"], answer=form.cleaned_data["secret_answer"]
+        )
+        messages.success(request, "Votre question secrète et sa réponse sont enregistrées.")
+        return redirect("accounts:my_account")
+    return render(request, "accounts/form_page.html", {"form": form, "title": "Changer ma question secrète"})
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    form = FirstLoginPasswordForm(request.user, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = user_password_change(user=request.user, new_password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, user)  # this session goes on; the others end
+        messages.success(request, "Votre mot de passe a été changé, pour tous les extranets de l'ASP.")
+        return redirect("accounts:my_account")
+    context = {"form": form, "title": "Changer mon mot de passe", "policy": form.policy()}
+    return render(request, "accounts/form_page.html", context)
