@@ -106,6 +106,11 @@ class FirstLoginPasswordForm(PasswordChangeForm):
             field.help_text = ""
         self.fields["old_password"].widget.attrs["autofocus"] = True
 
+    def validate_password_for_user(self, user, password_field_name="new_password1"):
+        # A rule broken by the new password is said under "Entrez le nouveau mot de passe", not its confirmation.
+        if not self.has_error("new_password2", code="password_mismatch"):
+            super().validate_password_for_user(user, password_field_name="new_password1")
+
     @staticmethod
     def policy() -> list[str]:
         return password_validation.password_validators_help_texts()

@@ -1,14 +1,16 @@
 """Benchmark of CRÉER MON ESPACE over HTTP: complete Cas n°1 creations on gunicorn + PostgreSQL (not a test).
 
     .venv/bin/python bench/bench_account_creation.py [--seconds 30] [--workers 2] [--clients 4] [--warmup 5]
-        [--sirets 20000] [--hash-seconds 5] [--conn-max-age S] [--keep] [--time-limit S]
+        [--sirets 20000] [--existing-users 0] [--hash-seconds 5] [--conn-max-age S] [--keep] [--time-limit S]
 
 1. (Re)creates the database `apart_bench_accounts` on 127.0.0.1:5432, migrates it, loads the postal codes
    (`manage.py load_codes_postaux`), inserts --sirets active SireneEtablissement rows (Luhn-valid SIRETs, in
    communes of the postal code table) with COPY, and collects the static files into a temporary STATIC_ROOT
-   (DEBUG=0 uses whitenoise's manifest storage).
-2. Counts, in this process, the Argon2 hashes (and where in the code each one happens) and the SQL queries of
-   one creation made through django.test.Client with the same requests as the HTTP clients.
+   (DEBUG=0 uses whitenoise's manifest storage). --existing-users N adds N accounts of other people (the ASP's
+   accounts are shared by every extranet) to see how the look-ups of the account table scale.
+2. Counts, in this process, the Argon2 hashes (and where in the code each one happens), the SQL queries and the
+   slow ones (≥ 20 ms) of one creation made through django.test.Client with the same requests as the HTTP clients.
+   Then measures the hash-bound limit a first time (see 4).
 3. Starts gunicorn (`python -m gunicorn apart.wsgi --workers W`, sync workers, DEBUG=0, CAPTCHA_TEST_MODE=1,
    CELERY_BROKER_URL=redis://127.0.0.1:6379/14: the web process only enqueues the e-mail tasks, no Celery worker
    runs), checks one creation (abort, printing the response, if it fails), then drives complete creations with
@@ -18,8 +20,11 @@
    GET /creer-mon-espace/demande-transmise/ (the success message checked). --warmup seconds of warm-up, then
    --seconds measured: a creation counts when it ends inside the measured window.
 4. Checks the database (approved requests, users, habilitations, establishments, 3 outbox rows per creation) and
-   the Redis queue against the successful creations, then measures the hash-bound limit: as many processes as
-   gunicorn workers, each computing `Argon2PasswordHasher().encode(password, salt)` with Django's defaults.
+   the Redis queue against the successful creations, then measures the hash-bound limit again: as many processes
+   as gunicorn workers, each computing `Argon2PasswordHasher().encode(password, salt)` with Django's defaults for
+   --hash-seconds (and one process alone, for reference). Limit = mean hashes/s (before and after the load)
+   ÷ hashes per creation; the achieved creations/s are printed as a percentage of it (target ≥ 70 %). The machine
+   may be shared: the load average is printed, and so are CPU-time figures, which other processes disturb less.
 5. Stops gunicorn, flushes Redis db 14 and drops the database (unless --keep).
 
 Everything stays on the loopback interface. A hard time limit (SIGALRM) and try/finally + atexit stop every child
@@ -639,6 +644,7 @@ def probe_creation(siret: str, person: dict) -> dict:
             per_request[f"{method} {path}"] = {
                 "seconds": time.perf_counter() - started,
                 "queries": len(queries.captured_queries),
+                "sql": sorted(((float(q["time"]), q["sql"]) for q in queries.captured_queries), reverse=True),
                 "hashes": records[before:],
             }
             return page
@@ -894,8 +900,15 @@ def _print_probe(probe: dict) -> None:
     for request, figures in probe["requests"].items():
         hashes = figures["hashes"]
         spent = sum(seconds for _, seconds, _ in hashes)
-        detail = f" ({_ms(spent)} sur {_ms(figures['seconds'])})" if hashes else ""
-        print(f"  {request:<42} {figures['queries']:>3} requêtes SQL · {len(hashes)} empreinte(s){detail}")
+        sql_time = sum(seconds for seconds, _ in figures["sql"])
+        print(
+            f"  {request:<42} {_ms(figures['seconds']):>8} · {figures['queries']:>3} requêtes SQL ({_ms(sql_time)})"
+            f" · {len(hashes)} empreinte(s){f' ({_ms(spent)})' if hashes else ''}"
+        )
+        for seconds, sql in figures["sql"][:3]:
+            if seconds >= 0.02:  # the slow ones only
+                short = re.sub(r"^SELECT .*? FROM ", "SELECT … FROM ", " ".join(sql.split()))
+                print(f"      SQL lente, {_ms(seconds)} : {short[:200]}")
     print(f"Empreintes (hachages Argon2/PBKDF2) par création : {len(probe['hashes'])}")
     for name, seconds, where in probe["hashes"]:
         print(f"  - {where} [{name}, {_ms(seconds)}]")
@@ -943,9 +956,11 @@ def _print_load(load: dict, args) -> dict:
         "(les workers sync de gunicorn ferment la connexion après chaque réponse)"
     )
     cpu = load["cpu"]
+    worker_cpu_per_creation = None
     if "start" in cpu and "end" in cpu and measured:
         (w0, c0, (b0, t0), n0), (w1, c1, (b1, t1), n1) = cpu["start"], cpu["end"]
         count = len(measured)
+        worker_cpu_per_creation = (w1 - w0) / count
         print(
             f"CPU par création pendant la mesure : workers gunicorn {_ms((w1 - w0) / count)}, "
             f"client de charge (ce processus) {_ms((c1 - c0) / count)} ; les workers ont occupé "
@@ -960,6 +975,7 @@ def _print_load(load: dict, args) -> dict:
         "successes_all": successes_all,
         "failures_all": len(failures_all),
         "references": [ref for result in results for ref in result.references],
+        "worker_cpu_per_creation": worker_cpu_per_creation,
     }
 
 
@@ -1034,6 +1050,9 @@ def main() -> int:
     except TimeLimitExceeded as error:
         print(f"\nArrêt : {error}.", file=sys.stderr)
         return 3
+    except KeyboardInterrupt:
+        print("\nInterrompu.", file=sys.stderr)
+        return 130
     finally:
         CHILDREN.cleanup()
 
@@ -1138,6 +1157,19 @@ def _run(args) -> int:
         f"Atteint : {_fr(summary['rate'], 2)} créations/s = {_fr(percent, 1)} % de la limite "
         f"(objectif ≥ {TARGET_PERCENT} % : {'atteint' if percent >= TARGET_PERCENT else 'NON atteint'})"
     )
+    # Figures that other processes on the machine disturb less: CPU time, not wall time.
+    cpu_per_hash = (hashes_before["cpu_ms_per_hash"] + hashes_after["cpu_ms_per_hash"]) / 2000
+    print(
+        f"Sans autre charge sur la machine, {os.cpu_count()} cœurs ne faisant que hacher : "
+        f"{os.cpu_count()} ÷ ({per_creation} × {_fr(cpu_per_hash * 1000)} ms de CPU) = "
+        f"{_fr(os.cpu_count() / (per_creation * cpu_per_hash), 2)} créations/s au plus"
+    )
+    if summary["worker_cpu_per_creation"]:
+        share = 100 * per_creation * cpu_per_hash / summary["worker_cpu_per_creation"]
+        print(
+            f"Part du hachage dans le CPU des workers gunicorn par création : {per_creation} × "
+            f"{_fr(cpu_per_hash * 1000)} ms sur {_ms(summary['worker_cpu_per_creation'])} ≈ {_fr(share)} %"
+        )
     return 0 if summary["failures_all"] == 0 else 1
 
 

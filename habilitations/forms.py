@@ -364,6 +364,8 @@ class EstablishmentFicheForm(forms.ModelForm):
             "idcc",
         ]
         labels = {"denomination": "Dénomination de l'établissement", "telephone": "Téléphone fixe"}
+        # Addresses are normalised (é → e, lower case) by clean_courriel before they are checked.
+        field_classes = {"courriel": forms.CharField, "contact_courriel": forms.CharField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

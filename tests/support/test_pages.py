@@ -95,11 +95,14 @@ def test_every_link_of_the_home_page_leads_to_a_page(client):
         assert client.get(link).status_code == 200, link
 
 
-def test_the_login_form_posts_to_a_page_not_a_404(client):
+def test_a_refused_login_comes_back_to_the_home_page_with_its_message(client):
     response = client.post(reverse("accounts:login"), {"username": "gerard.menuca", "password": "x"})
 
     assert response.status_code == 200
-    assert "arrive bientôt" in response.content.decode()
+    html = response.content.decode()
+    assert "Identifiant ou mot de passe incorrect." in html
+    assert "Ma première connexion" in html
+    assert 'value="gerard.menuca"' in html
 
 
 def test_unknown_page_is_a_french_404_page(client, settings):

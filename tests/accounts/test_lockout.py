@@ -1,0 +1,93 @@
+"""Brute force: django-axes locks (identifiant, IP) after 5 failures for 15 minutes; an IP after 30."""
+
+import datetime
+
+import pytest
+import time_machine
+from axes.models import AccessAttempt
+from django.urls import reverse
+
+from tests.factories import HabilitationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("accounts:login")
+PASSWORD = "Mot-de-passe-2026;"
+
+
+@pytest.fixture
+def employer():
+    user = UserFactory(identifiant="gerard.menuca")
+    HabilitationFactory(user=user)
+    return user
+
+
+def attempt(client, username="gerard.menuca", password="mauvais", ip="203.0.113.7"):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_the_fifth_failure_locks_the_pair_for_15_minutes(client, employer, caplog):
+    for _ in range(4):
+        assert attempt(client).status_code == 200
+
+    locked = attempt(client)
+
+    assert locked.status_code == 429
+    html = locked.content.decode()
+    assert "Connexion temporairement bloquée" in html
+    assert "pendant encore 15 minutes" in html
+    assert reverse("accounts:forgotten_password") in html
+    assert attempt(client, password=PASSWORD).status_code == 429  # even the right password
+    assert "Connexion bloquée" in caplog.text
+
+
+def test_the_lockout_ends_after_15_minutes(client, employer):
+    for _ in range(5):
+        attempt(client)
+
+    with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(minutes=16)):
+        response = attempt(client, password=PASSWORD)
+
+    assert response.status_code == 302
+
+
+def test_a_lockout_from_elsewhere_does_not_lock_the_user_out(client, employer):
+    for _ in range(5):
+        attempt(client, ip="198.51.100.66")
+
+    assert attempt(client, password=PASSWORD, ip="203.0.113.7").status_code == 302
+
+
+def test_a_success_resets_the_count(client, employer):
+    for _ in range(4):
+        attempt(client)
+    assert attempt(client, password=PASSWORD).status_code == 302
+    client.post(reverse("accounts:logout"))
+
+    for _ in range(4):
+        assert attempt(client).status_code == 200
+
+
+def test_an_ip_alone_is_locked_after_30_failures_over_any_identifiants(client, employer, settings):
+    for number in range(settings.LOGIN_IP_FAILURE_LIMIT):
+        assert attempt(client, username=f"inconnu{number}").status_code == 200
+
+    assert attempt(client, password=PASSWORD).status_code == 429
+    assert attempt(client, password=PASSWORD, ip="203.0.113.8").status_code == 302
+
+
+def test_staff_lift_a_lockout_in_the_admin(client, employer):
+    for _ in range(5):
+        attempt(client)
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    admin_client = type(client)()
+    admin_client.force_login(staff)
+    attempt_row = AccessAttempt.objects.get(username="gerard.menuca")
+
+    response = admin_client.post(
+        reverse("admin:axes_accessattempt_changelist"),
+        {"action": "delete_selected", "_selected_action": [attempt_row.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert attempt(client, password=PASSWORD).status_code == 302

@@ -1,0 +1,158 @@
+"""Mon compte: état civil, e-mail change confirmed by link, secret question, password."""
+
+import datetime
+import re
+from urllib.parse import urlsplit
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from apart.outbox.models import OutboxEmail
+from tests.factories import HabilitationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "Mot-de-passe-2026;"
+
+
+@pytest.fixture
+def employer_client(client):
+    user = UserFactory(identifiant="gerard.menuca", courriel="gerard@ancien.fr")
+    HabilitationFactory(user=user)
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_the_page_shows_the_account(employer_client):
+    html = employer_client.get(reverse("accounts:my_account")).content.decode()
+
+    assert "gerard.menuca" in html and "gerard@ancien.fr" in html
+    assert "commun aux extranets" in html
+
+
+def test_names_and_phone_are_updated(employer_client):
+    response = employer_client.post(
+        reverse("accounts:my_account"), {"nom": "Menuça", "prenom": "Gérard", "telephone": "0690 12 34 56"}
+    )
+
+    assert response.status_code == 302
+    employer_client.user.refresh_from_db()
+    assert employer_client.user.telephone == "0690 12 34 56"
+
+
+def test_a_courriel_change_is_confirmed_by_a_link_sent_to_the_new_address(employer_client):
+    response = employer_client.post(
+        reverse("accounts:courriel_change"),
+        {"courriel": "Gérard@Nouveau.fr", "courriel_confirm": "gerard@nouveau.fr", "current_password": PASSWORD},
+        follow=True,
+    )
+
+    assert "Un courriel de confirmation a été envoyé à gerard@nouveau.fr" in response.content.decode()
+    employer_client.user.refresh_from_db()
+    assert employer_client.user.courriel == "gerard@ancien.fr"  # nothing changes before the confirmation
+    notice = OutboxEmail.objects.get(to="gerard@ancien.fr")
+    assert "gerard@nouveau.fr" in notice.body_text and "Si vous n'êtes pas à l'origine" in notice.body_text
+    confirmation = OutboxEmail.objects.get(to="gerard@nouveau.fr")
+    link = re.search(r"http://[^ ]+/mon-compte/courriel/confirmer/[^ \n]+/", confirmation.body_text).group(0)
+    path = urlsplit(link).path
+
+    anonymous = Client()
+    assert "Confirmer mon nouveau courriel" in anonymous.get(path).content.decode()  # a GET changes nothing
+    employer_client.user.refresh_from_db()
+    assert employer_client.user.courriel == "gerard@ancien.fr"
+    anonymous.post(path)
+
+    employer_client.user.refresh_from_db()
+    assert employer_client.user.courriel == "gerard@nouveau.fr"
+    assert anonymous.post(path).status_code == 400  # a link is good once
+
+
+def test_a_courriel_change_link_expires_after_24_hours(employer_client):
+    employer_client.post(
+        reverse("accounts:courriel_change"),
+        {"courriel": "gerard@nouveau.fr", "courriel_confirm": "gerard@nouveau.fr", "current_password": PASSWORD},
+    )
+    body = OutboxEmail.objects.get(to="gerard@nouveau.fr").body_text
+    path = "/" + re.search(r"(mon-compte/courriel/confirmer/[^ \n]+/)", body).group(1)
+
+    with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(hours=25)):
+        response = Client().post(path)
+
+    assert response.status_code == 400
+    assert (
+        "Ce lien n&#x27;est pas valide" in response.content.decode()
+        or "Ce lien n'est pas valide" in response.content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        (
+            {"courriel": "a@b.fr", "courriel_confirm": "a@b.fr", "current_password": "faux"},
+            "current_password",
+            "Le mot de passe saisi est incorrect.",
+        ),
+        (
+            {"courriel": "a@b.fr", "courriel_confirm": "c@b.fr", "current_password": PASSWORD},
+            "courriel_confirm",
+            "Les champs Courriel et Confirmer courriel ne sont pas identiques.",
+        ),
+        (
+            {"courriel": "pas-un-courriel", "courriel_confirm": "pas-un-courriel", "current_password": PASSWORD},
+            "courriel",
+            "L'adresse électronique est invalide.",
+        ),
+    ],
+)
+def test_courriel_change_refusals(employer_client, data, field, message):
+    response = employer_client.post(reverse("accounts:courriel_change"), data)
+
+    assert response.context["form"].errors[field] == [message]
+    assert OutboxEmail.objects.count() == 0
+
+
+def test_the_courriel_of_another_account_is_refused(employer_client):
+    UserFactory(courriel="pris@example.fr")
+
+    response = employer_client.post(
+        reverse("accounts:courriel_change"),
+        {"courriel": "pris@example.fr", "courriel_confirm": "pris@example.fr", "current_password": PASSWORD},
+    )
+
+    assert response.context["form"].errors["courriel"] == ["Ce courriel est déjà celui d'un autre compte ASP."]
+
+
+def test_changing_the_secret_question_asks_for_the_password(employer_client):
+    url = reverse("accounts:secret_question_change")
+
+    refused = employer_client.post(
+        url, {"secret_question": "Q ?", "secret_answer": "Réponse", "current_password": "faux"}
+    )
+    employer_client.post(
+        url, {"secret_question": "Ma première voiture ?", "secret_answer": "Clio", "current_password": PASSWORD}
+    )
+
+    assert refused.context["form"].errors["current_password"] == ["Le mot de passe saisi est incorrect."]
+    employer_client.user.refresh_from_db()
+    assert employer_client.user.secret_question == "Ma première voiture ?"
+    assert employer_client.user.check_secret_answer("CLIO")
+
+
+def test_changing_the_password_keeps_this_session_and_ends_the_others(employer_client):
+    other = Client()
+    other.force_login(employer_client.user)
+
+    response = employer_client.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": "Nouveau;Passe2026", "new_password2": "Nouveau;Passe2026"},
+        follow=True,
+    )
+
+    assert "Votre mot de passe a été changé" in response.content.decode()
+    assert employer_client.get("/espace/").status_code == 200
+    assert other.get("/espace/").status_code == 302
+    assert OutboxEmail.objects.filter(kind="mot_de_passe_modifie").count() == 1
