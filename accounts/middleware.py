@@ -10,11 +10,10 @@ class MustChangePasswordMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and user.must_change_password
-            and request.path.startswith("/espace/")
-        ):
-            return redirect(reverse("accounts:first_login_password"))
+        if user is not None and user.is_authenticated and request.path.startswith("/espace/"):
+            if user.must_change_password:
+                return redirect(reverse("accounts:first_login_password"))
+            secret_question_url = reverse("accounts:secret_question_change")
+            if user.must_set_secret_question and request.path != secret_question_url:
+                return redirect(secret_question_url)
         return self.get_response(request)

@@ -62,6 +62,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text="Mot de passe provisoire : l'utilisateur doit le changer à la prochaine connexion.",
     )
+    must_set_secret_question = models.BooleanField(
+        "doit choisir une nouvelle question secrète",
+        default=False,
+        help_text="Question secrète réinitialisée par l'assistance : l'utilisateur en choisit une à la connexion.",
+    )
     password_expires_at = models.DateTimeField(
         "mot de passe provisoire valable jusqu'au",
         null=True,

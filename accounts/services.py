@@ -102,7 +102,18 @@ def user_courriel_change_confirm(*, token: str) -> User:
 def user_secret_question_change(*, user: User, question: str, answer: str) -> User:
     user.secret_question = question
     user.set_secret_answer(answer)
-    user.save(update_fields=["secret_question", "secret_answer_hash", "updated_at"])
+    user.must_set_secret_question = False
+    user.save(update_fields=["secret_question", "secret_answer_hash", "must_set_secret_question", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_secret_question_reset(*, user: User) -> User:
+    """Forgotten secret answer (staff): the old one no longer works; a new one is chosen at next login."""
+    user.secret_question = ""
+    user.secret_answer_hash = ""
+    user.must_set_secret_question = True
+    user.save(update_fields=["secret_question", "secret_answer_hash", "must_set_secret_question", "updated_at"])
     return user
 
 

@@ -115,7 +115,13 @@ def secret_question_change(request):
         )
         messages.success(request, "Votre question secrète et sa réponse sont enregistrées.")
         return redirect("accounts:my_account")
-    return render(request, "accounts/form_page.html", {"form": form, "title": "Changer ma question secrète"})
+    context = {"form": form, "title": "Changer ma question secrète"}
+    if request.user.must_set_secret_question:
+        context["notice"] = (
+            "Votre question secrète a été réinitialisée par l'assistance : choisissez-en une nouvelle, avec sa "
+            "réponse. Elle vous permettra de retrouver votre identifiant ou votre mot de passe."
+        )
+    return render(request, "accounts/form_page.html", context)
 
 
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")

@@ -156,3 +156,21 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(employer_c
     assert employer_client.get("/espace/").status_code == 200
     assert other.get("/espace/").status_code == 302
     assert OutboxEmail.objects.filter(kind="mot_de_passe_modifie").count() == 1
+
+
+def test_after_a_staff_reset_the_user_chooses_a_new_secret_question_first(employer_client):
+    from accounts.services import user_secret_question_reset
+
+    user_secret_question_reset(user=employer_client.user)
+    url = reverse("accounts:secret_question_change")
+
+    assert employer_client.get("/espace/").url == url
+    assert "réinitialisée par l&#x27;assistance" in employer_client.get(url).content.decode().replace("'", "&#x27;")
+    employer_client.post(
+        url, {"secret_question": "Mon quartier ?", "secret_answer": "Croix-Rousse", "current_password": PASSWORD}
+    )
+
+    employer_client.user.refresh_from_db()
+    assert employer_client.user.must_set_secret_question is False
+    assert employer_client.user.check_secret_answer("croix-rousse")
+    assert employer_client.get("/espace/").status_code == 200
