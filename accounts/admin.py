@@ -4,7 +4,7 @@ from django.contrib.auth.forms import UserCreationForm
 
 from habilitations.models import Habilitation
 
-from .models import User
+from .models import PasswordResetToken, RecoveryEvent, User
 
 
 class HabilitationInline(admin.TabularInline):
@@ -48,3 +48,37 @@ class UserAdmin(DjangoUserAdmin):
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         return queryset, True if search_term else may_have_duplicates
+
+
+@admin.register(RecoveryEvent)
+class RecoveryEventAdmin(admin.ModelAdmin):
+    """The audit trail of "J'ai oublié mon mot de passe / mon identifiant": read-only."""
+
+    list_display = ["created_at", "kind", "typed", "user", "ip_address"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["typed", "user__identifiant", "user__courriel", "ip_address"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PasswordResetToken)
+class PasswordResetTokenAdmin(admin.ModelAdmin):
+    """Reset links issued: their dates and state; the token itself is never stored, only its hash."""
+
+    list_display = ["user", "created_at", "expires_at", "used_at", "voided_at", "voided_reason"]
+    list_filter = ["voided_reason"]
+    search_fields = ["user__identifiant", "user__courriel"]
+    exclude = ["token_hash"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,3 +1,4 @@
+from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordChangeForm
@@ -213,3 +214,112 @@ class ProfileForm(forms.Form):
     def clean_telephone(self):
 
         return clean_phone(self.cleaned_data["telephone"])
+
+
+# --- Credential recovery -------------------------------------------------------------------------
+
+CAPTCHA_WRONG = "Le captcha n'a pas été entré correctement. Essayez à nouveau."
+EMAIL_NOT_ALLOWED = "Opération impossible pour ce type d'utilisateur"
+
+
+class MathCaptchaWidget(CaptchaTextInput):
+    template_name = "accounts/captcha_math_widget.html"
+
+
+def math_captcha_field() -> CaptchaField:
+    """« Veuillez résoudre l'opération suivante : 8 + 4 = » (django-simple-captcha's math challenge)."""
+    return CaptchaField(
+        label="Veuillez résoudre l'opération suivante",
+        generator="captcha.helpers.math_challenge",
+        widget=MathCaptchaWidget(
+            generator="captcha.helpers.math_challenge",
+            attrs={"class": "fr-input", "inputmode": "numeric", "autocomplete": "off"},
+        ),
+        error_messages={"invalid": CAPTCHA_WRONG, "required": REQUIRED},
+    )
+
+
+class ForgottenPasswordForm(forms.Form):
+    identifiant = forms.CharField(
+        label="Identifiant",
+        max_length=150,
+        error_messages={"required": REQUIRED},
+        widget=forms.TextInput(attrs={"class": "fr-input", "autocomplete": "username", "autocapitalize": "none"}),
+    )
+    captcha = math_captcha_field()
+
+    def clean_identifiant(self):
+        identifiant = self.cleaned_data["identifiant"].strip()
+        if "@" in identifiant:
+            raise forms.ValidationError(EMAIL_NOT_ALLOWED, code="email_instead_of_identifiant")
+        return identifiant
+
+
+class ForgottenIdentifiantForm(forms.Form):
+    courriel = forms.CharField(
+        label="Courriel",
+        max_length=254,
+        error_messages={"required": REQUIRED},
+        widget=forms.TextInput(attrs={"class": "fr-input", "type": "email", "autocomplete": "email"}),
+    )
+    captcha = math_captcha_field()
+
+    def clean_courriel(self):
+        return clean_courriel(self.cleaned_data["courriel"])
+
+
+class SecretAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label="Réponse secrète",
+        max_length=100,
+        error_messages={"required": REQUIRED},
+        widget=forms.TextInput(attrs={"class": "fr-input", "autocomplete": "off"}),
+    )
+
+
+class RecoveryCaptchaWidget(CaptchaTextInput):
+    template_name = "habilitations/captcha_widget.html"  # the image code with its "Nouveau code" button
+
+
+class PasswordResetForm(forms.Form):
+    """« GESTION DU MOT DE PASSE » : the new password, through the e-mailed token."""
+
+    new_password1 = forms.CharField(
+        label="Nouveau mot de passe",
+        strip=False,
+        error_messages={"required": REQUIRED},
+        widget=forms.PasswordInput(attrs={"class": "fr-input", "autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label="Confirmation",
+        strip=False,
+        error_messages={"required": REQUIRED},
+        widget=forms.PasswordInput(attrs={"class": "fr-input", "autocomplete": "new-password"}),
+    )
+    captcha = CaptchaField(
+        label="Recopier le code ci-contre",
+        widget=RecoveryCaptchaWidget(attrs={"class": "fr-input", "autocomplete": "off", "autocapitalize": "none"}),
+        error_messages={"invalid": CAPTCHA_WRONG, "required": REQUIRED},
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        first, second = cleaned_data.get("new_password1"), cleaned_data.get("new_password2")
+        if first and second and first != second:
+            self.add_error(
+                "new_password2", forms.ValidationError("Les mots de passe ne correspondent pas", code="mismatch")
+            )
+        elif first:
+            try:
+                password_validation.validate_password(first, self.user)
+            except forms.ValidationError as error:
+                self.add_error("new_password1", error)
+        return cleaned_data
+
+    @staticmethod
+    def policy() -> list[str]:
+        return password_validation.password_validators_help_texts()

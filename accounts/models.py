@@ -116,3 +116,62 @@ class User(AbstractBaseUser, PermissionsMixin):
         if not self.secret_answer_hash:
             return False
         return check_password(normalize_secret_answer(answer), self.secret_answer_hash)
+
+
+class PasswordResetTokenQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(used_at__isnull=True, voided_at__isnull=True)
+
+
+class PasswordResetToken(models.Model):
+    """A "J'ai oublié mon mot de passe" link: 256 random bits, of which only the SHA-256 is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_reset_tokens")
+    token_hash = models.CharField("empreinte du jeton", max_length=64, unique=True)
+    created_at = models.DateTimeField("émis le", auto_now_add=True)
+    expires_at = models.DateTimeField("expire le")
+    used_at = models.DateTimeField("utilisé le", null=True, blank=True)
+    voided_at = models.DateTimeField("annulé le", null=True, blank=True)
+    voided_reason = models.CharField("motif d'annulation", max_length=32, blank=True)
+
+    objects = PasswordResetTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "jeton de réinitialisation"
+        verbose_name_plural = "jetons de réinitialisation"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.user} — {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class RecoveryEventKind(models.TextChoices):
+    PASSWORD_ASKED = "password_asked", "Mot de passe oublié : demande"
+    IDENTIFIANT_ASKED = "identifiant_asked", "Identifiant oublié : demande"
+    WRONG_ANSWER = "wrong_answer", "Réponse secrète incorrecte"
+    LOCKED = "locked", "Récupération bloquée (réponses incorrectes)"
+    RATE_LIMITED = "rate_limited", "Trop de demandes"
+    RESET_EMAIL_SENT = "reset_email_sent", "Courriel de réinitialisation envoyé"
+    IDENTIFIANT_EMAIL_SENT = "identifiant_email_sent", "Courriel d'identifiant envoyé"
+    PASSWORD_CHANGED = "password_changed", "Mot de passe changé par le lien"
+    INVALID_TOKEN = "invalid_token", "Lien invalide, expiré ou déjà utilisé"
+
+
+class RecoveryEvent(models.Model):
+    """The audit trail of credential recovery, read by ASP staff in the admin."""
+
+    kind = models.CharField("événement", max_length=32, choices=RecoveryEventKind.choices, db_index=True)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="recovery_events", verbose_name="compte"
+    )
+    typed = models.CharField("identifiant ou courriel saisi", max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    created_at = models.DateTimeField("le", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "événement de récupération"
+        verbose_name_plural = "événements de récupération (audit)"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.typed}"

@@ -53,6 +53,8 @@ def user_password_change(*, user: User, new_password: str) -> User:
     user.must_change_password = False
     user.password_expires_at = None
     user.save(update_fields=["password", "must_change_password", "password_expires_at", "updated_at"])
+    # Any reset link still out there dies with the old password.
+    user.password_reset_tokens.live().update(voided_at=timezone.now(), voided_reason="password_changed")
     email_enqueue(
         kind="mot_de_passe_modifie",
         to=user.courriel,

@@ -1,14 +1,8 @@
 from django.urls import path
 
-from support.views import coming_soon
-
 from . import views
 
 app_name = "accounts"
-
-
-def _soon(route, name, title, description=""):
-    return path(route, coming_soon, {"title": title, "description": description}, name=name)
 
 
 urlpatterns = [
@@ -20,7 +14,11 @@ urlpatterns = [
     path("mon-compte/courriel/confirmer/<str:token>/", views.courriel_confirm, name="courriel_confirm"),
     path("espace/mon-compte/question-secrete/", views.secret_question_change, name="secret_question_change"),
     path("espace/mon-compte/mot-de-passe/", views.password_change, name="password_change"),
-    # Credential recovery comes with its own issue; until then each URL says so plainly.
-    _soon("identifiant-oublie/", "forgotten_identifiant", "J'ai oublié mon identifiant"),
-    _soon("mot-de-passe-oublie/", "forgotten_password", "J'ai oublié mon mot de passe"),
+    path("mot-de-passe-oublie/", views.forgotten_password, name="forgotten_password"),
+    path("mot-de-passe-oublie/question/", views.forgotten_password_question, name="forgotten_password_question"),
+    path("mot-de-passe-oublie/envoye/", views.forgotten_password_sent, name="forgotten_password_sent"),
+    path("mot-de-passe/reinitialiser/<str:token>/", views.password_reset, name="password_reset"),
+    path("identifiant-oublie/", views.forgotten_identifiant, name="forgotten_identifiant"),
+    path("identifiant-oublie/question/", views.forgotten_identifiant_question, name="forgotten_identifiant_question"),
+    path("identifiant-oublie/envoye/", views.forgotten_identifiant_sent, name="forgotten_identifiant_sent"),
 ]

@@ -1,3 +1,5 @@
+from axes.helpers import get_client_ip_address
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -5,8 +7,29 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .forms import CourrielChangeForm, FirstLoginPasswordForm, LoginForm, ProfileForm, SecretQuestionChangeForm
+from .forms import (
+    CourrielChangeForm,
+    FirstLoginPasswordForm,
+    ForgottenIdentifiantForm,
+    ForgottenPasswordForm,
+    LoginForm,
+    PasswordResetForm,
+    ProfileForm,
+    SecretAnswerForm,
+    SecretQuestionChangeForm,
+)
 from .lockout import ip_lockout_remaining, lockout_response
+from .recovery import (
+    TOKEN_STATES,
+    Challenge,
+    RecoveryLocked,
+    lockout_remaining,
+    password_reset_complete,
+    password_reset_token_check,
+    rate_limited,
+    recovery_answer,
+    recovery_start,
+)
 from .services import (
     CourrielChangeLinkInvalid,
     user_courriel_change_confirm,
@@ -136,3 +159,127 @@ def password_change(request):
         return redirect("accounts:my_account")
     context = {"form": form, "title": "Changer mon mot de passe", "policy": form.policy()}
     return render(request, "accounts/form_page.html", context)
+
+
+# --- Credential recovery -------------------------------------------------------------------------
+
+RECOVERY_SESSION_KEY = "recovery"
+FLOWS = {
+    "password": {
+        "heading": "GESTION DU MOT DE PASSE",
+        "step1": "accounts:forgotten_password",
+        "question": "accounts:forgotten_password_question",
+        "sent": "accounts:forgotten_password_sent",
+    },
+    "identifiant": {
+        "heading": "Mon Compte",
+        "step1": "accounts:forgotten_identifiant",
+        "question": "accounts:forgotten_identifiant_question",
+        "sent": "accounts:forgotten_identifiant_sent",
+    },
+}
+RATE_LIMITED = "Trop de demandes ont été faites : réessayez dans 15 minutes."
+
+
+def _minutes(delta) -> int:
+    return max(1, -(-int(delta.total_seconds()) // 60))
+
+
+def _recovery_step1(request, *, flow, form_class, field, template):
+    form = form_class(request.POST or None)
+    context = {"form": form, "flow": FLOWS[flow]}
+    if request.method == "POST" and form.is_valid():
+        ip_address = get_client_ip_address(request)
+        typed = form.cleaned_data[field]
+        if rate_limited(flow=flow, typed=typed, ip_address=ip_address):
+            form.add_error(None, RATE_LIMITED)
+            return render(request, template, context, status=429)
+        challenge = recovery_start(flow=flow, typed=typed, ip_address=ip_address)
+        request.session[RECOVERY_SESSION_KEY] = challenge.as_session()
+        return redirect(FLOWS[flow]["question"])
+    return render(request, template, context)
+
+
+def _recovery_question(request, *, flow):
+    challenge = Challenge.from_session(request.session.get(RECOVERY_SESSION_KEY), flow)
+    if challenge is None:
+        return redirect(FLOWS[flow]["step1"])
+    form = SecretAnswerForm(request.POST or None)
+    context = {"form": form, "flow": FLOWS[flow], "flow_name": flow, "question": challenge.question}
+    remaining = lockout_remaining(challenge)
+    if request.method == "POST" and form.is_valid() and not remaining:
+        try:
+            sent = recovery_answer(
+                challenge=challenge, answer=form.cleaned_data["answer"], ip_address=get_client_ip_address(request)
+            )
+        except RecoveryLocked as locked:
+            remaining = locked.remaining
+        else:
+            if sent:
+                del request.session[RECOVERY_SESSION_KEY]
+                return redirect(FLOWS[flow]["sent"])
+            form.add_error("answer", forms.ValidationError("Votre réponse est incorrecte", code="wrong_answer"))
+    if remaining:
+        context["locked_minutes"] = _minutes(remaining)
+    return render(request, "accounts/recovery/question.html", context, status=429 if remaining else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def forgotten_password(request):
+    return _recovery_step1(
+        request,
+        flow="password",
+        form_class=ForgottenPasswordForm,
+        field="identifiant",
+        template="accounts/recovery/forgotten_password.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def forgotten_password_question(request):
+    return _recovery_question(request, flow="password")
+
+
+@require_http_methods(["GET", "POST"])
+def forgotten_identifiant(request):
+    return _recovery_step1(
+        request,
+        flow="identifiant",
+        form_class=ForgottenIdentifiantForm,
+        field="courriel",
+        template="accounts/recovery/forgotten_identifiant.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def forgotten_identifiant_question(request):
+    return _recovery_question(request, flow="identifiant")
+
+
+def forgotten_password_sent(request):
+    return render(request, "accounts/recovery/sent.html", {"flow": FLOWS["password"], "flow_name": "password"})
+
+
+def forgotten_identifiant_sent(request):
+    return render(request, "accounts/recovery/sent.html", {"flow": FLOWS["identifiant"], "flow_name": "identifiant"})
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def password_reset(request, token):
+    """The e-mailed link: « Vous devez indiquer votre nouveau mot de passe »."""
+    row, state = password_reset_token_check(token)
+    if state != "valid":
+        context = {"flow": FLOWS["password"], "message": TOKEN_STATES[state]}
+        return render(
+            request, "accounts/recovery/reset_invalid.html", context, status=400 if state == "unknown" else 410
+        )
+    form = PasswordResetForm(row.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = password_reset_complete(
+            token=token, new_password=form.cleaned_data["new_password1"], ip_address=get_client_ip_address(request)
+        )
+        if user is not None:
+            return render(request, "accounts/recovery/reset_done.html", {"flow": FLOWS["password"]})
+    context = {"form": form, "flow": FLOWS["password"], "courriel": row.user.courriel, "policy": form.policy()}
+    return render(request, "accounts/recovery/reset.html", context)

@@ -112,6 +112,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60  # the seeds: the link is valid 60 minutes
 
+# Credential recovery: 5 wrong secret answers lock an account's recovery for 30 minutes (both flows);
+# step 1 of each flow is rate-limited per IP address and per identifiant or courriel.
+RECOVERY_MAX_WRONG_ANSWERS = 5
+RECOVERY_LOCKOUT_DURATION = timedelta(minutes=30)
+RECOVERY_RATE_WINDOW_SECONDS = 15 * 60
+RECOVERY_RATE_LIMIT_PER_IP = env.int("RECOVERY_RATE_LIMIT_PER_IP", default=20)
+RECOVERY_RATE_LIMIT_PER_ACCOUNT = env.int("RECOVERY_RATE_LIMIT_PER_ACCOUNT", default=5)
+
 # Cache: Redis when REDIS_URL is set (also django-axes' and rate limits' storage later).
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
@@ -169,6 +177,7 @@ CELERY_BEAT_SCHEDULE = {
 # django-simple-captcha: CAPTCHA_TEST_MODE accepts the word PASSED (for automated acceptance runs).
 CAPTCHA_TEST_MODE = env.bool("CAPTCHA_TEST_MODE", default=False)
 CAPTCHA_LENGTH = 6
+CAPTCHA_MATH_CHALLENGE_OPERATOR = "+"  # « Veuillez résoudre l'opération suivante : 8 + 4 = »
 CAPTCHA_TIMEOUT = 10  # minutes
 
 # Brute force (django-axes, in the database): the pair (identifiant, IP) is locked after 5 failures in a row

@@ -1,0 +1,228 @@
+"""Credential recovery: "J'ai oublié mon mot de passe" and "J'ai oublié mon identifiant".
+
+What the flows reveal: step 1 always leads to a secret question. An identifiant or a courriel that matches no
+account (or an account without a secret question) gets a decoy question, chosen from the typed value so it
+never changes, and every answer to it is "incorrecte". So nobody can learn from these pages whether an
+account exists; the real user, who knows their own question, sees at once that they mistyped.
+"""
+
+import datetime
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from apart.outbox.services import email_enqueue
+
+from .models import PasswordResetToken, RecoveryEvent, RecoveryEventKind, User
+from .normalization import normalize_courriel
+from .services import user_password_change
+
+DECOY_QUESTIONS = (
+    "Quel est le nom de votre premier animal de compagnie ?",
+    "Quelle est la ville de naissance de votre mère ?",
+    "Quel était le nom de votre école primaire ?",
+    "Quel est le prénom de votre meilleur ami d'enfance ?",
+    "Quelle était la marque de votre première voiture ?",
+    "Quel est votre plat préféré ?",
+)
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """What step 2 needs, kept in the session between the two steps."""
+
+    flow: str  # "password" or "identifiant"
+    typed: str
+    user_id: int | None
+    question: str
+
+    def as_session(self) -> dict:
+        return {"flow": self.flow, "typed": self.typed, "user_id": self.user_id, "question": self.question}
+
+    @classmethod
+    def from_session(cls, data: dict | None, flow: str) -> "Challenge | None":
+        if not data or data.get("flow") != flow:
+            return None
+        return cls(**data)
+
+
+def _decoy_question(typed: str) -> str:
+    digest = hmac.new(settings.SECRET_KEY.encode(), typed.encode(), hashlib.sha256).digest()
+    return DECOY_QUESTIONS[digest[0] % len(DECOY_QUESTIONS)]
+
+
+def _record(kind: str, *, typed: str = "", user=None, ip_address: str | None = None) -> None:
+    RecoveryEvent.objects.create(kind=kind, typed=typed[:254], user=user, ip_address=ip_address)
+
+
+# --- rate limits and the answer lockout ----------------------------------------------------------
+
+
+def rate_limited(*, flow: str, typed: str, ip_address: str | None) -> bool:
+    """Step 1 is limited per IP address and per identifiant or courriel (in the cache: Redis when configured)."""
+    window = settings.RECOVERY_RATE_WINDOW_SECONDS
+    limited = False
+    for key, limit in (
+        (f"recovery:ip:{ip_address}", settings.RECOVERY_RATE_LIMIT_PER_IP),
+        (f"recovery:{flow}:{hashlib.sha256(typed.encode()).hexdigest()}", settings.RECOVERY_RATE_LIMIT_PER_ACCOUNT),
+    ):
+        cache.add(key, 0, timeout=window)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window)
+            count = 1
+        limited = limited or count > limit
+    if limited:
+        _record(RecoveryEventKind.RATE_LIMITED, typed=typed, ip_address=ip_address)
+    return limited
+
+
+def _wrong_answers(challenge: Challenge):
+    since = timezone.now() - settings.RECOVERY_LOCKOUT_DURATION
+    events = RecoveryEvent.objects.filter(created_at__gte=since)
+    if challenge.user_id:
+        events = events.filter(user_id=challenge.user_id)
+    else:
+        events = events.filter(user__isnull=True, typed=challenge.typed)
+    last_success = (
+        events.filter(kind__in=[RecoveryEventKind.RESET_EMAIL_SENT, RecoveryEventKind.IDENTIFIANT_EMAIL_SENT])
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    wrong = events.filter(kind=RecoveryEventKind.WRONG_ANSWER)
+    if last_success:
+        wrong = wrong.filter(created_at__gt=last_success)
+    return wrong
+
+
+def lockout_remaining(challenge: Challenge) -> datetime.timedelta | None:
+    """Both flows share the count: 5 wrong answers lock the recovery of the account for 30 minutes."""
+    times = list(
+        _wrong_answers(challenge)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[: settings.RECOVERY_MAX_WRONG_ANSWERS]
+    )
+    if len(times) < settings.RECOVERY_MAX_WRONG_ANSWERS:
+        return None
+    remaining = times[-1] + settings.RECOVERY_LOCKOUT_DURATION - timezone.now()
+    return remaining if remaining > datetime.timedelta(0) else None
+
+
+# --- step 1 and 2 --------------------------------------------------------------------------------
+
+
+def recovery_start(*, flow: str, typed: str, ip_address: str | None) -> Challenge:
+    """Find the account of an identifiant ("password" flow) or a courriel ("identifiant" flow)."""
+    if flow == "password":
+        user = User.objects.filter(identifiant__iexact=typed, is_active=True).first()
+        kind = RecoveryEventKind.PASSWORD_ASKED
+    else:
+        typed = normalize_courriel(typed)
+        user = User.objects.filter(courriel__iexact=typed, is_active=True).first()
+        kind = RecoveryEventKind.IDENTIFIANT_ASKED
+    if user is not None and not user.secret_answer_hash:
+        user = None  # no question to ask: it behaves as an unknown account (the assistance can help)
+    _record(kind, typed=typed, user=user, ip_address=ip_address)
+    question = user.secret_question if user else _decoy_question(f"{flow}:{typed.lower()}")
+    return Challenge(flow=flow, typed=typed, user_id=user.pk if user else None, question=question)
+
+
+class RecoveryLocked(Exception):
+    def __init__(self, remaining: datetime.timedelta):
+        super().__init__(remaining)
+        self.remaining = remaining
+
+
+@transaction.atomic
+def recovery_answer(*, challenge: Challenge, answer: str, ip_address: str | None) -> bool:
+    """Check the secret answer; on a right one, send the reset link or the identifiant. Returns True if sent."""
+    remaining = lockout_remaining(challenge)
+    if remaining:
+        raise RecoveryLocked(remaining)
+    user = User.objects.filter(pk=challenge.user_id).first() if challenge.user_id else None
+    if user is None or not user.check_secret_answer(answer):
+        _record(RecoveryEventKind.WRONG_ANSWER, typed=challenge.typed, user=user, ip_address=ip_address)
+        remaining = lockout_remaining(challenge)
+        if remaining:
+            _record(RecoveryEventKind.LOCKED, typed=challenge.typed, user=user, ip_address=ip_address)
+            raise RecoveryLocked(remaining)
+        return False
+    if challenge.flow == "password":
+        _password_reset_link_send(user=user)
+        _record(RecoveryEventKind.RESET_EMAIL_SENT, typed=challenge.typed, user=user, ip_address=ip_address)
+    else:
+        email_enqueue(kind="identifiant", to=user.courriel, context={"user": user, "site_url": settings.SITE_URL})
+        _record(RecoveryEventKind.IDENTIFIANT_EMAIL_SENT, typed=challenge.typed, user=user, ip_address=ip_address)
+    return True
+
+
+# --- the reset token -----------------------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _password_reset_link_send(*, user: User) -> None:
+    """A new token voids the older ones; the link is valid PASSWORD_RESET_TIMEOUT seconds (60 minutes)."""
+    now = timezone.now()
+    PasswordResetToken.objects.live().filter(user=user).update(voided_at=now, voided_reason="superseded")
+    token = secrets.token_urlsafe(32)
+    PasswordResetToken.objects.create(
+        user=user,
+        token_hash=_hash(token),
+        expires_at=now + datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
+    )
+    link = f"{settings.SITE_URL}{reverse('accounts:password_reset', args=[token])}"
+    email_enqueue(kind="reinitialisation_mot_de_passe", to=user.courriel, context={"user": user, "link": link})
+
+
+TOKEN_STATES = {
+    "unknown": "Le jeton n'est pas valide",
+    "expired": "Le jeton n'est pas valide : le lien a expiré (il est valable 60 minutes).",
+    "used": "Le jeton n'est pas valide : ce lien a déjà servi à changer le mot de passe.",
+    "superseded": "Le jeton n'est pas valide : un lien plus récent vous a été envoyé, utilisez le dernier reçu.",
+    "password_changed": "Le jeton n'est pas valide : le mot de passe a été changé depuis son envoi.",
+}
+
+
+def password_reset_token_check(token: str) -> tuple[PasswordResetToken | None, str]:
+    """The token's row and its state: "valid", or why it is not (a key of TOKEN_STATES)."""
+    row = PasswordResetToken.objects.select_related("user").filter(token_hash=_hash(token)).first()
+    if row is None:
+        return None, "unknown"
+    if row.used_at:
+        return row, "used"
+    if row.voided_at:
+        return row, row.voided_reason or "superseded"
+    if row.expires_at <= timezone.now():
+        return row, "expired"
+    return row, "valid"
+
+
+@transaction.atomic
+def password_reset_complete(*, token: str, new_password: str, ip_address: str | None) -> User | None:
+    """Change the password through a valid token, once. The lockout of that identifiant is lifted."""
+    row, state = password_reset_token_check(token)
+    if state != "valid":
+        _record(RecoveryEventKind.INVALID_TOKEN, user=row.user if row else None, ip_address=ip_address)
+        return None
+    row = PasswordResetToken.objects.select_for_update().get(pk=row.pk)
+    if row.used_at or row.voided_at:
+        return None
+    row.used_at = timezone.now()
+    row.save(update_fields=["used_at"])
+    user = user_password_change(user=row.user, new_password=new_password)
+    axes_reset(username=user.identifiant)
+    _record(RecoveryEventKind.PASSWORD_CHANGED, typed=user.identifiant, user=user, ip_address=ip_address)
+    return user
