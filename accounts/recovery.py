@@ -145,17 +145,19 @@ class RecoveryLocked(Exception):
 
 @transaction.atomic
 def recovery_answer(*, challenge: Challenge, answer: str, ip_address: str | None) -> bool:
-    """Check the secret answer; on a right one, send the reset link or the identifiant. Returns True if sent."""
+    """Check the secret answer; on a right one, send the reset link or the identifiant. Returns True if sent.
+
+    Raises RecoveryLocked, before checking anything, while the account's recovery is locked.
+    """
     remaining = lockout_remaining(challenge)
     if remaining:
         raise RecoveryLocked(remaining)
     user = User.objects.filter(pk=challenge.user_id).first() if challenge.user_id else None
     if user is None or not user.check_secret_answer(answer):
+        # Recorded and returned, never raised: the wrong answer must survive this transaction.
         _record(RecoveryEventKind.WRONG_ANSWER, typed=challenge.typed, user=user, ip_address=ip_address)
-        remaining = lockout_remaining(challenge)
-        if remaining:
+        if lockout_remaining(challenge):
             _record(RecoveryEventKind.LOCKED, typed=challenge.typed, user=user, ip_address=ip_address)
-            raise RecoveryLocked(remaining)
         return False
     if challenge.flow == "password":
         _password_reset_link_send(user=user)

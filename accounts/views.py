@@ -219,6 +219,7 @@ def _recovery_question(request, *, flow):
                 del request.session[RECOVERY_SESSION_KEY]
                 return redirect(FLOWS[flow]["sent"])
             form.add_error("answer", forms.ValidationError("Votre réponse est incorrecte", code="wrong_answer"))
+            remaining = lockout_remaining(challenge)
     if remaining:
         context["locked_minutes"] = _minutes(remaining)
     return render(request, "accounts/recovery/question.html", context, status=429 if remaining else 200)
