@@ -157,7 +157,7 @@ class CourrielChangeForm(_CurrentPasswordMixin, forms.Form):
 
         courriel = clean_courriel(self.cleaned_data["courriel"])
 
-        if User.objects.filter(courriel__iexact=courriel).exclude(pk=self.user.pk).exists():
+        if User.objects.with_courriel(courriel).exclude(pk=self.user.pk).exists():
             raise forms.ValidationError("Ce courriel est déjà celui d'un autre compte ASP.", code="taken")
         if courriel == self.user.courriel:
             raise forms.ValidationError("C'est déjà le courriel de votre compte.", code="same")

@@ -12,7 +12,17 @@ from .normalization import normalize_courriel, normalize_secret_answer
 TEMPORARY_PASSWORD_VALIDITY = datetime.timedelta(days=30)
 
 
-class UserManager(BaseUserManager):
+class UserQuerySet(models.QuerySet):
+    def with_courriel(self, courriel: str):
+        """Accounts of a courriel, whatever its case or accents, through the lower(courriel) unique index."""
+        return self.alias(courriel_lower=Lower("courriel")).filter(courriel_lower=normalize_courriel(courriel))
+
+    def with_identifiant(self, identifiant: str):
+        """Accounts of an identifiant typed in any case, through the lower(identifiant) index."""
+        return self.alias(identifiant_lower=Lower("identifiant")).filter(identifiant_lower=identifiant.strip().lower())
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, identifiant, courriel, password, **extra_fields):
@@ -95,6 +105,7 @@ class User(AbstractBaseUser, PermissionsMixin):
                 violation_error_message="Un compte utilisateur existe déjà avec ce courriel.",
             ),
         ]
+        indexes = [models.Index(Lower("identifiant"), name="user_identifiant_lower_idx")]
 
     def __str__(self):
         return self.identifiant

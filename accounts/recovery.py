@@ -124,11 +124,11 @@ def lockout_remaining(challenge: Challenge) -> datetime.timedelta | None:
 def recovery_start(*, flow: str, typed: str, ip_address: str | None) -> Challenge:
     """Find the account of an identifiant ("password" flow) or a courriel ("identifiant" flow)."""
     if flow == "password":
-        user = User.objects.filter(identifiant__iexact=typed, is_active=True).first()
+        user = User.objects.with_identifiant(typed).filter(is_active=True).first()
         kind = RecoveryEventKind.PASSWORD_ASKED
     else:
         typed = normalize_courriel(typed)
-        user = User.objects.filter(courriel__iexact=typed, is_active=True).first()
+        user = User.objects.with_courriel(typed).filter(is_active=True).first()
         kind = RecoveryEventKind.IDENTIFIANT_ASKED
     if user is not None and not user.secret_answer_hash:
         user = None  # no question to ask: it behaves as an unknown account (the assistance can help)

@@ -93,7 +93,7 @@ def user_courriel_change_confirm(*, token: str) -> User:
     except signing.BadSignature:  # SignatureExpired included
         raise CourrielChangeLinkInvalid from None
     user = User.objects.select_for_update().filter(pk=data["user"], courriel=data["from"]).first()
-    if user is None or User.objects.filter(courriel__iexact=data["to"]).exclude(pk=data["user"]).exists():
+    if user is None or User.objects.with_courriel(data["to"]).exclude(pk=data["user"]).exists():
         raise CourrielChangeLinkInvalid
     user.courriel = data["to"]
     user.save(update_fields=["courriel", "updated_at"])

@@ -1101,6 +1101,9 @@ def _run(args) -> int:
         probe = probe_creation(sirets.pop(), new_person(0, rng, run))
     except CreationFailed as failure:
         raise SystemExit(f"La création de la sonde a échoué.\n{_describe(failure)}") from None
+    except Exception as error:  # an exception in the application: the test client raises it here
+        detail = "".join(traceback.format_exception(error)[-12:])
+        raise SystemExit(f"La création de la sonde a échoué sur une exception de l'application :\n{detail}") from None
     _print_probe(probe)
     hashes_per_creation = len(probe["hashes"])
     if hashes_per_creation != EXPECTED_HASHES:

@@ -80,17 +80,20 @@ def _new_reference() -> str:
 
 
 def _user_for_courriel(courriel: str):
-    return User.objects.filter(courriel__iexact=normalize_courriel(courriel)).first()
+    return User.objects.with_courriel(courriel).first()
 
 
-def account_request_case(*, courriel: str) -> str:
+def _case_for(user) -> str:
     """Cas n°1 (new person), n°2 (already habilitated to APART) or n°3 (ASP account of another extranet)."""
-    user = _user_for_courriel(courriel)
     if user is None:
         return AccountRequestCase.NEW_ACCOUNT
     if user.habilitations.for_extranet(ExtranetCode.APART).exists():
         return AccountRequestCase.EXISTING_APART
     return AccountRequestCase.EXISTING_ASP
+
+
+def account_request_case(*, courriel: str) -> str:
+    return _case_for(_user_for_courriel(courriel))
 
 
 @transaction.atomic
@@ -115,10 +118,9 @@ def account_request_submit(
         requested_by=requested_by,
     )
     account_request.secret_answer_hash = make_password(normalize_secret_answer(secret_answer))
-    account_request.case = account_request_case(courriel=account_request.courriel)
-    account_request.checks = account_request_checks(
-        account_request, existing_user=_user_for_courriel(account_request.courriel)
-    )
+    existing_user = _user_for_courriel(account_request.courriel)
+    account_request.case = _case_for(existing_user)
+    account_request.checks = account_request_checks(account_request, existing_user=existing_user)
     account_request.save()
     return account_request
 
@@ -158,9 +160,8 @@ def _establishment_for(account_request: AccountRequest, *, automatic: bool) -> E
     return establishment
 
 
-def _user_create_from_request(account_request: AccountRequest):
-    """Cas n°1: a new ASP account, its identifiant made unique, its temporary password returned in clear once."""
-    password = temporary_password_generate()
+def _user_create_from_request(account_request: AccountRequest, *, password: str, encoded_password: str):
+    """Cas n°1: a new ASP account, its identifiant made unique, with the temporary password already hashed."""
     base = identifiant_base(prenom=account_request.prenom, nom=account_request.nom)
     taken = set(
         User.objects.filter(identifiant__regex=rf"^{re.escape(base)}[0-9]*$").values_list("identifiant", flat=True)
@@ -179,7 +180,7 @@ def _user_create_from_request(account_request: AccountRequest):
             must_change_password=True,
             password_expires_at=timezone.now() + TEMPORARY_PASSWORD_VALIDITY,
         )
-        user.set_password(password)
+        user.password = encoded_password
         try:
             with transaction.atomic():
                 user.save()
@@ -201,7 +202,6 @@ def _send_account_emails(*, user, password: str | None, habilitation: Habilitati
         email_enqueue(kind="habilitation", to=user.courriel, context=context)
 
 
-@transaction.atomic
 def account_request_approve(
     *, account_request: AccountRequest, by=None, valid_from: datetime.date | None = None
 ) -> AccountRequest:
@@ -209,16 +209,40 @@ def account_request_approve(
 
     `by=None` is the automatic approval. A request that is no longer pending is returned unchanged.
     """
+    # The temporary password of a new person is hashed before any lock is taken: a hash takes ~150 ms.
+    password = encoded_password = None
+    if account_request.status == AccountRequestStatus.PENDING and _user_for_courriel(account_request.courriel) is None:
+        password = temporary_password_generate()
+        encoded_password = make_password(password)
+    return _account_request_approve(
+        account_request=account_request,
+        by=by,
+        valid_from=valid_from,
+        password=password,
+        encoded_password=encoded_password,
+    )
+
+
+@transaction.atomic
+def _account_request_approve(*, account_request, by, valid_from, password, encoded_password) -> AccountRequest:
     account_request = AccountRequest.objects.select_for_update(of=("self",)).get(pk=account_request.pk)
     if account_request.status != AccountRequestStatus.PENDING:
         return account_request
     establishment = _establishment_for(account_request, automatic=by is None)
-    user, password = _user_for_courriel(account_request.courriel), None
+    user = _user_for_courriel(account_request.courriel)
     if user is None:
         case = AccountRequestCase.NEW_ACCOUNT
-        user, password = _user_create_from_request(account_request)
+        if encoded_password is None:  # the person's account vanished since the check above
+            password = temporary_password_generate()
+            encoded_password = make_password(password)
+        user, password = _user_create_from_request(
+            account_request, password=password, encoded_password=encoded_password
+        )
+        if password is None:  # the same person was just created by a concurrent request
+            case = _case_for(user)
     else:
-        case = account_request_case(courriel=user.courriel)
+        password = None
+        case = _case_for(user)
     valid_from = valid_from or account_request.valid_from or timezone.localdate()
     habilitation = habilitation_grant(user=user, establishment=establishment, valid_from=valid_from)
     _send_account_emails(user=user, password=password, habilitation=habilitation, case=case)
@@ -313,3 +337,175 @@ def colleague_account_request_submit(
         requested_by=requested_by,
     )
     return account_request_process_automatically(account_request=account_request)
+
+
+# --- Staff actions of the assistance desk (support app): Cas 2.1, Cas n°3, extend, end ---------------
+
+
+class HabilitationTransferResult:
+    """What `habilitation_transfer` did: the new holder, how their account was found, what was ended."""
+
+    def __init__(self, *, habilitation: Habilitation, case: str, account_created: bool, ended: list[dict]):
+        self.habilitation = habilitation
+        self.user = habilitation.user
+        self.case = case
+        self.account_created = account_created
+        self.ended = ended
+
+
+def _habilitation_snapshot(habilitation: Habilitation) -> dict:
+    return {
+        "habilitation": habilitation.pk,
+        "identifiant": habilitation.user.identifiant,
+        "siret": habilitation.establishment.siret,
+        "valid_from": habilitation.valid_from.isoformat(),
+        "valid_until": habilitation.valid_until.isoformat(),
+    }
+
+
+def _habilitation_notify(*, kind: str, habilitation: Habilitation, **context) -> None:
+    email_enqueue(
+        kind=kind,
+        to=habilitation.user.courriel,
+        context={"user": habilitation.user, "habilitation": habilitation, "site_url": settings.SITE_URL, **context},
+    )
+
+
+@transaction.atomic
+def habilitation_end(*, habilitation: Habilitation, notify: bool = True) -> dict:
+    """End a habilitation now: it stops working today, on this establishment only.
+
+    A habilitation that had already begun keeps its history and ends yesterday; one that had not begun yet
+    (it starts today or later) never took effect and is removed (the valid_until >= valid_from rule forbids
+    an end before its start). Returns what it was and what was done, for the audit log.
+    """
+    habilitation = (
+        Habilitation.objects.select_for_update(of=("self",))
+        .select_related("user", "establishment", "extranet")
+        .get(pk=habilitation.pk)
+    )
+    snapshot = _habilitation_snapshot(habilitation)
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    if habilitation.valid_until < today:
+        return {**snapshot, "result": "already_ended"}
+    if notify:
+        _habilitation_notify(kind="habilitation_terminee", habilitation=habilitation, ended_on=today)
+    if habilitation.valid_from <= yesterday:
+        habilitation.valid_until = yesterday
+        habilitation.save(update_fields=["valid_until", "updated_at"])
+        return {**snapshot, "result": "ended", "new_valid_until": yesterday.isoformat()}
+    habilitation.delete()
+    return {**snapshot, "result": "deleted"}
+
+
+@transaction.atomic
+def habilitation_extend(*, habilitation: Habilitation) -> Habilitation:
+    """One more year: from its current end, or from today when it has already expired. The holder is told."""
+    habilitation = (
+        Habilitation.objects.select_for_update(of=("self",))
+        .select_related("user", "establishment", "extranet")
+        .get(pk=habilitation.pk)
+    )
+    today = timezone.localdate()
+    habilitation.valid_until = one_year_after(max(habilitation.valid_until, today))
+    habilitation.save(update_fields=["valid_until", "updated_at"])
+    _habilitation_notify(kind="habilitation_prolongee", habilitation=habilitation)
+    return habilitation
+
+
+def _habilitation_renew(habilitation: Habilitation, *, valid_from: datetime.date) -> Habilitation:
+    """A former (ended or expired) or not yet begun habilitation of the same triple, made to run from `valid_from`."""
+    if habilitation.is_active(valid_from):
+        return habilitation
+    habilitation.valid_from = valid_from
+    habilitation.valid_until = one_year_after(valid_from)
+    habilitation.save(update_fields=["valid_from", "valid_until", "updated_at"])
+    return habilitation
+
+
+@transaction.atomic
+def habilitation_transfer(
+    *,
+    establishment: Establishment,
+    nom: str,
+    prenom: str,
+    courriel: str,
+    telephone: str = "",
+    end_users=None,
+) -> HabilitationTransferResult:
+    """Cas 2.1: the previous user left and the declared mailbox is lost; a new person takes the establishment.
+
+    The new person's ASP account is the one with their address, or a new one created as CRÉER MON ESPACE
+    does (identifiant, temporary password, secret question chosen at the first connection), with the same
+    e-mails. Their APART habilitation on the establishment starts today for one year. The other APART
+    habilitations on this establishment (only those of `end_users` when given) end today; their holders'
+    habilitations on other establishments are untouched.
+    """
+    from types import SimpleNamespace
+
+    from accounts.services import user_secret_question_reset
+
+    establishment = Establishment.objects.select_for_update().get(pk=establishment.pk)
+    courriel = normalize_courriel(courriel)
+    user, password = _user_for_courriel(courriel), None
+    if user is None:
+        person = SimpleNamespace(
+            prenom=prenom, nom=nom, courriel=courriel, telephone=telephone, secret_question="", secret_answer_hash=""
+        )
+        password = temporary_password_generate()
+        user, password = _user_create_from_request(person, password=password, encoded_password=make_password(password))
+    account_created = password is not None
+    if account_created:
+        case = AccountRequestCase.NEW_ACCOUNT
+        user = user_secret_question_reset(user=user)  # no secret question yet: chosen at the first connection
+    else:
+        case = account_request_case(courriel=user.courriel)
+    today = timezone.localdate()
+    ended = []
+    others = (
+        Habilitation.objects.for_extranet(ExtranetCode.APART)
+        .filter(establishment=establishment, valid_until__gte=today)
+        .exclude(user=user)
+        .select_related("user")
+    )
+    for other in others:
+        if end_users is None or other.user in end_users:
+            ended.append(habilitation_end(habilitation=other))
+    habilitation = habilitation_grant(user=user, establishment=establishment, valid_from=today)
+    habilitation = _habilitation_renew(habilitation, valid_from=today)
+    # An existing account keeps its identifiant and password; the habilitation e-mail always tells the person.
+    _send_account_emails(
+        user=user,
+        password=password,
+        habilitation=habilitation,
+        case=AccountRequestCase.NEW_ACCOUNT if account_created else AccountRequestCase.EXISTING_ASP,
+    )
+    return HabilitationTransferResult(
+        habilitation=habilitation, case=case, account_created=account_created, ended=ended
+    )
+
+
+@transaction.atomic
+def habilitation_account_emails_resend(*, habilitation: Habilitation) -> list:
+    """Cas n°3, nothing received: the account e-mails again, with a new temporary password, never the old one.
+
+    A holder who has never connected (still on a temporary password) gets the three e-mails of account
+    creation; one who has (their own password, or an account of another ASP extranet) gets the habilitation
+    e-mail alone. Returns the outbox rows written.
+    """
+    from apart.outbox.models import OutboxEmail
+
+    habilitation = Habilitation.objects.select_related("establishment", "extranet").get(pk=habilitation.pk)
+    user = User.objects.select_for_update().get(pk=habilitation.user_id)
+    habilitation.user = user
+    password, case = None, AccountRequestCase.EXISTING_ASP
+    if user.must_change_password:
+        case = AccountRequestCase.NEW_ACCOUNT
+        password = temporary_password_generate()
+        user.set_password(password)
+        user.password_expires_at = timezone.now() + TEMPORARY_PASSWORD_VALIDITY
+        user.save(update_fields=["password", "password_expires_at", "updated_at"])
+    last_pk = OutboxEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    _send_account_emails(user=user, password=password, habilitation=habilitation, case=case)
+    return list(OutboxEmail.objects.filter(to=user.courriel, pk__gt=last_pk).order_by("pk"))

@@ -135,7 +135,7 @@ def done(request):
 def _existing_user(courriel):
     from accounts.models import User
 
-    return User.objects.filter(courriel__iexact=courriel).first()
+    return User.objects.with_courriel(courriel).first()
 
 
 @require_GET
