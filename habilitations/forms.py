@@ -138,7 +138,63 @@ TYPE_VOIE_CHOICES = [("", "—")] + sorted(((label, label) for label in TYPES_VO
 EXTENSION_CHOICES = [("", "—")] + [(label, label) for label in INDICES_REPETITION.values()]
 
 
-class AccountRequestForm(RequiredFieldsMessageMixin, forms.Form):
+class UserToCreateForm(forms.Form):
+    """« Compte utilisateur à créer »: the person to habilitate, shared by CRÉER MON ESPACE and the space."""
+
+    nom = _text("Nom", max_length=100, autocomplete="family-name")
+    prenom = _text("Prénom", max_length=100, autocomplete="given-name")
+    telephone = _text("Téléphone", max_length=20, type="tel", autocomplete="tel")
+    courriel = _text("Courriel", max_length=254, type="email", autocomplete="email")
+    courriel_confirm = _text(
+        "Confirmer courriel", max_length=254, type="email", autocomplete="off", **{"data-nopaste": "true"}
+    )
+    secret_question = _text(
+        "Question secrète",
+        max_length=255,
+        help_text="Par exemple : « Quel est le nom de votre premier animal de compagnie ? »",
+    )
+    secret_answer = _text("Réponse", max_length=100, autocomplete="off")
+
+    def clean_nom(self):
+        return check_characters(self.cleaned_data["nom"], label="Nom", pattern=NAME_PATTERN)
+
+    def clean_prenom(self):
+        return check_characters(self.cleaned_data["prenom"], label="Prénom", pattern=NAME_PATTERN)
+
+    def clean_telephone(self):
+        return clean_phone(self.cleaned_data["telephone"])
+
+    def clean_courriel(self):
+        return clean_courriel(self.cleaned_data["courriel"])
+
+    def clean_courriel_confirm(self):
+        return clean_courriel(self.cleaned_data["courriel_confirm"])
+
+    def clean_secret_answer(self):
+        answer = self.cleaned_data["secret_answer"].strip()
+        if len(answer) < 2:
+            raise forms.ValidationError("La réponse doit comporter au moins 2 caractères.", code="short")
+        return answer
+
+    def _check_pair(self, name, confirm_name, message):
+        value, confirmation = self.cleaned_data.get(name), self.cleaned_data.get(confirm_name)
+        if value and confirmation and value != confirmation:
+            self.add_error(name, forms.ValidationError(message, code="mismatch"))
+            self.add_error(confirm_name, forms.ValidationError(message, code="mismatch"))
+
+    def _check_user_courriels(self):
+        self._check_pair(
+            "courriel",
+            "courriel_confirm",
+            "Les champs Courriel et Confirmer courriel de l'utilisateur ne sont pas identiques.",
+        )
+
+    @property
+    def user_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("nom", "prenom", "telephone", "courriel", "secret_question")}
+
+
+class AccountRequestForm(RequiredFieldsMessageMixin, UserToCreateForm):
     """Étape 2 : « CRÉATION DE COMPTE D'ACCÈS À L'EXTRANET ACTIVITÉ PARTIELLE »."""
 
     # Information établissement
@@ -183,20 +239,6 @@ class AccountRequestForm(RequiredFieldsMessageMixin, forms.Form):
         "Confirmer courriel établissement", max_length=254, type="email", autocomplete="off", **{"data-nopaste": "true"}
     )
 
-    # Compte utilisateur à créer
-    nom = _text("Nom", max_length=100, autocomplete="family-name")
-    prenom = _text("Prénom", max_length=100, autocomplete="given-name")
-    telephone = _text("Téléphone", max_length=20, type="tel", autocomplete="tel")
-    courriel = _text("Courriel", max_length=254, type="email", autocomplete="email")
-    courriel_confirm = _text(
-        "Confirmer courriel", max_length=254, type="email", autocomplete="off", **{"data-nopaste": "true"}
-    )
-    secret_question = _text(
-        "Question secrète",
-        max_length=255,
-        help_text="Par exemple : « Quel est le nom de votre premier animal de compagnie ? »",
-    )
-    secret_answer = _text("Réponse", max_length=100, autocomplete="off")
     etat_civil_confirmed = forms.BooleanField(
         label="Je confirme que le nom et le prénom saisis sont bien mon état civil",
         required=False,
@@ -251,32 +293,11 @@ class AccountRequestForm(RequiredFieldsMessageMixin, forms.Form):
     def clean_fax(self):
         return clean_phone(self.cleaned_data["fax"]) if self.cleaned_data["fax"].strip() else ""
 
-    def clean_telephone(self):
-        return clean_phone(self.cleaned_data["telephone"])
-
     def clean_courriel_etablissement(self):
         return clean_courriel(self.cleaned_data["courriel_etablissement"])
 
     def clean_courriel_etablissement_confirm(self):
         return clean_courriel(self.cleaned_data["courriel_etablissement_confirm"])
-
-    def clean_courriel(self):
-        return clean_courriel(self.cleaned_data["courriel"])
-
-    def clean_courriel_confirm(self):
-        return clean_courriel(self.cleaned_data["courriel_confirm"])
-
-    def clean_nom(self):
-        return check_characters(self.cleaned_data["nom"], label="Nom", pattern=NAME_PATTERN)
-
-    def clean_prenom(self):
-        return check_characters(self.cleaned_data["prenom"], label="Prénom", pattern=NAME_PATTERN)
-
-    def clean_secret_answer(self):
-        answer = self.cleaned_data["secret_answer"].strip()
-        if len(answer) < 2:
-            raise forms.ValidationError("La réponse doit comporter au moins 2 caractères.", code="short")
-        return answer
 
     # --- checks across fields ------------------------------------------------------------------
 
@@ -287,20 +308,10 @@ class AccountRequestForm(RequiredFieldsMessageMixin, forms.Form):
             "courriel_etablissement_confirm",
             "Les champs Courriel établissement et Confirmer courriel établissement ne sont pas identiques.",
         )
-        self._check_pair(
-            "courriel",
-            "courriel_confirm",
-            "Les champs Courriel et Confirmer courriel de l'utilisateur ne sont pas identiques.",
-        )
+        self._check_user_courriels()
         if not self.errors:
             self._check_etat_civil()
         return cleaned_data
-
-    def _check_pair(self, name, confirm_name, message):
-        value, confirmation = self.cleaned_data.get(name), self.cleaned_data.get(confirm_name)
-        if value and confirmation and value != confirmation:
-            self.add_error(name, forms.ValidationError(message, code="mismatch"))
-            self.add_error(confirm_name, forms.ValidationError(message, code="mismatch"))
 
     def _check_etat_civil(self):
         """Non-blocking: a name that looks like a function asks for a confirmation, then goes through."""
@@ -331,11 +342,6 @@ class AccountRequestForm(RequiredFieldsMessageMixin, forms.Form):
             **{name: self.cleaned_data[name] for name in names},
             "code_commune": self.commune_codes.get(self.cleaned_data["ville"], ""),
         }
-
-    @property
-    def user_fields(self) -> dict:
-        names = ("nom", "prenom", "telephone", "courriel", "secret_question")
-        return {name: self.cleaned_data[name] for name in names}
 
 
 class EstablishmentFicheForm(forms.ModelForm):
@@ -435,7 +441,7 @@ class EstablishmentFicheForm(forms.ModelForm):
         return idcc
 
 
-class ColleagueAccountRequestForm(RequiredFieldsMessageMixin, forms.Form):
+class ColleagueAccountRequestForm(RequiredFieldsMessageMixin, UserToCreateForm):
     """DEMANDE CRÉATION DE COMPTE: a habilitated user asks an account for a colleague or an expert-comptable."""
 
     establishment = forms.ModelChoiceField(
@@ -445,21 +451,6 @@ class ColleagueAccountRequestForm(RequiredFieldsMessageMixin, forms.Form):
         error_messages={"required": REQUIRED, "invalid_choice": "Choisissez un de vos établissements."},
         widget=forms.Select(attrs={"class": "fr-select"}),
     )
-    nom = AccountRequestForm.base_fields["nom"]
-    prenom = AccountRequestForm.base_fields["prenom"]
-    telephone = AccountRequestForm.base_fields["telephone"]
-    courriel = AccountRequestForm.base_fields["courriel"]
-    courriel_confirm = AccountRequestForm.base_fields["courriel_confirm"]
-    secret_question = AccountRequestForm.base_fields["secret_question"]
-    secret_answer = AccountRequestForm.base_fields["secret_answer"]
-
-    clean_nom = AccountRequestForm.clean_nom
-    clean_prenom = AccountRequestForm.clean_prenom
-    clean_telephone = AccountRequestForm.clean_telephone
-    clean_courriel = AccountRequestForm.clean_courriel
-    clean_courriel_confirm = AccountRequestForm.clean_courriel_confirm
-    clean_secret_answer = AccountRequestForm.clean_secret_answer
-    _check_pair = AccountRequestForm._check_pair
 
     def __init__(self, *args, establishments, **kwargs):
         super().__init__(*args, **kwargs)
@@ -468,13 +459,5 @@ class ColleagueAccountRequestForm(RequiredFieldsMessageMixin, forms.Form):
 
     def clean(self):
         cleaned_data = super().clean()
-        self._check_pair(
-            "courriel",
-            "courriel_confirm",
-            "Les champs Courriel et Confirmer courriel de l'utilisateur ne sont pas identiques.",
-        )
+        self._check_user_courriels()
         return cleaned_data
-
-    @property
-    def user_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in ("nom", "prenom", "telephone", "courriel", "secret_question")}
