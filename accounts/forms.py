@@ -227,12 +227,12 @@ class MathCaptchaWidget(CaptchaTextInput):
 
 
 def math_captcha_field() -> CaptchaField:
-    """« Veuillez résoudre l'opération suivante : 8 + 4 = » (django-simple-captcha's math challenge)."""
+    """« Veuillez résoudre l'opération suivante : 8 + 4 = » (django-simple-captcha, an addition)."""
     return CaptchaField(
         label="Veuillez résoudre l'opération suivante",
-        generator="captcha.helpers.math_challenge",
+        generator="accounts.captcha.addition_challenge",
         widget=MathCaptchaWidget(
-            generator="captcha.helpers.math_challenge",
+            generator="accounts.captcha.addition_challenge",
             attrs={"class": "fr-input", "inputmode": "numeric", "autocomplete": "off"},
         ),
         error_messages={"invalid": CAPTCHA_WRONG, "required": REQUIRED},

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django.forms",
     "dsfr",
     "widget_tweaks",
@@ -177,7 +178,6 @@ CELERY_BEAT_SCHEDULE = {
 # django-simple-captcha: CAPTCHA_TEST_MODE accepts the word PASSED (for automated acceptance runs).
 CAPTCHA_TEST_MODE = env.bool("CAPTCHA_TEST_MODE", default=False)
 CAPTCHA_LENGTH = 6
-CAPTCHA_MATH_CHALLENGE_OPERATOR = "+"  # « Veuillez résoudre l'opération suivante : 8 + 4 = »
 CAPTCHA_TIMEOUT = 10  # minutes
 
 # Brute force (django-axes, in the database): the pair (identifiant, IP) is locked after 5 failures in a row
