@@ -269,8 +269,9 @@ def generate(directory: Path, rows: int, *, fmt: str = "zip", seed: int = 42) ->
         ul_lines = [",".join(STOCK_UNITE_LEGALE_COLUMNS)]
         etab_lines = [",".join(STOCK_ETABLISSEMENT_COLUMNS)]
         base, done, units = 30_000_000, 0, 0
+        step = max(1, min(30, 65_000_000 // max(rows, 1)))  # mean gap between SIRENs: 8-digit bases stay < 10⁸
         while done < rows:
-            base += rng.randint(1, 60)
+            base += rng.randint(1, 2 * step - 1) if step > 1 else 1
             siren = siren_with_key(base)
             prefix = siret_prefix_sum(siren)
             count = min(rng.choice(ETABLISSEMENTS_PER_UNIT), rows - done)

@@ -7,7 +7,8 @@ and older ones (48 and 33 before 2023) import. `[ND]` (non diffusible) values co
 
 PostgreSQL: the file is passed almost untouched to `COPY … FROM STDIN` into a temporary staging table (the
 Python side only checks each line's number of fields and re-quotes the rare lines with quotes); the rows
-are then validated in SQL and written by ONE `INSERT … SELECT … ON CONFLICT DO UPDATE`. With both files,
+are then validated in SQL and written by ONE `INSERT … SELECT … ON CONFLICT DO UPDATE`, whose SELECT leaves
+out the rows already stored as they are (a monthly re-import rewrites only what changed). With both files,
 the unités légales are imported on a second connection while the establishments are being copied.
 Other databases (SQLite for `make run`): the same checks in Python and `bulk_create(update_conflicts=True)`
 in batches. The results are the same.
@@ -840,6 +841,11 @@ def _import_postgres(
                 reason = row_error(stock, dict(zip(stock.sources, values, strict=True))) or "ligne invalide"
                 out.error(report, reader.line_of(seq), reason)
             report.rows_imported = reader.records - invalid
+            # Its real size (and the join keys' statistics) for the plan of the upsert's joins.
+            keys = {
+                f"c{columns.positions[name]}" for name in ("siret", "siren") if columns.positions.get(name) is not None
+            }
+            pg.execute(f"ANALYZE {stage} ({', '.join(sorted(keys))})")
             step = report.timed("contrôles", step)
 
             if before_upsert:
@@ -871,7 +877,7 @@ def _import_postgres(
     return report
 
 
-def _upsert_sql(stock: _Stock, columns: _Columns, stage: str) -> str:
+def _upsert_sql(stock: _Stock, columns: _Columns, stage: str, skip_unchanged: bool = True) -> str:
     v = columns.value
     if stock is UNITES_LEGALES:
         table = SireneUniteLegale._meta.db_table
@@ -898,8 +904,15 @@ def _upsert_sql(stock: _Stock, columns: _Columns, stage: str) -> str:
         source = f"{stage} s LEFT JOIN {units} u ON u.siren = {columns.raw('siren')}"
         key, updated = "siret", _ETABLISSEMENT_UPDATED
     names = ", ".join(selected)
+    rows = f"SELECT {', '.join(f'{expression} AS {name}' for name, expression in selected.items())} FROM {source}"
+    if skip_unchanged:
+        # The rows already stored as they are go before the INSERT: ON CONFLICT … WHERE would still lock them.
+        rows = (
+            f"SELECT n.* FROM ({rows}) n LEFT JOIN {table} o ON o.{key} = n.{key} WHERE o.{key} IS NULL "
+            f"OR ({', '.join(f'o.{name}' for name in updated)}) IS DISTINCT FROM ({', '.join(f'n.{name}' for name in updated)})"
+        )
     return (
-        f"INSERT INTO {table} AS t ({names}) SELECT {', '.join(selected.values())} FROM {source} "
+        f"INSERT INTO {table} AS t ({names}) {rows} "
         f"ON CONFLICT ({key}) DO UPDATE SET {', '.join(f'{name} = EXCLUDED.{name}' for name in updated)} "
         f"WHERE ({', '.join(f't.{name}' for name in updated)}) "
         f"IS DISTINCT FROM ({', '.join(f'EXCLUDED.{name}' for name in updated)})"
