@@ -34,17 +34,9 @@ urlpatterns = [
         "Le simulateur permettra d'estimer le montant remboursé par l'État au titre d'une période "
         "d'activité partielle des salariés.",
     ),
-    _soon(
-        "besoin-d-aide/",
-        "help",
-        "Besoin d'aide ?",
-        "Consultez notre base de connaissances ou contactez le support technique : "
-        "contact-ap@asp-public.fr, 0820 722 111 (métropole) ou 0821 401 400 (DOM).",
-    ),
-    _soon(
-        "besoin-d-aide/assistance/",
-        "assistance",
-        "Formulaire de demande d'assistance",
-        "En attendant, vous pouvez écrire à contact-ap@asp-public.fr.",
-    ),
+    path("besoin-d-aide/", views.help_home, name="help"),
+    path("besoin-d-aide/articles/<slug:slug>/", views.article_detail, name="article"),
+    path("besoin-d-aide/assistance/", views.assistance, name="assistance"),
+    path("besoin-d-aide/assistance/demande-envoyee/", views.assistance_done, name="assistance_done"),
+    path("besoin-d-aide/assistance/repondre/<str:token>/", views.ticket_reply, name="ticket_reply"),
 ]

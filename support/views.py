@@ -1,6 +1,27 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import TemplateView
+
+from habilitations.selectors import sirene_etablissement_get
+from habilitations.validators import clean_siret
+from habilitations.views import CURRENT_SIRET_SESSION_KEY
+
+from .enums import TicketMotif
+from .forms import AssistanceRequestForm, TicketReplyForm
+from .models import Article, Ticket
+from .selectors import articles_by_category, articles_search, current_establishment_for
+from .services import (
+    TicketClosed,
+    TicketLinkExpired,
+    TicketLinkInvalid,
+    ticket_create,
+    ticket_from_reply_token,
+    ticket_requester_reply,
+)
+
+TICKET_DONE_SESSION_KEY = "assistance_reference"
 
 
 class HomeView(TemplateView):
@@ -13,3 +34,102 @@ class HomeView(TemplateView):
 def coming_soon(request, title: str, description: str = ""):
     """A page whose feature comes later: said plainly, never a 404, GET or POST alike."""
     return render(request, "support/coming_soon.html", {"title": title, "description": description})
+
+
+def _layout(request) -> str:
+    """The help pages keep the space's menu for a logged-in user."""
+    return "space/base.html" if request.user.is_authenticated else "base.html"
+
+
+# --- BESOIN D'AIDE ? : the knowledge base --------------------------------------------------------
+
+
+@require_GET
+def help_home(request):
+    query = request.GET.get("q", "").strip()
+    context = {
+        "layout": _layout(request),
+        "query": query,
+        "results": articles_search(query=query) if query else None,
+        "categories": None if query else articles_by_category(),
+    }
+    return render(request, "support/help.html", context)
+
+
+@require_GET
+def article_detail(request, slug):
+    article = get_object_or_404(Article.objects.published(), slug=slug)
+    related = Article.objects.published().filter(category=article.category).exclude(pk=article.pk)
+    context = {"layout": _layout(request), "article": article, "related": related}
+    return render(request, "support/article.html", context)
+
+
+# --- Formulaire de demande d'assistance ----------------------------------------------------------
+
+
+def _initial(request) -> dict:
+    """Pre-filled from the logged-in user and their current establishment, then from the query string
+    (?siret=…&motif=habilitation, the dead ends of CRÉER MON ESPACE and of the credential recovery)."""
+    initial = {}
+    user = request.user
+    if user.is_authenticated:
+        initial.update(nom_prenom=f"{user.nom} {user.prenom}".strip(), telephone=user.telephone, courriel=user.courriel)
+        establishment = current_establishment_for(user=user, siret=request.session.get(CURRENT_SIRET_SESSION_KEY))
+        if establishment is not None:
+            initial.update(siret=establishment.siret, denomination=establishment.denomination)
+    siret = clean_siret(request.GET.get("siret", ""))[:14]
+    if siret.isdigit() and siret != initial.get("siret"):
+        etablissement = sirene_etablissement_get(siret=siret)
+        initial.update(siret=siret, denomination=etablissement.denomination if etablissement else "")
+    motif = request.GET.get("motif", "")
+    if motif in TicketMotif.values:
+        initial["motif"] = motif
+    return {name: value for name, value in initial.items() if value}
+
+
+@require_http_methods(["GET", "POST"])
+def assistance(request):
+    form = AssistanceRequestForm(request.POST or None, initial=_initial(request))
+    if request.method == "POST" and form.is_valid():
+        ticket = ticket_create(**form.ticket_fields, user=request.user)
+        request.session[TICKET_DONE_SESSION_KEY] = ticket.reference
+        return redirect("support:assistance_done")
+    context = {"layout": _layout(request), "form": form, "support_email": settings.SUPPORT_EMAIL}
+    return render(request, "support/assistance.html", context)
+
+
+@require_GET
+def assistance_done(request):
+    ticket = Ticket.objects.filter(reference=request.session.get(TICKET_DONE_SESSION_KEY) or "").first()
+    if ticket is None:
+        return redirect("support:assistance")
+    return render(request, "support/assistance_done.html", {"layout": _layout(request), "ticket": ticket})
+
+
+# --- The requester's reply, from the signed link of an e-mail ---------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def ticket_reply(request, token):
+    try:
+        ticket = ticket_from_reply_token(token=token)
+    except TicketLinkExpired:
+        return render(request, "support/ticket_link_invalid.html", {"expired": True}, status=410)
+    except TicketLinkInvalid:
+        return render(request, "support/ticket_link_invalid.html", {"expired": False}, status=404)
+    form = TicketReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket_requester_reply(ticket=ticket, body=form.cleaned_data["body"])
+        except TicketClosed:
+            pass  # the page below says the ticket is closed
+        else:
+            messages.success(
+                request,
+                f"Votre réponse a bien été ajoutée à la demande {ticket.reference}. L'assistance vous répondra "
+                "par courriel.",
+            )
+            return redirect(request.path)
+        ticket.refresh_from_db()
+    history = ticket.messages.all()
+    return render(request, "support/ticket_reply.html", {"ticket": ticket, "form": form, "history": history})

@@ -1,0 +1,48 @@
+from django.db import models
+
+
+class ArticleCategory(models.TextChoices):
+    CREER_MON_ESPACE = "creer-mon-espace", "Créer mon espace"
+    CONNEXION = "connexion", "Connexion, identifiant et mot de passe"
+    COURRIELS = "courriels", "Courriels de l'ASP"
+    DEMANDES = "demandes", "Demandes d'autorisation et d'indemnisation"
+    ASSISTANCE = "assistance", "Contacter l'assistance"
+
+
+class TicketMotif(models.TextChoices):
+    """« Motif de la demande », in the order and wording of the seeds' assistance form."""
+
+    HABILITATION = "habilitation", "Habilitation à l'extranet"
+    FICHE_ETABLISSEMENT = "fiche_etablissement", "Fiche Etablissement"
+    DAP = "dap", "Décision d'autorisation préalable"
+    DECISION_AUTORISATION = "decision_autorisation", "Décision d'autorisation"
+    DEMANDE_INDEMNISATION = "demande_indemnisation", "Demande d'indemnisation"
+    CERTIFICAT_SIGNATURE = "certificat_signature", "Certificat de signature"
+    AUTRES = "autres", "Autres"
+
+
+MOTIF_PLACEHOLDER = "Veuillez sélectionner un motif…"
+
+
+class TicketStatus(models.TextChoices):
+    NOUVEAU = "nouveau", "Nouveau"
+    EN_COURS = "en_cours", "En cours"
+    EN_ATTENTE = "en_attente", "En attente du demandeur"
+    RESOLU = "resolu", "Résolu"
+    CLOS = "clos", "Clos"
+
+
+class TicketMessageAuthor(models.TextChoices):
+    DEMANDEUR = "demandeur", "Demandeur"
+    AGENT = "agent", "Agent ASP"
+
+
+class StaffActionKind(models.TextChoices):
+    TICKET_REPLY = "ticket_reply", "Réponse au demandeur"
+    TICKET_STATUS = "ticket_status", "Changement de statut"
+    TICKET_ASSIGN = "ticket_assign", "Attribution"
+    HABILITATION_TRANSFER = "habilitation_transfer", "Transfert de l'habilitation (Cas 2.1)"
+    EMAILS_RESEND = "emails_resend", "Renvoi des courriels du compte (Cas n°3)"
+    SECRET_QUESTION_RESET = "secret_question_reset", "Réinitialisation de la question secrète"
+    HABILITATION_EXTEND = "habilitation_extend", "Prolongation d'un an de l'habilitation"
+    HABILITATION_END = "habilitation_end", "Fin de l'habilitation"

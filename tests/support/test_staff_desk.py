@@ -1,0 +1,569 @@
+"""The staff desk in the admin: the tickets' queue, replies, and the actions that settle the seeds' cases
+(Cas 2.1 transfer, Cas n°3 resend, forgotten secret answer, extend, end), each with its e-mails and audit entry."""
+
+import datetime
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from apart.outbox.models import OutboxEmail, OutboxStatus
+from habilitations.models import Habilitation, one_year_after
+from support.enums import StaffActionKind, TicketMessageAuthor, TicketMotif, TicketStatus
+from support.models import StaffAction, Ticket
+from support.services import ticket_create
+from tests.factories import EstablishmentFactory, HabilitationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:support_ticket_changelist")
+TODAY = timezone.localdate
+IDENTIFIANT = "Identifiant de connexion à l'Agence de Services et de Paiement (ASP)"
+PASSWORD = "Mot de passe de connexion à l'Agence de Services et de Paiement (ASP)"
+HABILITATION = "Habilitation à l'activité partielle"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    # The hasher is not what is tested here; Argon2 would make each account cost ~100 ms.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def agent():
+    return UserFactory(identifiant="agent.asp", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(client, agent):
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def establishment():
+    return EstablishmentFactory(denomination="BOULANGERIE DU CANAL")
+
+
+@pytest.fixture
+def old_holder(establishment):
+    """The previous user, who left the company (Cas 2.1); habilitated for 3 months already."""
+    user = UserFactory(identifiant="ancien.gerant", courriel="ancien@boulangerie.fr")
+    HabilitationFactory(user=user, establishment=establishment, valid_from=TODAY() - datetime.timedelta(days=90))
+    return user
+
+
+def make_ticket(establishment=None, *, motif=TicketMotif.HABILITATION, courriel="nouvelle@boulangerie.fr", **fields):
+    values = {
+        "siret": establishment.siret if establishment else "73282932000074",
+        "denomination": "BOULANGERIE DU CANAL",
+        "nom_prenom": "Durand Claire",
+        "telephone": "01 02 03 04 05",
+        "courriel": courriel,
+        "motif": motif,
+        "description": "L'ancien gérant est parti avec la boîte mail déclarée.",
+        **fields,
+    }
+    return ticket_create(**values)
+
+
+def change_url(ticket):
+    return reverse("admin:support_ticket_change", args=[ticket.pk])
+
+
+def action_url(ticket, habilitation, action):
+    return reverse("admin:support_ticket_habilitation_action", args=[ticket.pk, habilitation.pk, action])
+
+
+def emails_to(address, *, after=0):
+    return list(OutboxEmail.objects.filter(to=address, pk__gt=after).order_by("pk"))
+
+
+def last_email_pk():
+    return OutboxEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def audit(ticket):
+    return list(StaffAction.objects.filter(ticket=ticket).order_by("pk"))
+
+
+# --- The queue -------------------------------------------------------------------------------------
+
+
+def test_the_queue_lists_status_motif_age_and_assignee_with_filters(staff_client, agent, establishment):
+    recent = make_ticket(establishment)
+    old = make_ticket(motif=TicketMotif.DEMANDE_INDEMNISATION, courriel="autre@example.fr")
+    Ticket.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=3), assignee=agent)
+
+    response = staff_client.get(CHANGELIST)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in [
+        recent.reference,
+        old.reference,
+        "Nouveau",
+        "Habilitation à l&#x27;extranet",
+        "Demande d&#x27;indemnisation",
+        "3\xa0jours",
+        "agent.asp",
+    ]:
+        assert text in html, text
+
+    def references(**params):
+        return {ticket.reference for ticket in staff_client.get(CHANGELIST, params).context["cl"].result_list}
+
+    assert references(motif__exact="habilitation") == {recent.reference}
+    assert references(anciennete="plus48h") == {old.reference}
+    assert references(anciennete="moins48h") == {recent.reference}
+    assert references(a_traiter="miennes") == {old.reference}
+    assert references(a_traiter="libres") == {recent.reference}
+    assert references(status__exact="nouveau") == {recent.reference, old.reference}
+    assert references(assignee__id__exact=agent.pk) == {old.reference}
+
+
+@pytest.mark.parametrize("search", ["siret", "siret_spaced", "reference", "courriel"])
+def test_staff_find_a_ticket_by_siret_reference_or_email(staff_client, establishment, search):
+    ticket = make_ticket(establishment)
+    make_ticket(courriel="quelqu-un@example.fr")
+    siret = ticket.siret
+    term = {
+        "siret": siret,
+        "siret_spaced": f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}",
+        "reference": ticket.reference,
+        "courriel": "nouvelle@boulangerie.fr",
+    }[search]
+
+    response = staff_client.get(CHANGELIST, {"q": term})
+
+    assert [found.pk for found in response.context["cl"].result_list] == [ticket.pk]
+
+
+def test_the_ticket_page_shows_the_request_the_desk_and_the_mail_sent(staff_client, establishment, old_holder):
+    ticket = make_ticket(establishment)
+    OutboxEmail.objects.filter(to="nouvelle@boulangerie.fr").update(
+        status=OutboxStatus.PENDING, attempts=2, last_error="SMTPRecipientsRefused: 550 boîte inconnue"
+    )
+
+    html = staff_client.get(change_url(ticket)).content.decode()
+
+    assert "L&#x27;ancien gérant est parti avec la boîte mail déclarée." in html
+    assert "Habilitation à l'extranet : actions" in html
+    assert "ancien.gerant" in html
+    assert reverse("admin:support_ticket_transfer", args=[ticket.pk]) in html
+    assert "Votre demande d&#x27;assistance" in html  # the acknowledgement, in the outbox table
+    assert "SMTPRecipientsRefused: 550 boîte inconnue" in html
+    assert "En attente" in html
+
+
+def test_tickets_are_neither_added_nor_deleted_in_the_admin(staff_client, establishment):
+    ticket = make_ticket(establishment)
+
+    assert staff_client.get(reverse("admin:support_ticket_add")).status_code == 403
+    assert staff_client.get(reverse("admin:support_ticket_delete", args=[ticket.pk])).status_code == 403
+
+
+# --- Replies from the admin ------------------------------------------------------------------------
+
+
+def test_a_reply_written_in_the_admin_is_emailed_kept_and_audited(staff_client, agent, establishment):
+    ticket = make_ticket(establishment)
+    before = last_email_pk()
+
+    response = staff_client.post(
+        change_url(ticket),
+        {"status": TicketStatus.NOUVEAU, "assignee": "", "reply": "Pouvez-vous nous indiquer votre fonction ?"},
+        follow=True,
+    )
+
+    assert "Réponse envoyée par courriel à nouvelle@boulangerie.fr." in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.EN_ATTENTE
+    assert ticket.assignee == agent
+    message = ticket.messages.get()
+    assert message.author_kind == TicketMessageAuthor.AGENT and message.author == agent
+    assert message.body == "Pouvez-vous nous indiquer votre fonction ?"
+    [email] = emails_to("nouvelle@boulangerie.fr", after=before)
+    assert email == message.email
+    assert email.subject == f"Réponse à votre demande d'assistance {ticket.reference}"
+    assert "Pouvez-vous nous indiquer votre fonction ?" in email.body_text
+    assert re.search(r"http://\S+/besoin-d-aide/assistance/repondre/\S+/", email.body_text)
+    [entry] = audit(ticket)
+    assert entry.action == StaffActionKind.TICKET_REPLY and entry.actor == agent
+    assert "Pouvez-vous nous indiquer votre fonction ?" in staff_client.get(change_url(ticket)).content.decode()
+
+
+def test_a_final_reply_with_the_status_resolu(staff_client, establishment):
+    ticket = make_ticket(establishment)
+
+    staff_client.post(change_url(ticket), {"status": TicketStatus.RESOLU, "assignee": "", "reply": "C'est fait."})
+
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.RESOLU
+    assert [entry.action for entry in audit(ticket)] == [StaffActionKind.TICKET_REPLY]
+
+
+def test_status_and_assignee_changes_are_audited(staff_client, agent, establishment):
+    ticket = make_ticket(establishment)
+    colleague = UserFactory(identifiant="collegue.asp", is_staff=True)
+
+    staff_client.post(change_url(ticket), {"status": TicketStatus.EN_COURS, "assignee": colleague.pk, "reply": ""})
+
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.EN_COURS and ticket.assignee == colleague
+    entries = audit(ticket)
+    assert [entry.action for entry in entries] == [StaffActionKind.TICKET_STATUS, StaffActionKind.TICKET_ASSIGN]
+    assert entries[0].summary == "Statut : Nouveau → En cours"
+    assert entries[1].summary == "Attribuée à collegue.asp"
+    assert all(entry.actor == agent for entry in entries)
+    assert ticket.messages.count() == 0
+
+
+# --- Cas 2.1: transfer the establishment's habilitation ----------------------------------------------
+
+
+def test_cas_2_1_transfer_to_a_new_person_creates_the_account_and_ends_the_old_habilitation(
+    staff_client, agent, establishment, old_holder
+):
+    elsewhere = HabilitationFactory(user=old_holder, valid_from=TODAY() - datetime.timedelta(days=10))
+    ticket = make_ticket(establishment)
+    url = reverse("admin:support_ticket_transfer", args=[ticket.pk])
+    form = staff_client.get(url)
+    assert form.context["form"].initial["nom"] == "Durand" and form.context["form"].initial["prenom"] == "Claire"
+    before = last_email_pk()
+
+    response = staff_client.post(
+        url,
+        {
+            "nom": "Durand",
+            "prenom": "Claire",
+            "courriel": "nouvelle@boulangerie.fr",
+            "telephone": "01 02 03 04 05",
+            "end_users": [str(old_holder.pk)],
+        },
+        follow=True,
+    )
+
+    assert "Habilitation transférée à claire.durand (compte créé, 3 courriels)" in response.content.decode()
+    new_user = User.objects.get(courriel="nouvelle@boulangerie.fr")
+    assert new_user.identifiant == "claire.durand"
+    assert new_user.must_change_password and new_user.must_set_secret_question
+    new_habilitation = Habilitation.objects.get(user=new_user, establishment=establishment)
+    assert new_habilitation.valid_from == TODAY() and new_habilitation.is_active()
+    old_habilitation = Habilitation.objects.get(user=old_holder, establishment=establishment)
+    assert old_habilitation.valid_until == TODAY() - datetime.timedelta(days=1)
+    assert not old_habilitation.is_active()
+    elsewhere.refresh_from_db()
+    assert elsewhere.is_active()  # the old holder's other establishment is untouched
+
+    new_emails = emails_to("nouvelle@boulangerie.fr", after=before)
+    assert [email.subject for email in new_emails] == [IDENTIFIANT, PASSWORD, HABILITATION]
+    assert "claire.durand" in new_emails[0].body_text
+    password = re.search(r"\[(.+)\]", new_emails[1].body_text).group(1)
+    assert new_user.check_password(password)
+    [ended_email] = emails_to("ancien@boulangerie.fr", after=before)
+    assert ended_email.subject == "Fin de votre habilitation à l'activité partielle"
+
+    [entry] = audit(ticket)
+    assert entry.action == StaffActionKind.HABILITATION_TRANSFER
+    assert entry.actor == agent and entry.target_user == new_user and entry.establishment == establishment
+    assert entry.details["account_created"] is True
+    assert entry.details["ended"][0]["identifiant"] == "ancien.gerant"
+    assert "ancien.gerant" in entry.summary and "claire.durand" in entry.summary
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.EN_COURS and ticket.assignee == agent
+
+
+def test_cas_2_1_transfer_to_an_existing_asp_account_keeps_its_credentials(staff_client, establishment, old_holder):
+    sylae_user = UserFactory(identifiant="claire.durand", courriel="nouvelle@boulangerie.fr")
+    ticket = make_ticket(establishment)
+    before = last_email_pk()
+
+    staff_client.post(
+        reverse("admin:support_ticket_transfer", args=[ticket.pk]),
+        {"nom": "Durand", "prenom": "Claire", "courriel": "Nouvelle@Boulangerie.fr", "end_users": [str(old_holder.pk)]},
+    )
+
+    assert User.objects.filter(courriel="nouvelle@boulangerie.fr").count() == 1
+    assert Habilitation.objects.get(user=sylae_user, establishment=establishment).is_active()
+    assert [email.subject for email in emails_to("nouvelle@boulangerie.fr", after=before)] == [HABILITATION]
+    assert audit(ticket)[0].details["account_created"] is False
+
+
+def test_cas_2_1_an_unchecked_holder_keeps_the_habilitation(staff_client, establishment, old_holder):
+    colleague = UserFactory(identifiant="collegue.compta")
+    HabilitationFactory(user=colleague, establishment=establishment)
+    ticket = make_ticket(establishment)
+
+    staff_client.post(
+        reverse("admin:support_ticket_transfer", args=[ticket.pk]),
+        {"nom": "Durand", "prenom": "Claire", "courriel": "nouvelle@boulangerie.fr", "end_users": [str(old_holder.pk)]},
+    )
+
+    assert Habilitation.objects.get(user=colleague, establishment=establishment).is_active()
+    assert not Habilitation.objects.get(user=old_holder, establishment=establishment).is_active()
+
+
+def test_cas_2_1_without_a_space_there_is_nothing_to_transfer(staff_client):
+    ticket = make_ticket()  # a SIRET with no establishment
+
+    page = staff_client.get(reverse("admin:support_ticket_transfer", args=[ticket.pk])).content.decode()
+    response = staff_client.post(
+        reverse("admin:support_ticket_transfer", args=[ticket.pk]),
+        {"nom": "Durand", "prenom": "Claire", "courriel": "nouvelle@boulangerie.fr"},
+        follow=True,
+    )
+
+    assert "Aucun espace n'existe pour ce Siret" in page
+    assert "Aucun espace n&#x27;existe pour ce Siret" in response.content.decode()
+    assert not User.objects.filter(courriel="nouvelle@boulangerie.fr").exists()
+    assert audit(ticket) == []
+
+
+# --- Cas n°3: nothing received -------------------------------------------------------------------
+
+
+def test_cas_3_resend_gives_a_new_temporary_password_and_shows_the_outbox_rows(staff_client, agent, establishment):
+    user = UserFactory(identifiant="claire.durand", courriel="nouvelle@boulangerie.fr", must_change_password=True)
+    habilitation = HabilitationFactory(user=user, establishment=establishment)
+    ticket = make_ticket(establishment)
+    before = last_email_pk()
+
+    confirmation = staff_client.get(action_url(ticket, habilitation, "renvoyer-courriels")).content.decode()
+    assert "nouveau mot de passe provisoire" in confirmation and "claire.durand" in confirmation
+    response = staff_client.post(action_url(ticket, habilitation, "renvoyer-courriels"), follow=True)
+
+    emails = emails_to("nouvelle@boulangerie.fr", after=before)
+    assert [email.subject for email in emails] == [IDENTIFIANT, PASSWORD, HABILITATION]
+    new_password = re.search(r"\[(.+)\]", emails[1].body_text).group(1)
+    user.refresh_from_db()
+    assert user.check_password(new_password)
+    assert not user.check_password("Mot-de-passe-2026;")  # the old one no longer works
+    html = response.content.decode()
+    assert "3 courriel(s) mis dans la file d&#x27;envoi pour nouvelle@boulangerie.fr" in html
+    # The outbox table of the ticket page: each row with its state (sent in-process here).
+    assert html.count(PASSWORD.replace("'", "&#x27;")) >= 1 and "Envoyé" in html
+    [entry] = audit(ticket)
+    assert entry.action == StaffActionKind.EMAILS_RESEND and entry.actor == agent and entry.target_user == user
+    assert entry.details["new_temporary_password"] is True
+    assert entry.details["emails"] == [email.pk for email in emails]
+
+
+def test_cas_3_resend_to_someone_who_already_connected_sends_the_habilitation_alone(staff_client, establishment):
+    user = UserFactory(courriel="nouvelle@boulangerie.fr")
+    habilitation = HabilitationFactory(user=user, establishment=establishment)
+    ticket = make_ticket(establishment)
+    before = last_email_pk()
+
+    staff_client.post(action_url(ticket, habilitation, "renvoyer-courriels"))
+
+    assert [email.subject for email in emails_to(user.courriel, after=before)] == [HABILITATION]
+    user.refresh_from_db()
+    assert user.check_password("Mot-de-passe-2026;")
+    assert audit(ticket)[0].details["new_temporary_password"] is False
+
+
+# --- Forgotten secret answer ----------------------------------------------------------------------
+
+
+def test_reset_the_secret_question(staff_client, agent, establishment):
+    user = UserFactory(courriel="nouvelle@boulangerie.fr")
+    HabilitationFactory(user=user, establishment=establishment)
+    ticket = make_ticket(establishment)
+    url = reverse("admin:support_ticket_secret_question", args=[ticket.pk, user.pk])
+    before = last_email_pk()
+
+    assert "Vérifiez son identité" in staff_client.get(url).content.decode()
+    response = staff_client.post(url, follow=True)
+
+    assert "Question secrète de" in response.content.decode()
+    user.refresh_from_db()
+    assert user.must_set_secret_question and user.secret_question == "" and not user.check_secret_answer("Rex")
+    [email] = emails_to(user.courriel, after=before)
+    assert email.subject == "Réinitialisation de votre question secrète" and ticket.reference in email.body_text
+    [entry] = audit(ticket)
+    assert entry.action == StaffActionKind.SECRET_QUESTION_RESET and entry.target_user == user and entry.actor == agent
+
+
+def test_the_requester_account_found_by_email_can_be_reset_without_a_habilitation(staff_client):
+    user = UserFactory(courriel="nouvelle@boulangerie.fr")  # e.g. a SYLAé account
+    ticket = make_ticket()
+
+    staff_client.post(reverse("admin:support_ticket_secret_question", args=[ticket.pk, user.pk]))
+
+    user.refresh_from_db()
+    assert user.must_set_secret_question
+
+
+def test_an_account_unrelated_to_the_ticket_cannot_be_touched(staff_client, establishment):
+    stranger = UserFactory()
+    ticket = make_ticket(establishment)
+
+    response = staff_client.post(reverse("admin:support_ticket_secret_question", args=[ticket.pk, stranger.pk]))
+
+    assert response.status_code == 404
+    stranger.refresh_from_db()
+    assert not stranger.must_set_secret_question
+
+
+# --- Extend, end ----------------------------------------------------------------------------------
+
+
+def test_extend_an_active_habilitation_by_one_year(staff_client, agent, establishment, old_holder):
+    habilitation = Habilitation.objects.get(user=old_holder)
+    previous = habilitation.valid_until
+    ticket = make_ticket(establishment)
+    before = last_email_pk()
+
+    response = staff_client.post(action_url(ticket, habilitation, "prolonger"), follow=True)
+
+    habilitation.refresh_from_db()
+    assert habilitation.valid_until == previous.replace(year=previous.year + 1)
+    assert f"prolongée jusqu&#x27;au {habilitation.valid_until:%d/%m/%Y}" in response.content.decode()
+    [email] = emails_to(old_holder.courriel, after=before)
+    assert email.subject == "Prolongation de votre habilitation à l'activité partielle"
+    assert f"{habilitation.valid_until:%d/%m/%Y}" in email.body_text
+    [entry] = audit(ticket)
+    assert entry.action == StaffActionKind.HABILITATION_EXTEND and entry.actor == agent
+    assert entry.details["previous_valid_until"] == previous.isoformat()
+
+
+def test_extend_an_expired_habilitation_counts_from_today(staff_client, establishment):
+    user = UserFactory(courriel="nouvelle@boulangerie.fr")
+    habilitation = HabilitationFactory(
+        user=user,
+        establishment=establishment,
+        valid_from=TODAY() - datetime.timedelta(days=400),
+        valid_until=TODAY() - datetime.timedelta(days=35),
+    )
+    ticket = make_ticket(establishment)
+
+    staff_client.post(action_url(ticket, habilitation, "prolonger"))
+
+    habilitation.refresh_from_db()
+    assert habilitation.valid_until == one_year_after(TODAY())
+    assert habilitation.is_active()
+
+
+def test_end_a_habilitation_on_this_establishment_only(staff_client, agent, establishment, old_holder):
+    habilitation = Habilitation.objects.get(user=old_holder)
+    elsewhere = HabilitationFactory(user=old_holder)
+    ticket = make_ticket(establishment)
+    before = last_email_pk()
+
+    response = staff_client.post(action_url(ticket, habilitation, "terminer"), follow=True)
+
+    habilitation.refresh_from_db()
+    assert habilitation.valid_until == TODAY() - datetime.timedelta(days=1) and not habilitation.is_active()
+    assert Habilitation.objects.get(pk=elsewhere.pk).is_active()
+    assert "terminée (dernier jour : hier)" in response.content.decode()
+    assert [email.subject for email in emails_to(old_holder.courriel, after=before)] == [
+        "Fin de votre habilitation à l'activité partielle"
+    ]
+    [entry] = audit(ticket)
+    assert entry.action == StaffActionKind.HABILITATION_END and entry.actor == agent
+    assert entry.details["result"] == "ended"
+
+
+def test_ending_a_habilitation_that_starts_today_removes_it(staff_client, establishment):
+    user = UserFactory(courriel="nouvelle@boulangerie.fr")
+    habilitation = HabilitationFactory(user=user, establishment=establishment, valid_from=TODAY())
+    ticket = make_ticket(establishment)
+
+    staff_client.post(action_url(ticket, habilitation, "terminer"))
+
+    assert not Habilitation.objects.filter(pk=habilitation.pk).exists()
+    [entry] = audit(ticket)
+    assert entry.details["result"] == "deleted" and entry.details["valid_from"] == TODAY().isoformat()
+
+
+# --- Guards ---------------------------------------------------------------------------------------
+
+
+def test_the_habilitation_actions_are_only_for_habilitation_tickets(staff_client, establishment, old_holder):
+    ticket = make_ticket(establishment, motif=TicketMotif.FICHE_ETABLISSEMENT)
+    habilitation = Habilitation.objects.get(user=old_holder)
+
+    assert "Habilitation à l'extranet : actions" not in staff_client.get(change_url(ticket)).content.decode()
+    assert staff_client.post(action_url(ticket, habilitation, "terminer")).status_code == 404
+    assert staff_client.get(reverse("admin:support_ticket_transfer", args=[ticket.pk])).status_code == 404
+    assert Habilitation.objects.get(pk=habilitation.pk).is_active()
+
+
+def test_a_habilitation_unrelated_to_the_ticket_is_a_404(staff_client, establishment):
+    other = HabilitationFactory()
+    ticket = make_ticket(establishment)
+
+    assert staff_client.post(action_url(ticket, other, "terminer")).status_code == 404
+    assert Habilitation.objects.get(pk=other.pk).is_active()
+
+
+def test_an_unknown_action_is_a_404(staff_client, establishment, old_holder):
+    ticket = make_ticket(establishment)
+    habilitation = Habilitation.objects.get(user=old_holder)
+
+    assert staff_client.post(action_url(ticket, habilitation, "supprimer")).status_code == 404
+
+
+def test_staff_without_the_right_on_habilitations_cannot_act(client, establishment, old_holder):
+    clerk = UserFactory(is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_ticket", "change_ticket"]))
+    client.force_login(clerk)
+    ticket = make_ticket(establishment)
+    habilitation = Habilitation.objects.get(user=old_holder)
+
+    assert client.get(change_url(ticket)).status_code == 200
+    assert client.post(action_url(ticket, habilitation, "terminer")).status_code == 403
+    assert Habilitation.objects.get(pk=habilitation.pk).is_active()
+
+
+def test_a_closed_ticket_refuses_the_actions(staff_client, establishment, old_holder):
+    ticket = make_ticket(establishment)
+    Ticket.objects.filter(pk=ticket.pk).update(status=TicketStatus.CLOS)
+    habilitation = Habilitation.objects.get(user=old_holder)
+
+    response = staff_client.post(action_url(ticket, habilitation, "terminer"), follow=True)
+
+    assert "Cette demande est close." in response.content.decode()
+    assert Habilitation.objects.get(pk=habilitation.pk).is_active()
+    assert audit(ticket) == []
+
+
+def test_the_actions_need_a_post(staff_client, establishment, old_holder):
+    ticket = make_ticket(establishment)
+    habilitation = Habilitation.objects.get(user=old_holder)
+
+    staff_client.get(action_url(ticket, habilitation, "terminer"))
+
+    assert Habilitation.objects.get(pk=habilitation.pk).is_active()
+    assert audit(ticket) == []
+
+
+# --- The audit log --------------------------------------------------------------------------------
+
+
+def test_the_audit_log_is_readable_and_read_only_in_the_admin(staff_client, agent, establishment, old_holder):
+    ticket = make_ticket(establishment)
+    staff_client.post(action_url(ticket, Habilitation.objects.get(user=old_holder), "prolonger"))
+    entry = StaffAction.objects.get()
+    changelist = reverse("admin:support_staffaction_changelist")
+
+    html = staff_client.get(changelist, {"q": ticket.reference}).content.decode()
+
+    assert "agent.asp" in html and ticket.reference in html and "Prolongation d&#x27;un an" in html
+    assert staff_client.get(reverse("admin:support_staffaction_add")).status_code == 403
+    assert staff_client.get(reverse("admin:support_staffaction_delete", args=[entry.pk])).status_code == 403
+    detail = staff_client.get(reverse("admin:support_staffaction_change", args=[entry.pk])).content.decode()
+    assert 'name="summary"' not in detail
+    assert "Prolongation" in staff_client.get(change_url(ticket)).content.decode()
+
+
+def test_every_model_of_the_desk_is_in_the_admin(staff_client):
+    index = staff_client.get("/admin/").content.decode()
+
+    for model in ["support/ticket", "support/article", "support/staffaction", "support/announcement"]:
+        assert f"/admin/{model}/" in index, model
+        assert staff_client.get(f"/admin/{model}/").status_code == 200, model
