@@ -131,34 +131,38 @@ def celery_worker_process(transactional_db, redis_url, smtp_server, settings):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    ready = threading.Event()
     output = []
-
-    def _read():
-        for line in process.stdout:
-            output.append(line)
-            if "ready." in line:
-                ready.set()
-
-    threading.Thread(target=_read, daemon=True).start()
-    if not ready.wait(60):
-        process.kill()
-        pytest.fail("Le worker Celery n'a pas démarré :\n" + "".join(output[-40:]))
-    settings.CELERY_BROKER_URL = redis_url
-    from apart.celery import app
-
-    previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=redis_url, task_always_eager=False)
-    app._after_fork()  # drop connection pools built for the previous broker
-    process.output = output
-    yield process
-    app.conf.update(previous)
-    app._after_fork()
-    process.send_signal(signal.SIGTERM)
     try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        ready = threading.Event()
+
+        def _read():
+            for line in process.stdout:
+                output.append(line)
+                if "ready." in line:
+                    ready.set()
+
+        threading.Thread(target=_read, daemon=True).start()
+        if not ready.wait(60):
+            pytest.fail("Le worker Celery n'a pas démarré :\n" + "".join(output[-40:]))
+        settings.CELERY_BROKER_URL = redis_url
+        from apart.celery import app
+
+        previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+        app.conf.update(broker_url=redis_url, task_always_eager=False)
+        app._after_fork()  # drop connection pools built for the previous broker
+        process.output = output
+        try:
+            yield process
+        finally:
+            app.conf.update(previous)
+            app._after_fork()
+    finally:
+        # Whatever happened above, the worker does not outlive the test.
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 # --- Debian's Chromium through Playwright -------------------------------------------------------
