@@ -46,11 +46,16 @@ def pair_lockout_remaining(request, username: str) -> datetime.timedelta | None:
     return _remaining(attempt.attempt_time)
 
 
+def minutes_left(delta: datetime.timedelta) -> int:
+    """A waiting time as the pages say it: whole minutes, rounded up, at least one."""
+    return max(1, -(-int(delta.total_seconds()) // 60))
+
+
 def lockout_response(request, response=None, credentials=None):
     """django-axes' lockout page, in French, with the time left and the way out."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
     remaining = pair_lockout_remaining(request, username) or ip_lockout_remaining(request) or settings.AXES_COOLOFF_TIME
-    minutes = max(1, -(-int(remaining.total_seconds()) // 60))
+    minutes = minutes_left(remaining)
     logger.warning(
         "Connexion bloquée : identifiant=%r ip=%s (%s min restantes)", username, get_client_ip_address(request), minutes
     )

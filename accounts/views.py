@@ -18,7 +18,7 @@ from .forms import (
     SecretAnswerForm,
     SecretQuestionChangeForm,
 )
-from .lockout import ip_lockout_remaining, lockout_response
+from .lockout import ip_lockout_remaining, lockout_response, minutes_left
 from .recovery import (
     TOKEN_STATES,
     Challenge,
@@ -181,10 +181,6 @@ FLOWS = {
 RATE_LIMITED = "Trop de demandes ont été faites : réessayez dans 15 minutes."
 
 
-def _minutes(delta) -> int:
-    return max(1, -(-int(delta.total_seconds()) // 60))
-
-
 def _recovery_step1(request, *, flow, form_class, field, template):
     form = form_class(request.POST or None)
     context = {"form": form, "flow": FLOWS[flow]}
@@ -221,7 +217,7 @@ def _recovery_question(request, *, flow):
             form.add_error("answer", forms.ValidationError("Votre réponse est incorrecte", code="wrong_answer"))
             remaining = lockout_remaining(challenge)
     if remaining:
-        context["locked_minutes"] = _minutes(remaining)
+        context["locked_minutes"] = minutes_left(remaining)
     return render(request, "accounts/recovery/question.html", context, status=429 if remaining else 200)
 
 
