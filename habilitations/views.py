@@ -1,5 +1,6 @@
 """CRÉER MON ESPACE: the SIRET step, the account form, and the confirmation."""
 
+import functools
 from dataclasses import asdict
 
 from django.contrib import messages
@@ -63,12 +64,12 @@ def siret_step(request):
     return render(request, "habilitations/siret_step.html", {"form": form})
 
 
-def _prefill(sirene: dict | None) -> dict:
+def _prefill(sirene: dict | None, communes_for) -> dict:
     if not sirene:
         return {}
     fields = establishment_fields_from_sirene(_Attributes(sirene))
     fields.pop("siret")
-    communes = communes_for_code_postal(fields["code_postal"])
+    communes = communes_for(fields["code_postal"])
     same_commune = [c.nom_commune for c in communes if c.code_commune == sirene.get("code_commune")]
     if same_commune:
         fields["ville"] = same_commune[0]
@@ -89,9 +90,10 @@ def account_step(request):
     if not state:
         messages.info(request, "Veuillez d'abord indiquer le numéro de Siret de l'établissement.")
         return redirect("habilitations:create_space")
-    initial = _prefill(state["sirene"])
+    communes_for = functools.cache(communes_for_code_postal)  # one query per code postal in this request
+    initial = _prefill(state["sirene"], communes_for)
     code_postal = (request.POST.get("code_postal") or initial.get("code_postal") or "").strip()
-    form = AccountRequestForm(request.POST or None, initial=initial, communes=communes_for_code_postal(code_postal))
+    form = AccountRequestForm(request.POST or None, initial=initial, communes=communes_for(code_postal))
     for name in initial:
         form.fields[name].widget.attrs["class"] += " apart-insee"
     if request.method == "POST" and form.is_valid():
