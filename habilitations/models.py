@@ -55,7 +55,24 @@ class Extranet(models.Model):
         return self.name
 
 
-class Establishment(models.Model):
+class EstablishmentIdentity(models.Model):
+    """The establishment's name and address, as the account form has them (and the fiche keeps them)."""
+
+    denomination = models.CharField("dénomination de l'établissement", max_length=255)
+    numero_voie = models.CharField("numéro de voie", max_length=10, blank=True)
+    extension_voie = models.CharField("extension de voie", max_length=20, blank=True)
+    type_voie = models.CharField("type de voie", max_length=40, blank=True)
+    libelle_voie = models.CharField("libellé de la voie", max_length=LIBELLE_VOIE_MAX_LENGTH)
+    complement_adresse = models.CharField("complément d'adresse", max_length=COMPLEMENT_ADRESSE_MAX_LENGTH, blank=True)
+    code_postal = models.CharField("code postal", max_length=5)
+    ville = models.CharField("ville", max_length=100)
+    code_commune = models.CharField("code commune INSEE", max_length=5, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Establishment(EstablishmentIdentity):
     """An establishment (SIRET) that has an APART space, with its "fiche établissement"."""
 
     siret = models.CharField(
@@ -66,15 +83,6 @@ class Establishment(models.Model):
         error_messages={"unique": "Cet établissement dispose déjà d'un espace."},
     )
     siren = models.CharField("N° de Siren", max_length=9, validators=[validate_siren], editable=False)
-    denomination = models.CharField("dénomination de l'établissement", max_length=255)
-    numero_voie = models.CharField("numéro de voie", max_length=10, blank=True)
-    extension_voie = models.CharField("extension de voie", max_length=20, blank=True)
-    type_voie = models.CharField("type de voie", max_length=40, blank=True)
-    libelle_voie = models.CharField("libellé de la voie", max_length=LIBELLE_VOIE_MAX_LENGTH)
-    complement_adresse = models.CharField("complément d'adresse", max_length=COMPLEMENT_ADRESSE_MAX_LENGTH, blank=True)
-    code_postal = models.CharField("code postal", max_length=5)
-    ville = models.CharField("ville", max_length=100)
-    code_commune = models.CharField("code commune INSEE", max_length=5, blank=True)
     telephone = models.CharField("téléphone fixe", max_length=20, blank=True)
     fax = models.CharField("fax", max_length=20, blank=True)
     courriel = models.EmailField("courriel établissement", blank=True)
@@ -298,7 +306,7 @@ class AccountRequestQuerySet(models.QuerySet):
         return self.filter(status=AccountRequestStatus.PENDING)
 
 
-class AccountRequest(models.Model):
+class AccountRequest(EstablishmentIdentity):
     """A "CRÉER MON ESPACE" request: an establishment and the user to habilitate on it, until processed."""
 
     reference = models.CharField("référence", max_length=32, unique=True, editable=False)
@@ -309,15 +317,6 @@ class AccountRequest(models.Model):
 
     # Information établissement
     siret = models.CharField("N° de Siret", max_length=14, validators=[validate_siret])
-    denomination = models.CharField("dénomination de l'établissement", max_length=255)
-    numero_voie = models.CharField("numéro de voie", max_length=10, blank=True)
-    extension_voie = models.CharField("extension de voie", max_length=20, blank=True)
-    type_voie = models.CharField("type de voie", max_length=40, blank=True)
-    libelle_voie = models.CharField("libellé de la voie", max_length=LIBELLE_VOIE_MAX_LENGTH)
-    complement_adresse = models.CharField("complément d'adresse", max_length=COMPLEMENT_ADRESSE_MAX_LENGTH, blank=True)
-    code_postal = models.CharField("code postal", max_length=5)
-    ville = models.CharField("ville", max_length=100)
-    code_commune = models.CharField("code commune INSEE", max_length=5, blank=True)
     telephone_etablissement = models.CharField("téléphone fixe", max_length=20)
     fax = models.CharField("fax", max_length=20, blank=True)
     courriel_etablissement = models.EmailField("courriel établissement")

@@ -17,23 +17,12 @@ from apart.outbox.services import email_enqueue
 
 from .checks import account_request_checks
 from .enums import AccountRequestCase, AccountRequestStatus, ExtranetCode, SireneStatus
-from .models import AccountRequest, Establishment, Extranet, Habilitation, one_year_after
+from .models import AccountRequest, Establishment, EstablishmentIdentity, Extranet, Habilitation, one_year_after
 from .perms import is_habilitated_on
 from .sirene import SireneUnavailable, sirene_lookup
 
 # The establishment fields an account request carries over to the "fiche établissement" as they are.
-ESTABLISHMENT_FIELDS = (
-    "denomination",
-    "numero_voie",
-    "extension_voie",
-    "type_voie",
-    "libelle_voie",
-    "complement_adresse",
-    "code_postal",
-    "ville",
-    "code_commune",
-    "fax",
-)
+ESTABLISHMENT_FIELDS = (*(field.name for field in EstablishmentIdentity._meta.fields), "fax")
 
 
 @transaction.atomic
