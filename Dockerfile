@@ -4,11 +4,23 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
+# flite reads the security code aloud (the image code's audio alternative).
+RUN apt-get update && apt-get install -y --no-install-recommends flite && rm -rf /var/lib/apt/lists/*
+
 COPY pyproject.toml README.md ./
 COPY apart apart
+COPY audit audit
 COPY accounts accounts
+COPY referentiels referentiels
 COPY habilitations habilitations
+COPY bareme bareme
+COPY dap dap
+COPY indemnisation indemnisation
+COPY espace espace
+COPY instruction instruction
 COPY support support
+COPY portal portal
+COPY demo demo
 RUN pip install .
 
 COPY . .

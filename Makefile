@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+AXE := node_modules/axe-core/axe.min.js
+
 .PHONY: run test lint install migrate seed worker beat clean
 
 $(VENV)/.installed: pyproject.toml
@@ -28,8 +30,13 @@ run: seed
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
-test: lint
+# axe-core (npm, pinned in package-lock.json) audits the pages in Chromium; without npm those tests say so.
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent; else echo "npm absent : audit axe-core ignoré"; fi
+
+test: lint $(AXE)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m tests.run $(PYTEST_ARGS)
 
@@ -40,4 +47,4 @@ beat: install
 	$(VENV)/bin/celery -A apart beat --loglevel=info
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles build
+	rm -rf $(VENV) db.sqlite3 staticfiles build node_modules

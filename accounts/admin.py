@@ -1,17 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
-
-from habilitations.models import Habilitation
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
 
 from .models import PasswordResetToken, RecoveryEvent, User
-
-
-class HabilitationInline(admin.TabularInline):
-    model = Habilitation
-    extra = 0
-    fields = ["establishment", "extranet", "valid_from", "valid_until"]
-    autocomplete_fields = ["establishment"]
+from .services import user_secret_question_reset
 
 
 class UserAdminCreationForm(UserCreationForm):
@@ -27,12 +21,28 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["is_active", "is_staff", "must_change_password", "habilitations__extranet"]
     search_fields = ["identifiant", "courriel", "nom", "prenom", "habilitations__establishment__siret"]
     ordering = ["identifiant"]
-    readonly_fields = ["created_at", "updated_at", "last_login", "has_secret_answer"]
-    inlines = [HabilitationInline]
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "last_login",
+        "secret_question",
+        "has_secret_answer",
+        "must_set_secret_question",
+        "habilitations_list",
+    ]
+    actions = ["reset_secret_question"]
     fieldsets = [
         (None, {"fields": ["identifiant", "password"]}),
         ("État civil et contact", {"fields": ["nom", "prenom", "telephone", "courriel"]}),
-        ("Question secrète", {"fields": ["secret_question", "has_secret_answer"]}),
+        (
+            "Question secrète",
+            {
+                "fields": ["secret_question", "has_secret_answer", "must_set_secret_question"],
+                "description": "Elle se réinitialise par l'action « Réinitialiser la question secrète » de la liste : "
+                "la personne en choisit une nouvelle, avec sa réponse, à sa prochaine connexion.",
+            },
+        ),
+        ("Habilitations", {"fields": ["habilitations_list"]}),
         ("Connexion", {"fields": ["must_change_password", "is_active", "last_login"]}),
         ("Droits ASP", {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Historique", {"fields": ["created_at", "updated_at"]}),
@@ -44,6 +54,49 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="réponse secrète enregistrée", boolean=True)
     def has_secret_answer(self, obj):
         return bool(obj.secret_answer_hash)
+
+    @admin.display(description="habilitations")
+    def habilitations_list(self, obj):
+        """Read here; created, extended or ended in « Habilitations » (through their services)."""
+        habilitations = obj.habilitations.select_related("establishment", "extranet").order_by("-valid_until")
+        rows = format_html_join(
+            "",
+            "<li>{}</li>",
+            (
+                (
+                    f"{habilitation.extranet} — {habilitation.establishment.denomination} "
+                    f"({habilitation.establishment.siret}), du {habilitation.valid_from:%d/%m/%Y} "
+                    f"au {habilitation.valid_until:%d/%m/%Y}",
+                )
+                for habilitation in habilitations
+            ),
+        )
+        try:
+            url = reverse("admin:habilitations_habilitation_changelist")
+        except NoReverseMatch:
+            return format_html("<ul>{}</ul>", rows)
+        return format_html(
+            '<ul>{}</ul><p><a href="{}?q={}">Gérer ses habilitations</a> · <a href="{}add/?user={}">Habiliter ce '
+            "compte sur un établissement</a></p>",
+            rows or "Aucune.",
+            url,
+            obj.identifiant,
+            url,
+            obj.pk,
+        )
+
+    @admin.action(
+        description="Réinitialiser la question secrète (nouvelle question à la prochaine connexion)",
+        permissions=["change"],
+    )
+    def reset_secret_question(self, request, queryset):
+        for user in queryset:
+            user_secret_question_reset(user=user, by=request.user)
+        self.message_user(
+            request,
+            f"{queryset.count()} question(s) secrète(s) réinitialisée(s) ; un courriel prévient chaque personne.",
+            messages.SUCCESS,
+        )
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)

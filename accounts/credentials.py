@@ -3,7 +3,9 @@
 import re
 import secrets
 
-from .normalization import strip_accents
+from django.contrib.auth.hashers import check_password, make_password
+
+from apart.normalization import strip_accents
 
 # No look-alike characters (0/O/o, 1/l/I) in a password a person copies from an e-mail.
 _LOWER = "abcdefghijkmnpqrstuvwxyz"
@@ -50,3 +52,17 @@ def identifiant_mask(identifiant: str) -> str:
         return (letters[:1] + "*****" if letters else "") + digits
 
     return ".".join(mask(part) for part in identifiant.split("."))
+
+
+def normalize_secret_answer(answer: str) -> str:
+    """Secret answers are compared without accents, case or extra spaces."""
+    return " ".join(strip_accents(answer).casefold().split())
+
+
+def secret_answer_hash(answer: str) -> str:
+    """A secret answer is stored as a password is: hashed (Argon2 in production)."""
+    return make_password(normalize_secret_answer(answer))
+
+
+def secret_answer_matches(answer: str, encoded: str) -> bool:
+    return bool(encoded) and check_password(normalize_secret_answer(answer), encoded)

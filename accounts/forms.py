@@ -1,4 +1,3 @@
-from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordChangeForm
@@ -6,23 +5,35 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from apart.validation import NAME_PATTERN, check_characters, clean_courriel, clean_phone
+from apart.captcha import operation_captcha_field
+from apart.forms import REQUIRED, CourrielField, NameField, PhoneField, TextField
+from apart.validation import clean_courriel
 
 from .models import User
-from .selectors import apart_access
 
 EMAIL_INSTEAD_OF_IDENTIFIANT = "Ne pas saisir d'adresse de messagerie"
 WRONG_CREDENTIALS = "Identifiant ou mot de passe incorrect."
-REQUIRED = "Ce champ est obligatoire."
+
+
+def _password(label, autocomplete="current-password"):
+    return forms.CharField(
+        label=label,
+        strip=False,
+        error_messages={"required": REQUIRED},
+        widget=forms.PasswordInput(attrs={"class": "fr-input", "autocomplete": autocomplete}),
+    )
 
 
 class LoginForm(forms.Form):
-    """MON ESPACE PERSONNEL: identifiant and password, then the APART habilitation of the day."""
+    """An ASP account's identifiant and password (the extranet adds its own rule: espace.forms.ApartLoginForm)."""
 
-    username = forms.CharField(label="Identifiant", max_length=150, error_messages={"required": REQUIRED})
-    password = forms.CharField(
-        label="Mot de passe", strip=False, widget=forms.PasswordInput, error_messages={"required": REQUIRED}
+    username = TextField(
+        label="Identifiant",
+        max_length=150,
+        help_text=EMAIL_INSTEAD_OF_IDENTIFIANT,
+        attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
+    password = _password("Mot de passe")
 
     def __init__(self, request=None, *args, **kwargs):
         self.request = request
@@ -57,32 +68,6 @@ class LoginForm(forms.Form):
                 ),
                 code="temporary_password_expired",
             )
-        access = apart_access(user=user)
-        if access.allowed:
-            return
-        if access.reason == "future":
-            message = format_html(
-                "Votre habilitation à l'extranet Activité Partielle est activée à compter du {}. "
-                "Les usagers ne peuvent se connecter qu'après qu'ils aient reçu le courriel de création "
-                "d'habilitation et à compter de la date précisée.",
-                access.date.strftime("%d/%m/%Y"),
-            )
-        elif access.reason == "expired":
-            message = format_html(
-                "Votre habilitation à l'extranet Activité Partielle a expiré le {}. Pour la renouveler, "
-                'envoyez une <a href="{}?motif=habilitation">demande d\'assistance</a> avec le motif '
-                "« Habilitation à l'extranet ».",
-                access.date.strftime("%d/%m/%Y"),
-                reverse("support:assistance"),
-            )
-        else:
-            message = format_html(
-                "Votre compte ASP n'est pas encore habilité à l'extranet Activité Partielle. Les identifiants "
-                "d'un autre extranet de l'ASP (SYLAé, APEA…) ne fonctionnent pas sans cette étape : vous devez "
-                'd\'abord faire « <a href="{}">CRÉER MON ESPACE</a> » pour votre établissement.',
-                reverse("habilitations:create_space"),
-            )
-        raise forms.ValidationError(message, code=f"habilitation_{access.reason}")
 
     def get_user(self):
         return self.user_cache
@@ -127,26 +112,14 @@ class _CurrentPasswordMixin:
         return password
 
 
-def _input(label, **attrs):
-    return forms.CharField(
-        label=label,
-        error_messages={"required": REQUIRED},
-        widget=forms.TextInput(attrs={"class": "fr-input", **attrs}),
-    )
-
-
-def _password(label, autocomplete="current-password"):
-    return forms.CharField(
-        label=label,
-        strip=False,
-        error_messages={"required": REQUIRED},
-        widget=forms.PasswordInput(attrs={"class": "fr-input", "autocomplete": autocomplete}),
-    )
-
-
 class CourrielChangeForm(_CurrentPasswordMixin, forms.Form):
-    courriel = _input("Nouveau courriel", type="email", autocomplete="email")
-    courriel_confirm = _input("Confirmer le nouveau courriel", type="email", autocomplete="off")
+    courriel = CourrielField(label="Nouveau courriel", max_length=254, attrs={"autocomplete": "email"})
+    courriel_confirm = forms.CharField(
+        label="Confirmer le nouveau courriel",
+        max_length=254,
+        error_messages={"required": REQUIRED},
+        widget=forms.TextInput(attrs={"class": "fr-input", "type": "email", "autocomplete": "off"}),
+    )
     current_password = _password("Mot de passe actuel")
 
     def __init__(self, user, *args, **kwargs):
@@ -154,9 +127,7 @@ class CourrielChangeForm(_CurrentPasswordMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_courriel(self):
-
-        courriel = clean_courriel(self.cleaned_data["courriel"])
-
+        courriel = self.cleaned_data["courriel"]
         if User.objects.with_courriel(courriel).exclude(pk=self.user.pk).exists():
             raise forms.ValidationError("Ce courriel est déjà celui d'un autre compte ASP.", code="taken")
         if courriel == self.user.courriel:
@@ -165,7 +136,6 @@ class CourrielChangeForm(_CurrentPasswordMixin, forms.Form):
 
     def clean(self):
         cleaned_data = super().clean()
-
         confirmation = cleaned_data.get("courriel_confirm")
         if cleaned_data.get("courriel") and confirmation:
             try:
@@ -178,18 +148,13 @@ class CourrielChangeForm(_CurrentPasswordMixin, forms.Form):
 
 
 class SecretQuestionChangeForm(_CurrentPasswordMixin, forms.Form):
-    secret_question = forms.CharField(
-        label="Question secrète",
-        max_length=255,
-        error_messages={"required": REQUIRED},
-        widget=forms.TextInput(attrs={"class": "fr-input"}),
-    )
-    secret_answer = forms.CharField(
+    secret_question = TextField(label="Question secrète", max_length=255)
+    secret_answer = TextField(
         label="Réponse",
         max_length=100,
         min_length=2,
-        error_messages={"required": REQUIRED, "min_length": "La réponse doit comporter au moins 2 caractères."},
-        widget=forms.TextInput(attrs={"class": "fr-input", "autocomplete": "off"}),
+        attrs={"autocomplete": "off"},
+        error_messages={"min_length": "La réponse doit comporter au moins 2 caractères."},
     )
     current_password = _password("Mot de passe actuel")
 
@@ -199,54 +164,21 @@ class SecretQuestionChangeForm(_CurrentPasswordMixin, forms.Form):
 
 
 class ProfileForm(forms.Form):
-    nom = _input("Nom", autocomplete="family-name")
-    prenom = _input("Prénom", autocomplete="given-name")
-    telephone = _input("Téléphone", type="tel", autocomplete="tel")
-
-    def clean_nom(self):
-
-        return check_characters(self.cleaned_data["nom"], label="Nom", pattern=NAME_PATTERN)
-
-    def clean_prenom(self):
-
-        return check_characters(self.cleaned_data["prenom"], label="Prénom", pattern=NAME_PATTERN)
-
-    def clean_telephone(self):
-
-        return clean_phone(self.cleaned_data["telephone"])
+    nom = NameField(label="Nom", max_length=100, attrs={"autocomplete": "family-name"})
+    prenom = NameField(label="Prénom", max_length=100, attrs={"autocomplete": "given-name"})
+    telephone = PhoneField(label="Téléphone", max_length=20, attrs={"autocomplete": "tel"})
 
 
 # --- Credential recovery -------------------------------------------------------------------------
 
-CAPTCHA_WRONG = "Le captcha n'a pas été entré correctement. Essayez à nouveau."
 EMAIL_NOT_ALLOWED = "Opération impossible pour ce type d'utilisateur"
 
 
-class MathCaptchaWidget(CaptchaTextInput):
-    template_name = "accounts/captcha_math_widget.html"
-
-
-def math_captcha_field() -> CaptchaField:
-    """« Veuillez résoudre l'opération suivante : 8 + 4 = » (django-simple-captcha, an addition)."""
-    return CaptchaField(
-        label="Veuillez résoudre l'opération suivante",
-        generator="accounts.captcha.addition_challenge",
-        widget=MathCaptchaWidget(
-            generator="accounts.captcha.addition_challenge",
-            attrs={"class": "fr-input", "inputmode": "numeric", "autocomplete": "off"},
-        ),
-        error_messages={"invalid": CAPTCHA_WRONG, "required": REQUIRED},
-    )
-
-
 class ForgottenPasswordForm(forms.Form):
-    identifiant = forms.CharField(
-        label="Identifiant",
-        max_length=150,
-        error_messages={"required": REQUIRED},
-        widget=forms.TextInput(attrs={"class": "fr-input", "autocomplete": "username", "autocapitalize": "none"}),
+    identifiant = TextField(
+        label="Identifiant", max_length=150, attrs={"autocomplete": "username", "autocapitalize": "none"}
     )
-    captcha = math_captcha_field()
+    captcha = operation_captcha_field()
 
     def clean_identifiant(self):
         identifiant = self.cleaned_data["identifiant"].strip()
@@ -256,51 +188,23 @@ class ForgottenPasswordForm(forms.Form):
 
 
 class ForgottenIdentifiantForm(forms.Form):
-    courriel = forms.CharField(
-        label="Courriel",
-        max_length=254,
-        error_messages={"required": REQUIRED},
-        widget=forms.TextInput(attrs={"class": "fr-input", "type": "email", "autocomplete": "email"}),
-    )
-    captcha = math_captcha_field()
-
-    def clean_courriel(self):
-        return clean_courriel(self.cleaned_data["courriel"])
+    courriel = CourrielField(label="Courriel", max_length=254, attrs={"autocomplete": "email"})
+    captcha = operation_captcha_field()
 
 
 class SecretAnswerForm(forms.Form):
-    answer = forms.CharField(
-        label="Réponse secrète",
-        max_length=100,
-        error_messages={"required": REQUIRED},
-        widget=forms.TextInput(attrs={"class": "fr-input", "autocomplete": "off"}),
-    )
-
-
-class RecoveryCaptchaWidget(CaptchaTextInput):
-    template_name = "habilitations/captcha_widget.html"  # the image code with its "Nouveau code" button
+    answer = TextField(label="Réponse secrète", max_length=100, attrs={"autocomplete": "off"})
 
 
 class PasswordResetForm(forms.Form):
-    """« GESTION DU MOT DE PASSE » : the new password, through the e-mailed token."""
+    """« GESTION DU MOT DE PASSE » : the new password, through the e-mailed token.
 
-    new_password1 = forms.CharField(
-        label="Nouveau mot de passe",
-        strip=False,
-        error_messages={"required": REQUIRED},
-        widget=forms.PasswordInput(attrs={"class": "fr-input", "autocomplete": "new-password"}),
-    )
-    new_password2 = forms.CharField(
-        label="Confirmation",
-        strip=False,
-        error_messages={"required": REQUIRED},
-        widget=forms.PasswordInput(attrs={"class": "fr-input", "autocomplete": "new-password"}),
-    )
-    captcha = CaptchaField(
-        label="Recopier le code ci-contre",
-        widget=RecoveryCaptchaWidget(attrs={"class": "fr-input", "autocomplete": "off", "autocapitalize": "none"}),
-        error_messages={"invalid": CAPTCHA_WRONG, "required": REQUIRED},
-    )
+    No security code here: the link itself, a 256-bit secret sent to the account's mailbox, is the proof; the
+    operation was solved at the first step.
+    """
+
+    new_password1 = _password("Nouveau mot de passe", autocomplete="new-password")
+    new_password2 = _password("Confirmation", autocomplete="new-password")
 
     def __init__(self, user, *args, **kwargs):
         self.user = user

@@ -1,12 +1,13 @@
 import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 
-from .normalization import normalize_courriel, normalize_secret_answer
+from apart.normalization import normalize_courriel
+
+from .credentials import secret_answer_hash, secret_answer_matches
 
 # The seeds: a temporary password is valid 30 days; after that, "J'ai oublié mon mot de passe".
 TEMPORARY_PASSWORD_VALIDITY = datetime.timedelta(days=30)
@@ -121,12 +122,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.prenom
 
     def set_secret_answer(self, answer: str) -> None:
-        self.secret_answer_hash = make_password(normalize_secret_answer(answer))
+        self.secret_answer_hash = secret_answer_hash(answer)
 
     def check_secret_answer(self, answer: str) -> bool:
-        if not self.secret_answer_hash:
-            return False
-        return check_password(normalize_secret_answer(answer), self.secret_answer_hash)
+        return secret_answer_matches(answer, self.secret_answer_hash)
 
 
 class PasswordResetTokenQuerySet(models.QuerySet):

@@ -19,10 +19,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from apart.normalization import normalize_courriel
 from apart.outbox.services import email_enqueue
 
 from .models import PasswordResetToken, RecoveryEvent, RecoveryEventKind, User
-from .normalization import normalize_courriel
 from .services import user_password_change
 
 DECOY_QUESTIONS = (

@@ -6,10 +6,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from apart.normalization import normalize_courriel
 from apart.outbox.services import email_enqueue
+from audit.enums import StaffActionKind
+from audit.services import audit_record
 
 from .models import User
-from .normalization import normalize_courriel
 
 
 @transaction.atomic
@@ -110,12 +112,31 @@ def user_secret_question_change(*, user: User, question: str, answer: str) -> Us
 
 
 @transaction.atomic
-def user_secret_question_reset(*, user: User) -> User:
-    """Forgotten secret answer (staff): the old one no longer works; a new one is chosen at next login."""
+def user_secret_question_clear(*, user: User) -> User:
+    """The old question and answer stop working; a new one is chosen at the next login."""
     user.secret_question = ""
     user.secret_answer_hash = ""
     user.must_set_secret_question = True
     user.save(update_fields=["secret_question", "secret_answer_hash", "must_set_secret_question", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_secret_question_reset(*, user: User, by, about=None) -> User:
+    """Forgotten secret answer (staff): the question is cleared, the user told by e-mail, the journal written."""
+    user = user_secret_question_clear(user=User.objects.select_for_update().get(pk=user.pk))
+    email_enqueue(
+        kind="question_secrete_reinitialisee",
+        to=user.courriel,
+        context={"user": user, "reference": getattr(about, "reference", ""), "site_url": settings.SITE_URL},
+    )
+    audit_record(
+        actor=by,
+        action=StaffActionKind.SECRET_QUESTION_RESET,
+        summary=f"Question secrète de {user.identifiant} réinitialisée (nouvelle question à la prochaine connexion)",
+        subject=about,
+        target_user=user,
+    )
     return user
 
 

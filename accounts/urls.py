@@ -6,7 +6,6 @@ app_name = "accounts"
 
 
 urlpatterns = [
-    path("connexion/", views.login_view, name="login"),
     path("deconnexion/", views.logout_view, name="logout"),
     path("premiere-connexion/mot-de-passe/", views.first_login_password, name="first_login_password"),
     path("espace/mon-compte/", views.my_account, name="my_account"),

@@ -1,7 +1,7 @@
 from axes.helpers import get_client_ip_address
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
@@ -12,13 +12,12 @@ from .forms import (
     FirstLoginPasswordForm,
     ForgottenIdentifiantForm,
     ForgottenPasswordForm,
-    LoginForm,
     PasswordResetForm,
     ProfileForm,
     SecretAnswerForm,
     SecretQuestionChangeForm,
 )
-from .lockout import ip_lockout_remaining, lockout_response, minutes_left
+from .lockout import minutes_left
 from .recovery import (
     TOKEN_STATES,
     Challenge,
@@ -40,28 +39,11 @@ from .services import (
 )
 
 
-@sensitive_post_parameters("password")
-@require_http_methods(["GET", "POST"])
-def login_view(request):
-    """The MON ESPACE PERSONNEL form of the home page posts here; errors come back on the home page."""
-    if request.method == "GET":
-        return redirect("support:home")
-    if ip_lockout_remaining(request):
-        return lockout_response(request)
-    form = LoginForm(request, data=request.POST)
-    if form.is_valid():
-        login(request, form.get_user())  # a new session key
-        if form.get_user().must_change_password:
-            return redirect("accounts:first_login_password")
-        return redirect("habilitations:space")
-    return render(request, "support/home.html", {"login_form": form}, status=200)
-
-
 @require_POST
 def logout_view(request):
     logout(request)
     messages.info(request, "Vous êtes déconnecté.")
-    return redirect("support:home")
+    return redirect("portal:home")
 
 
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
@@ -77,7 +59,7 @@ def first_login_password(request):
             request,
             "Votre mot de passe a été changé. Connectez-vous avec votre identifiant et votre nouveau mot de passe.",
         )
-        return redirect("support:home")
+        return redirect("portal:home")
     return render(request, "accounts/first_login_password.html", {"form": form, "policy": form.policy()})
 
 
@@ -121,7 +103,7 @@ def courriel_confirm(request, token):
         except CourrielChangeLinkInvalid:
             return render(request, "accounts/courriel_confirm.html", {"invalid": True}, status=400)
         messages.success(request, "Votre nouveau courriel est enregistré.")
-        return redirect("accounts:my_account" if request.user.is_authenticated else "support:home")
+        return redirect("accounts:my_account" if request.user.is_authenticated else "portal:home")
     return render(request, "accounts/courriel_confirm.html", {"invalid": False})
 
 
@@ -167,12 +149,16 @@ RECOVERY_SESSION_KEY = "recovery"
 FLOWS = {
     "password": {
         "heading": "GESTION DU MOT DE PASSE",
+        "title": "J'ai oublié mon mot de passe",
+        "what": "votre mot de passe",
         "step1": "accounts:forgotten_password",
         "question": "accounts:forgotten_password_question",
         "sent": "accounts:forgotten_password_sent",
     },
     "identifiant": {
-        "heading": "Mon Compte",
+        "heading": "GESTION DE L'IDENTIFIANT",
+        "title": "J'ai oublié mon identifiant",
+        "what": "votre identifiant",
         "step1": "accounts:forgotten_identifiant",
         "question": "accounts:forgotten_identifiant_question",
         "sent": "accounts:forgotten_identifiant_sent",

@@ -1,5 +1,6 @@
 """Error pages in French, in the service's layout: a clear page instead of a bare error."""
 
+from django.conf import settings
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -24,4 +25,6 @@ def bad_request(request, exception=None):
 
 def server_error(request):
     # Rendered without context processors: the database itself may be what failed.
-    return HttpResponseServerError(loader.get_template("errors/500.html").render())
+    return HttpResponseServerError(
+        loader.get_template("errors/500.html").render({"support_email": settings.SUPPORT_EMAIL})
+    )

@@ -20,7 +20,7 @@ def _check_broker() -> str:
     from apart.celery import app
 
     with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+        conn.ensure_connection(max_retries=1, timeout=2, interval_start=0, interval_step=0)
     return "ok"
 
 

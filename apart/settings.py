@@ -4,6 +4,7 @@ Every variable has an embedded default that needs nothing running: SQLite, tasks
 in-process, e-mail kept in the application (the outbox, readable at /dev/courriels/).
 """
 
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,10 +42,22 @@ INSTALLED_APPS = [
     "captcha",
     "axes",
     "csp",
+    # The project's apps, in the order of their layers (pyproject.toml's import-linter contract): each one
+    # imports only from those above it in this list.
+    "apart",
     "apart.outbox",
+    "audit",
     "accounts",
+    "referentiels",
     "habilitations",
+    "bareme",
+    "dap",
+    "indemnisation",
+    "espace",
+    "instruction",
     "support",
+    "portal",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -56,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.MustChangePasswordMiddleware",
+    "espace.middleware.CurrentEstablishmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -76,7 +90,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "support.context_processors.announcements",
+                "apart.context_processors.service",
+                "portal.context_processors.announcements",
             ],
         },
     },
@@ -177,6 +192,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # django-simple-captcha: CAPTCHA_TEST_MODE accepts the word PASSED (for automated acceptance runs).
 CAPTCHA_TEST_MODE = env.bool("CAPTCHA_TEST_MODE", default=False)
+# The image code read aloud (RGAA 1.5), where Debian's flite is installed.
+CAPTCHA_FLITE_PATH = env("CAPTCHA_FLITE_PATH", default=shutil.which("flite") or "") or None
 CAPTCHA_LENGTH = 6
 CAPTCHA_TIMEOUT = 10  # minutes
 
@@ -193,8 +210,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
 
-LOGIN_URL = "support:home"
-LOGIN_REDIRECT_URL = "habilitations:space"
+LOGIN_URL = "portal:home"
+LOGIN_REDIRECT_URL = "espace:home"
 
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True

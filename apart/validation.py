@@ -6,7 +6,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from accounts.normalization import normalize_courriel
+from .normalization import normalize_courriel
 
 PHONE_INVALID = "Veuillez saisir un numéro valide."
 EMAIL_INVALID = "L'adresse électronique est invalide."

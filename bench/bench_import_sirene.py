@@ -252,7 +252,7 @@ def generate(directory: Path, rows: int, *, fmt: str = "zip", seed: int = 42) ->
 
     Returns the two paths and the number of unités légales.
     """
-    from habilitations.sirene_import import STOCK_ETABLISSEMENT_COLUMNS, STOCK_UNITE_LEGALE_COLUMNS
+    from referentiels.sirene_import import STOCK_ETABLISSEMENT_COLUMNS, STOCK_UNITE_LEGALE_COLUMNS
 
     rng = random.Random(seed)
     addresses = _addresses(rng, 4000)
@@ -385,12 +385,12 @@ def _recreate_database(admin_url: str, env: dict) -> None:
 def _lookups(count: int) -> None:
     from django.db import connection
 
-    from habilitations.models import SireneEtablissement
+    from referentiels.models import SireneEtablissement
 
     connection.close()  # the database was recreated since
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT siret FROM habilitations_sireneetablissement TABLESAMPLE SYSTEM (5) ORDER BY random() LIMIT %s",
+            "SELECT siret FROM referentiels_sireneetablissement TABLESAMPLE SYSTEM (5) ORDER BY random() LIMIT %s",
             [count],
         )
         sirets = [row[0] for row in cursor.fetchall()]

@@ -1,23 +1,31 @@
+"""Establishments, habilitations and account requests in the admin: every change goes through a service, which
+sends its e-mail and writes the journal; no raw form or inline creates, extends or ends a habilitation."""
+
 import datetime
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
+
+from apart.admin_actions import action_confirm_page, is_confirmed
+from audit.models import StaffAction
 
 from .enums import AccountRequestStatus
-from .models import (
-    AccountRequest,
-    CodePostalCommune,
-    Establishment,
-    Extranet,
-    Habilitation,
-    SireneEtablissement,
-    SireneUniteLegale,
+from .forms import EstablishmentFicheForm
+from .models import AccountRequest, Establishment, Extranet, Habilitation
+from .services import (
+    account_emails_resend,
+    account_request_approve,
+    account_request_habilitation,
+    account_request_reject,
+    establishment_fiche_update,
+    habilitation_create,
+    habilitation_end,
+    habilitation_extend,
 )
-from .services import account_request_approve, account_request_reject, account_request_resend_emails
 
 
 @admin.register(Extranet)
@@ -26,22 +34,59 @@ class ExtranetAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
 
 
-class EstablishmentHabilitationInline(admin.TabularInline):
-    model = Habilitation
-    extra = 0
-    fields = ["user", "extranet", "valid_from", "valid_until"]
-    autocomplete_fields = ["user"]
+def _habilitations_table(habilitations) -> str:
+    rows = format_html_join(
+        "",
+        '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+        (
+            (
+                reverse("admin:habilitations_habilitation_change", args=[habilitation.pk]),
+                label,
+                habilitation.extranet,
+                f"{habilitation.valid_from:%d/%m/%Y}",
+                f"{habilitation.valid_until:%d/%m/%Y}",
+            )
+            for habilitation, label in habilitations
+        ),
+    )
+    if not rows:
+        return "Aucune habilitation."
+    return format_html(
+        "<table><thead><tr><th>Habilitation</th><th>Extranet</th><th>Du</th><th>Au</th></tr></thead>"
+        "<tbody>{}</tbody></table>",
+        rows,
+    )
+
+
+class EstablishmentAdminForm(EstablishmentFicheForm):
+    """The fiche as the space checks it (phones, courriels, names…), with the admin's look."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.TextInput):
+                field.widget.attrs["class"] = "vTextField"
 
 
 @admin.register(Establishment)
 class EstablishmentAdmin(admin.ModelAdmin):
-    list_display = ["siret", "denomination", "code_postal", "ville", "fiche_complete", "created_at"]
+    """Establishments come from CRÉER MON ESPACE: staff correct a fiche here, never its SIRET."""
+
+    form = EstablishmentAdminForm
+    list_display = ["siret", "denomination", "enseigne", "code_postal", "ville", "fiche_complete", "created_at"]
     list_filter = ["fiche_complete", "created_at"]
-    search_fields = ["siret", "siren", "denomination", "courriel", "ville"]
-    readonly_fields = ["siren", "fiche_complete", "created_at", "updated_at"]
-    inlines = [EstablishmentHabilitationInline]
+    search_fields = ["siret", "siren", "denomination", "enseigne", "courriel", "ville"]
+    readonly_fields = [
+        "siret",
+        "siren",
+        "enseigne",
+        "fiche_complete",
+        "habilitations_table",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
-        (None, {"fields": ["siret", "siren", "denomination", "fiche_complete"]}),
+        (None, {"fields": ["siret", "siren", "denomination", "enseigne", "fiche_complete"]}),
         (
             "Adresse",
             {
@@ -64,8 +109,28 @@ class EstablishmentAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Habilitations", {"fields": ["habilitations_table"]}),
         ("Historique", {"fields": ["created_at", "updated_at"]}),
     ]
+
+    def has_add_permission(self, request):
+        return False  # an establishment is created by an approved account request
+
+    @admin.display(description="habilitations")
+    def habilitations_table(self, obj):
+        habilitations = obj.habilitations.select_related("user", "extranet").order_by("-valid_until")
+        table = _habilitations_table((habilitation, habilitation.user) for habilitation in habilitations)
+        add_url = reverse("admin:habilitations_habilitation_add")
+        return format_html(
+            '{}<p><a href="{}?establishment={}">Habiliter un compte sur cet établissement</a></p>',
+            table,
+            add_url,
+            obj.pk,
+        )
+
+    def save_model(self, request, obj, form, change):
+        stored = Establishment.objects.get(pk=obj.pk)
+        establishment_fiche_update(establishment=stored, fields=form.fiche_fields, by=request.user)
 
 
 class ActiveTodayFilter(admin.SimpleListFilter):
@@ -86,51 +151,99 @@ class ActiveTodayFilter(admin.SimpleListFilter):
         return queryset
 
 
+class HabilitationCreateForm(forms.ModelForm):
+    """Habilitate an existing ASP account: one year from the date chosen, the holder told by e-mail."""
+
+    class Meta:
+        model = Habilitation
+        fields = ["user", "establishment", "valid_from"]
+        help_texts = {"valid_from": "L'habilitation court un an à partir de cette date."}
+
+
 @admin.register(Habilitation)
 class HabilitationAdmin(admin.ModelAdmin):
+    """A habilitation is read here; it is created (the add form), extended or ended (the actions) through the
+    services, never edited in place."""
+
     list_display = ["user", "establishment", "extranet", "valid_from", "valid_until"]
     list_filter = [ActiveTodayFilter, "extranet", "valid_from"]
     search_fields = ["user__identifiant", "user__courriel", "establishment__siret", "establishment__denomination"]
     autocomplete_fields = ["user", "establishment"]
     list_select_related = ["user", "establishment", "extranet"]
     date_hierarchy = "valid_from"
+    actions = ["extend_selected", "end_selected", "resend_account_emails"]
+    add_form = HabilitationCreateForm
 
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
 
-class ExactNumberSearchMixin:
-    """The SIRENE copy holds tens of millions of rows: search by exact number through the primary key or
-    the siren index (the admin's "=field" search is case-insensitive and would scan the table)."""
+    def get_fields(self, request, obj=None):
+        return (
+            ["user", "establishment", "valid_from"]
+            if obj is None
+            else ["user", "establishment", "extranet", "valid_from", "valid_until"]
+        )
 
-    search_fields = ["pk"]  # shows the search box; get_search_results does the work
-    search_help_text = "Numéro exact, avec ou sans espaces."
-    show_full_result_count = False
+    def has_change_permission(self, request, obj=None):
+        # The page of a habilitation is read-only; the actions of the list need the change permission.
+        return obj is None and super().has_change_permission(request)
 
-    def get_search_results(self, request, queryset, search_term):
-        number = "".join(search_term.split())
-        if not number:
-            return queryset, False
-        if len(number) == 9 and number.isdigit():
-            return queryset.filter(siren=number), False
-        return queryset.filter(pk=number), False
+    def get_changeform_initial_data(self, request):
+        return {"valid_from": timezone.localdate(), **super().get_changeform_initial_data(request)}
 
+    def save_model(self, request, obj, form, change):
+        habilitation = habilitation_create(
+            by=request.user,
+            user=form.cleaned_data["user"],
+            establishment=form.cleaned_data["establishment"],
+            valid_from=form.cleaned_data["valid_from"],
+        )
+        obj.pk = habilitation.pk  # the page that follows is the habilitation's (a new one, or the renewed one)
+        obj.extranet, obj.valid_until = habilitation.extranet, habilitation.valid_until
 
-@admin.register(SireneUniteLegale)
-class SireneUniteLegaleAdmin(ExactNumberSearchMixin, admin.ModelAdmin):
-    list_display = ["siren", "denomination", "prenom", "nom", "etat_administratif"]
-    list_filter = ["etat_administratif"]
-    search_help_text = "Siren exact (9 chiffres)."
+    @admin.action(description="Prolonger d'un an les habilitations sélectionnées", permissions=["change"])
+    def extend_selected(self, request, queryset):
+        extended = [habilitation_extend(habilitation=habilitation, by=request.user) for habilitation in queryset]
+        self.message_user(
+            request, f"{len(extended)} habilitation(s) prolongée(s) ; les titulaires sont prévenus.", messages.SUCCESS
+        )
 
+    @admin.action(description="Mettre fin aux habilitations sélectionnées", permissions=["change"])
+    def end_selected(self, request, queryset):
+        queryset = queryset.select_related("user", "establishment")
+        if not is_confirmed(request):
+            items = [
+                (
+                    f"{h.user.identifiant} sur {h.establishment.denomination} ({h.establishment.siret})",
+                    [f"du {h.valid_from:%d/%m/%Y} au {h.valid_until:%d/%m/%Y}"],
+                )
+                for h in queryset
+            ]
+            return action_confirm_page(
+                self,
+                request,
+                queryset,
+                action="end_selected",
+                title="Mettre fin aux habilitations",
+                intro=(
+                    "Ces habilitations cessent aujourd'hui, sur ces établissements seulement ; chaque titulaire est "
+                    "prévenu par courriel."
+                ),
+                items=items,
+            )
+        results = [habilitation_end(habilitation=habilitation, by=request.user) for habilitation in queryset]
+        self.message_user(request, f"{len(results)} habilitation(s) terminée(s).", messages.SUCCESS)
+        return None
 
-@admin.register(SireneEtablissement)
-class SireneEtablissementAdmin(ExactNumberSearchMixin, admin.ModelAdmin):
-    list_display = ["siret", "denomination", "code_postal", "libelle_commune", "etat_administratif"]
-    list_filter = ["etat_administratif"]
-    search_help_text = "Siret (14 chiffres) ou Siren (9 chiffres) exact."
-
-
-@admin.register(CodePostalCommune)
-class CodePostalCommuneAdmin(admin.ModelAdmin):
-    list_display = ["code_postal", "nom_commune", "code_commune", "libelle_acheminement"]
-    search_fields = ["=code_postal", "nom_commune", "=code_commune"]
+    @admin.action(
+        description="Renvoyer les courriels du compte (nouveau mot de passe provisoire s'il ne s'est jamais connecté)",
+        permissions=["change"],
+    )
+    def resend_account_emails(self, request, queryset):
+        sent = sum(len(account_emails_resend(habilitation=h, by=request.user).emails) for h in queryset)
+        self.message_user(request, f"{sent} courriel(s) mis dans la file d'envoi.", messages.SUCCESS)
 
 
 class AgeFilter(admin.SimpleListFilter):
@@ -156,23 +269,13 @@ class RejectForm(forms.Form):
         label="Motif du refus (repris dans le courriel envoyé au demandeur)",
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
         max_length=1000,
+        error_messages={"required": "Indiquez le motif du refus : il est envoyé au demandeur."},
     )
 
 
 @admin.register(AccountRequest)
 class AccountRequestAdmin(admin.ModelAdmin):
-    list_display = [
-        "reference",
-        "created_at",
-        "siret",
-        "denomination",
-        "prenom",
-        "nom",
-        "courriel",
-        "case",
-        "status",
-        "checks_summary",
-    ]
+    list_display = ["reference", "received", "establishment_column", "requester", "case", "status", "checks_summary"]
     list_filter = ["status", AgeFilter, "case", "sirene_status"]
     search_fields = ["=reference", "siret", "courriel", "nom", "denomination"]
     date_hierarchy = "created_at"
@@ -183,6 +286,7 @@ class AccountRequestAdmin(admin.ModelAdmin):
         "status",
         "case",
         "siret",
+        "enseigne",
         "sirene_status",
         "sirene_data",
         "checks_table",
@@ -193,6 +297,8 @@ class AccountRequestAdmin(admin.ModelAdmin):
         "establishment",
         "requested_by",
         "etat_civil_confirmed",
+        "secret_question",
+        "journal",
         "created_at",
     ]
     fieldsets = [
@@ -203,7 +309,7 @@ class AccountRequestAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "siret",
-                    "denomination",
+                    ("denomination", "enseigne"),
                     ("numero_voie", "extension_voie", "type_voie"),
                     "libelle_voie",
                     "complement_adresse",
@@ -221,6 +327,7 @@ class AccountRequestAdmin(admin.ModelAdmin):
             "Traitement",
             {"fields": ["valid_from", "processed_at", "processed_by", "rejection_reason", "user", "establishment"]},
         ),
+        ("Journal des actions", {"fields": ["journal"]}),
     ]
 
     def has_add_permission(self, request):
@@ -229,8 +336,22 @@ class AccountRequestAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Once processed, a request is a record: nothing in it changes any more.
         if obj is not None and obj.status != AccountRequestStatus.PENDING:
-            return [field.name for field in AccountRequest._meta.fields] + ["checks_table"]
+            return [field.name for field in AccountRequest._meta.fields] + ["checks_table", "journal"]
         return self.readonly_fields
+
+    @admin.display(description="reçue", ordering="created_at")
+    def received(self, obj):
+        return format_html(
+            "{}<br><small>il y a {}</small>", f"{obj.created_at:%d/%m/%Y %H:%M}", timesince(obj.created_at)
+        )
+
+    @admin.display(description="établissement", ordering="siret")
+    def establishment_column(self, obj):
+        return format_html("{}<small>{}</small>", obj.siret, obj.denomination)
+
+    @admin.display(description="demandeur", ordering="nom")
+    def requester(self, obj):
+        return format_html("{} {}<small>{}</small>", obj.prenom, obj.nom, obj.courriel)
 
     @admin.display(description="contrôles")
     def checks_summary(self, obj):
@@ -248,42 +369,86 @@ class AccountRequestAdmin(admin.ModelAdmin):
         )
         return format_html("<table><tbody>{}</tbody></table>", rows)
 
-    @admin.action(description="Valider les demandes sélectionnées")
+    @admin.display(description="actions des agents")
+    def journal(self, obj):
+        entries = StaffAction.objects.about(obj).select_related("actor").order_by("created_at")
+        return (
+            format_html_join(
+                "",
+                "<p>{} — {} — {}</p>",
+                (
+                    (f"{entry.created_at:%d/%m/%Y %H:%M}", entry.actor or "Traitement automatique", entry.summary)
+                    for entry in entries
+                ),
+            )
+            or "—"
+        )
+
+    @admin.action(description="Valider les demandes sélectionnées", permissions=["change"])
     def approve_selected(self, request, queryset):
+        pending = queryset.filter(status=AccountRequestStatus.PENDING)
+        failing = [account_request for account_request in pending if account_request.failed_checks]
+        if failing and not is_confirmed(request):
+            return action_confirm_page(
+                self,
+                request,
+                pending,
+                action="approve_selected",
+                title="Valider des demandes dont des contrôles ont échoué",
+                intro=(
+                    "Des contrôles automatiques ont échoué pour ces demandes. Vérifiez-les avant de valider : la "
+                    "validation crée le compte, l'habilitation et envoie les courriels."
+                ),
+                items=[
+                    (
+                        str(account_request),
+                        [
+                            f"{check['label']} : {check.get('detail') or 'échec'}"
+                            for check in account_request.failed_checks
+                        ],
+                    )
+                    for account_request in failing
+                ],
+            )
         approved = 0
-        for account_request in queryset.filter(status=AccountRequestStatus.PENDING):
+        for account_request in pending:
             result = account_request_approve(account_request=account_request, by=request.user)
             approved += result.status == AccountRequestStatus.APPROVED
         self.message_user(request, f"{approved} demande(s) validée(s), courriels envoyés.", messages.SUCCESS)
+        return None
 
-    @admin.action(description="Refuser les demandes sélectionnées (avec un motif)")
+    @admin.action(description="Refuser les demandes sélectionnées (avec un motif)", permissions=["change"])
     def reject_selected(self, request, queryset):
         pending = queryset.filter(status=AccountRequestStatus.PENDING)
-        if "apply" in request.POST:
-            form = RejectForm(request.POST)
-            if form.is_valid():
-                for account_request in pending:
-                    account_request_reject(
-                        account_request=account_request, by=request.user, reason=form.cleaned_data["reason"]
-                    )
-                self.message_user(request, f"{pending.count()} demande(s) refusée(s).", messages.SUCCESS)
-                return None
-        else:
-            form = RejectForm()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Refuser des demandes de création de compte",
-            "form": form,
-            "requests": pending,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/habilitations/accountrequest/reject.html", context)
-
-    @admin.action(description="Renvoyer les courriels (nouveau mot de passe provisoire)")
-    def resend_emails(self, request, queryset):
-        sent = sum(
-            account_request_resend_emails(account_request=account_request, by=request.user)
-            for account_request in queryset.filter(status=AccountRequestStatus.APPROVED)
+        form = RejectForm(request.POST if is_confirmed(request) else None)
+        if is_confirmed(request) and form.is_valid():
+            for account_request in pending:
+                account_request_reject(
+                    account_request=account_request, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            self.message_user(request, f"{pending.count()} demande(s) refusée(s).", messages.SUCCESS)
+            return None
+        return action_confirm_page(
+            self,
+            request,
+            pending,
+            action="reject_selected",
+            title="Refuser des demandes de création de compte",
+            intro="Les demandes suivantes seront refusées ; le motif est envoyé par courriel à chaque demandeur.",
+            items=[(str(account_request), []) for account_request in pending],
+            form=form,
         )
+
+    @admin.action(
+        description="Renvoyer les courriels (nouveau mot de passe provisoire s'il ne s'est jamais connecté)",
+        permissions=["change"],
+    )
+    def resend_emails(self, request, queryset):
+        sent = 0
+        for account_request in queryset.filter(status=AccountRequestStatus.APPROVED):
+            habilitation = account_request_habilitation(account_request)
+            if habilitation is not None:
+                sent += len(
+                    account_emails_resend(habilitation=habilitation, by=request.user, about=account_request).emails
+                )
         self.message_user(request, f"{sent} courriel(s) renvoyé(s).", messages.SUCCESS)

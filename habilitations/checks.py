@@ -3,7 +3,7 @@
 import difflib
 
 from accounts.models import User
-from accounts.normalization import strip_accents
+from apart.normalization import strip_accents
 
 from .enums import SireneStatus
 

@@ -1,29 +1,32 @@
+"""The forms of CRÉER MON ESPACE and of the fiche établissement."""
+
 import re
 
-from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.normalization import strip_accents
-from apart.validation import (
-    ADDRESS_PATTERN,
-    DENOMINATION_PATTERN,
-    NAME_PATTERN,
-    check_characters,
-    clean_courriel,
-    clean_phone,
+from apart.captcha import code_captcha_field
+from apart.forms import (
+    REQUIRED,
+    AddressField,
+    CourrielField,
+    DenominationField,
+    NameField,
+    PhoneField,
+    RequiredFieldsMessageMixin,
+    TextField,
 )
+from apart.normalization import strip_accents
+from referentiels.codes_postaux import comparable_name
+from referentiels.enums import INDICES_REPETITION, TYPES_VOIE_LABELS
+from referentiels.forms import SiretField
 
-from .enums import INDICES_REPETITION, TYPES_VOIE
-from .models import COMPLEMENT_ADRESSE_MAX_LENGTH, LIBELLE_VOIE_MAX_LENGTH, Establishment
-from .validators import clean_siret, validate_siret
+from .models import COMPLEMENT_ADRESSE_MAX_LENGTH, ESTABLISHMENT_IDENTITY_FIELDS, LIBELLE_VOIE_MAX_LENGTH, Establishment
 
-REQUIRED_MISSING = "Tous les champs obligatoires (marqués d'un *) ne sont pas renseignés."
 CGU_MISSING = "N'oubliez pas de cocher les conditions générales d'utilisation avant de valider votre demande."
-CAPTCHA_INVALID = "Le code de sécurité saisi est incorrect. Un nouveau code vous est proposé : recopiez-le."
-REQUIRED = "Ce champ est obligatoire."
 ETAT_CIVIL = "Merci de saisir votre état civil uniquement."
+VILLE_NOT_IN_CODE_POSTAL = "Veuillez choisir la ville correspondant au code postal."
 
 # Words that name a function or a company rather than a person (non-blocking check of the seeds).
 FUNCTION_WORDS = frozenset(
@@ -65,53 +68,22 @@ def looks_like_a_function(value: str) -> bool:
     return any(word in FUNCTION_WORDS for word in words)
 
 
-class CaptchaWidget(CaptchaTextInput):
-    template_name = "habilitations/captcha_widget.html"
-
-
-def captcha_field() -> CaptchaField:
-    return CaptchaField(
-        label="Recopier le code ci-contre",
-        widget=CaptchaWidget(attrs={"class": "fr-input", "autocomplete": "off", "autocapitalize": "none"}),
-        error_messages={"invalid": CAPTCHA_INVALID, "required": REQUIRED},
-    )
-
-
-class RequiredFieldsMessageMixin:
-    """The seeds' banner when any required field is empty, beside each field's own error."""
-
-    def clean(self):
-        cleaned_data = super().clean()
-        if any(error.code == "required" for errors in self.errors.as_data().values() for error in errors):
-            raise forms.ValidationError(REQUIRED_MISSING, code="required_missing")
-        return cleaned_data
-
-
 class SiretForm(RequiredFieldsMessageMixin, forms.Form):
     """Étape 1 : « Veuillez indiquer votre numéro de Siret »."""
 
-    siret = forms.CharField(
-        label="N° de Siret",
-        max_length=20,
-        error_messages={"required": REQUIRED},
-        widget=forms.TextInput(attrs={"class": "fr-input", "inputmode": "numeric", "autocomplete": "off"}),
-        help_text="14 chiffres, avec ou sans espaces. Exemple : 732 829 320 00074",
-    )
-    captcha = captcha_field()
+    siret = SiretField(label="N° de Siret", help_text="14 chiffres, avec ou sans espaces. Exemple : 732 829 320 00074")
+    captcha = code_captcha_field()
     cgu = forms.BooleanField(error_messages={"required": CGU_MISSING})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # One span: the DSFR label is a flex box, which would drop the space before the link.
         self.fields["cgu"].label = format_html(
-            'J\'accepte les <a href="{}" target="_blank" rel="noopener" '
-            "title=\"conditions générales d'utilisation — nouvelle fenêtre\">conditions générales d'utilisation</a>",
-            reverse("support:cgu"),
+            '<span>J\'accepte les <a href="{}" target="_blank" rel="noopener" '
+            'title="conditions générales d\'utilisation — nouvelle fenêtre">conditions générales '
+            "d'utilisation</a></span>",
+            reverse("portal:cgu"),
         )
-
-    def clean_siret(self):
-        siret = clean_siret(self.cleaned_data["siret"])
-        validate_siret(siret)
-        return siret
 
     def clean(self):
         # The CGU box has its own message; it is not one of "les champs obligatoires" of the banner.
@@ -123,52 +95,67 @@ class SiretForm(RequiredFieldsMessageMixin, forms.Form):
                 self._errors["cgu"] = cgu_errors
 
 
-def _text(label, *, max_length, required=True, help_text="", **attrs):
-    return forms.CharField(
+TYPE_VOIE_CHOICES = [("", "—")] + [(label, label) for label in TYPES_VOIE_LABELS]
+EXTENSION_CHOICES = [("", "—")] + [(label, label) for label in INDICES_REPETITION.values()]
+
+
+def _select(label, choices, required=False):
+    return forms.ChoiceField(
         label=label,
-        max_length=max_length,
+        choices=choices,
         required=required,
-        help_text=help_text,
-        error_messages={"required": REQUIRED, "max_length": f"Le champ {label} est limité à {max_length} caractères."},
-        widget=forms.TextInput(attrs={"class": "fr-input", "maxlength": max_length, **attrs}),
+        error_messages={"required": REQUIRED},
+        widget=forms.Select(attrs={"class": "fr-select"}),
     )
 
 
-TYPE_VOIE_CHOICES = [("", "—")] + sorted(((label, label) for label in TYPES_VOIE.values()), key=lambda c: c[1])
-EXTENSION_CHOICES = [("", "—")] + [(label, label) for label in INDICES_REPETITION.values()]
+class CommuneChoiceMixin:
+    """ "Ville" is chosen among the communes of the "Code postal" (free text where the table knows none), in
+    CRÉER MON ESPACE and in the fiche alike; it is stored under the commune's one name (commune_name)."""
+
+    def setup_ville(self, communes):
+        self.commune_codes = {commune.nom_commune: commune.code_commune for commune in communes}
+        self.communes = list(self.commune_codes)
+        field = self.fields["ville"]
+        if self.communes:
+            field.widget = forms.Select(
+                choices=[("", "Sélectionnez une ville")] + [(name, name) for name in self.communes],
+                attrs={"class": "fr-select"},
+            )
+        else:
+            field.widget = forms.TextInput(attrs={"class": "fr-input", "maxlength": 100})
+
+    def clean_ville(self):
+        ville = self.cleaned_data["ville"]
+        if not self.communes:
+            return ville
+        wanted = comparable_name(ville)
+        for name in self.communes:  # the commune's own spelling, whatever the case typed
+            if comparable_name(name) == wanted:
+                return name
+        raise forms.ValidationError(VILLE_NOT_IN_CODE_POSTAL, code="ville")
+
+    @property
+    def code_commune(self) -> str:
+        return self.commune_codes.get(self.cleaned_data.get("ville"), "")
 
 
 class UserToCreateForm(forms.Form):
     """« Compte utilisateur à créer »: the person to habilitate, shared by CRÉER MON ESPACE and the space."""
 
-    nom = _text("Nom", max_length=100, autocomplete="family-name")
-    prenom = _text("Prénom", max_length=100, autocomplete="given-name")
-    telephone = _text("Téléphone", max_length=20, type="tel", autocomplete="tel")
-    courriel = _text("Courriel", max_length=254, type="email", autocomplete="email")
-    courriel_confirm = _text(
-        "Confirmer courriel", max_length=254, type="email", autocomplete="off", **{"data-nopaste": "true"}
+    nom = NameField(label="Nom", max_length=100, attrs={"autocomplete": "family-name"})
+    prenom = NameField(label="Prénom", max_length=100, attrs={"autocomplete": "given-name"})
+    telephone = PhoneField(label="Téléphone", max_length=20, attrs={"autocomplete": "tel"})
+    courriel = CourrielField(label="Courriel", max_length=254, attrs={"autocomplete": "email"})
+    courriel_confirm = CourrielField(
+        label="Confirmer courriel", max_length=254, attrs={"autocomplete": "off", "data-nopaste": "true"}
     )
-    secret_question = _text(
-        "Question secrète",
+    secret_question = TextField(
+        label="Question secrète",
         max_length=255,
         help_text="Par exemple : « Quel est le nom de votre premier animal de compagnie ? »",
     )
-    secret_answer = _text("Réponse", max_length=100, autocomplete="off")
-
-    def clean_nom(self):
-        return check_characters(self.cleaned_data["nom"], label="Nom", pattern=NAME_PATTERN)
-
-    def clean_prenom(self):
-        return check_characters(self.cleaned_data["prenom"], label="Prénom", pattern=NAME_PATTERN)
-
-    def clean_telephone(self):
-        return clean_phone(self.cleaned_data["telephone"])
-
-    def clean_courriel(self):
-        return clean_courriel(self.cleaned_data["courriel"])
-
-    def clean_courriel_confirm(self):
-        return clean_courriel(self.cleaned_data["courriel_confirm"])
+    secret_answer = TextField(label="Réponse", max_length=100, attrs={"autocomplete": "off"})
 
     def clean_secret_answer(self):
         answer = self.cleaned_data["secret_answer"].strip()
@@ -194,31 +181,23 @@ class UserToCreateForm(forms.Form):
         return {name: self.cleaned_data[name] for name in ("nom", "prenom", "telephone", "courriel", "secret_question")}
 
 
-class AccountRequestForm(RequiredFieldsMessageMixin, UserToCreateForm):
+class AccountRequestForm(CommuneChoiceMixin, RequiredFieldsMessageMixin, UserToCreateForm):
     """Étape 2 : « CRÉATION DE COMPTE D'ACCÈS À L'EXTRANET ACTIVITÉ PARTIELLE »."""
 
     # Information établissement
-    denomination = _text("Dénomination de l'établissement", max_length=255, autocomplete="organization")
-    numero_voie = _text("Numéro de voie", max_length=10, required=False, inputmode="numeric")
-    extension_voie = forms.ChoiceField(
-        label="Extension de voie",
-        choices=EXTENSION_CHOICES,
-        required=False,
-        widget=forms.Select(attrs={"class": "fr-select"}),
+    denomination = DenominationField(
+        label="Dénomination de l'établissement", max_length=255, attrs={"autocomplete": "organization"}
     )
-    type_voie = forms.ChoiceField(
-        label="Type de voie",
-        choices=TYPE_VOIE_CHOICES,
-        required=False,
-        widget=forms.Select(attrs={"class": "fr-select"}),
-    )
-    libelle_voie = _text(
-        "Libellé de la voie",
+    numero_voie = TextField(label="Numéro de voie", max_length=10, required=False, attrs={"inputmode": "numeric"})
+    extension_voie = _select("Extension de voie", EXTENSION_CHOICES)
+    type_voie = _select("Type de voie", TYPE_VOIE_CHOICES)
+    libelle_voie = AddressField(
+        label="Libellé de la voie",
         max_length=LIBELLE_VOIE_MAX_LENGTH,
         help_text=f"{LIBELLE_VOIE_MAX_LENGTH} caractères maximum",
     )
-    complement_adresse = _text(
-        "Complément d'adresse",
+    complement_adresse = AddressField(
+        label="Complément d'adresse",
         max_length=COMPLEMENT_ADRESSE_MAX_LENGTH,
         required=False,
         help_text=f"{COMPLEMENT_ADRESSE_MAX_LENGTH} caractères maximum",
@@ -231,12 +210,16 @@ class AccountRequestForm(RequiredFieldsMessageMixin, UserToCreateForm):
             attrs={"class": "fr-input", "inputmode": "numeric", "maxlength": 5, "autocomplete": "postal-code"}
         ),
     )
-    ville = forms.CharField(label="Ville", max_length=100, error_messages={"required": REQUIRED})
-    telephone_etablissement = _text("Téléphone fixe", max_length=20, type="tel", autocomplete="tel")
-    fax = _text("Fax", max_length=20, required=False, type="tel")
-    courriel_etablissement = _text("Courriel établissement", max_length=254, type="email", autocomplete="email")
-    courriel_etablissement_confirm = _text(
-        "Confirmer courriel établissement", max_length=254, type="email", autocomplete="off", **{"data-nopaste": "true"}
+    ville = AddressField(label="Ville", max_length=100)
+    telephone_etablissement = PhoneField(label="Téléphone fixe", max_length=20, attrs={"autocomplete": "tel"})
+    fax = PhoneField(label="Fax", max_length=20, required=False)
+    courriel_etablissement = CourrielField(
+        label="Courriel établissement", max_length=254, attrs={"autocomplete": "email"}
+    )
+    courriel_etablissement_confirm = CourrielField(
+        label="Confirmer courriel établissement",
+        max_length=254,
+        attrs={"autocomplete": "off", "data-nopaste": "true"},
     )
 
     etat_civil_confirmed = forms.BooleanField(
@@ -244,62 +227,20 @@ class AccountRequestForm(RequiredFieldsMessageMixin, UserToCreateForm):
         required=False,
     )
 
-    captcha = captcha_field()
+    captcha = code_captcha_field()
 
-    def __init__(self, *args, communes=(), **kwargs):
-        """`communes`: the CodePostalCommune rows of the typed code postal (a select, else free text)."""
+    def __init__(self, *args, communes=(), enseigne="", **kwargs):
+        """`communes`: the CodePostalCommune rows of the typed code postal; `enseigne`: SIRENE's, kept."""
         super().__init__(*args, **kwargs)
-        self.commune_codes = {commune.nom_commune: commune.code_commune for commune in communes}
-        self.communes = list(self.commune_codes)
+        self.setup_ville(communes)
+        self.enseigne = enseigne
         self.etat_civil_warning = False
-        if self.communes:
-            self.fields["ville"].widget = forms.Select(
-                choices=[("", "Sélectionnez une ville")] + [(name, name) for name in self.communes],
-                attrs={"class": "fr-select"},
-            )
-        else:
-            self.fields["ville"].widget = forms.TextInput(attrs={"class": "fr-input", "maxlength": 100})
-
-    # --- field checks -------------------------------------------------------------------------
-
-    def clean_denomination(self):
-        return check_characters(
-            self.cleaned_data["denomination"], label="Dénomination de l'établissement", pattern=DENOMINATION_PATTERN
-        )
 
     def clean_numero_voie(self):
         value = self.cleaned_data["numero_voie"].strip()
         if value and not value.isdigit():
             raise forms.ValidationError("Le numéro de voie ne doit contenir que des chiffres.", code="characters")
         return value
-
-    def clean_libelle_voie(self):
-        return check_characters(self.cleaned_data["libelle_voie"], label="Libellé de la voie", pattern=ADDRESS_PATTERN)
-
-    def clean_complement_adresse(self):
-        return check_characters(
-            self.cleaned_data["complement_adresse"], label="Complément d'adresse", pattern=ADDRESS_PATTERN
-        )
-
-    def clean_ville(self):
-        ville = " ".join(self.cleaned_data["ville"].split())
-        if self.communes and ville not in self.communes:
-            raise forms.ValidationError("Veuillez choisir la ville correspondant au code postal.", code="ville")
-        return check_characters(ville, label="Ville", pattern=ADDRESS_PATTERN)
-
-    def clean_telephone_etablissement(self):
-        return clean_phone(self.cleaned_data["telephone_etablissement"])
-
-    def clean_fax(self):
-        return clean_phone(self.cleaned_data["fax"]) if self.cleaned_data["fax"].strip() else ""
-
-    def clean_courriel_etablissement(self):
-        return clean_courriel(self.cleaned_data["courriel_etablissement"])
-
-    def clean_courriel_etablissement_confirm(self):
-        return clean_courriel(self.cleaned_data["courriel_etablissement_confirm"])
-
-    # --- checks across fields ------------------------------------------------------------------
 
     def clean(self):
         cleaned_data = super().clean()
@@ -325,27 +266,17 @@ class AccountRequestForm(RequiredFieldsMessageMixin, UserToCreateForm):
 
     @property
     def establishment_fields(self) -> dict:
-        names = (
-            "denomination",
-            "numero_voie",
-            "extension_voie",
-            "type_voie",
-            "libelle_voie",
-            "complement_adresse",
-            "code_postal",
-            "ville",
-            "telephone_etablissement",
-            "fax",
-            "courriel_etablissement",
-        )
+        typed = [name for name in ESTABLISHMENT_IDENTITY_FIELDS if name in self.fields]
         return {
-            **{name: self.cleaned_data[name] for name in names},
-            "code_commune": self.commune_codes.get(self.cleaned_data["ville"], ""),
+            **{name: self.cleaned_data[name] for name in typed},
+            **{name: self.cleaned_data[name] for name in ("telephone_etablissement", "fax", "courriel_etablissement")},
+            "enseigne": self.enseigne,
+            "code_commune": self.code_commune,
         }
 
 
-class EstablishmentFicheForm(forms.ModelForm):
-    """The fiche établissement, editable by its habilitated users."""
+class EstablishmentFicheForm(CommuneChoiceMixin, forms.ModelForm):
+    """The fiche établissement, editable by its habilitated users (and by staff in the admin)."""
 
     class Meta:
         model = Establishment
@@ -370,63 +301,39 @@ class EstablishmentFicheForm(forms.ModelForm):
             "idcc",
         ]
         labels = {"denomination": "Dénomination de l'établissement", "telephone": "Téléphone fixe"}
-        # Addresses are normalised (é → e, lower case) by clean_courriel before they are checked.
-        field_classes = {"courriel": forms.CharField, "contact_courriel": forms.CharField}
+        field_classes = {
+            "denomination": DenominationField,
+            "libelle_voie": AddressField,
+            "complement_adresse": AddressField,
+            "ville": AddressField,
+            "telephone": PhoneField,
+            "fax": PhoneField,
+            "contact_telephone": PhoneField,
+            "courriel": CourrielField,
+            "contact_courriel": CourrielField,
+            "contact_nom": NameField,
+            "contact_prenom": NameField,
+        }
 
-    def __init__(self, *args, **kwargs):
+    REQUIRED_FIELDS = ("denomination", "libelle_voie", "code_postal", "ville")
+
+    def __init__(self, *args, communes=(), **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
-            field.required = name in ("denomination", "libelle_voie", "code_postal", "ville")
+            field.required = name in self.REQUIRED_FIELDS
             field.label = field.label[:1].upper() + field.label[1:]
             field.error_messages["required"] = REQUIRED
-            css = "fr-select" if isinstance(field.widget, forms.Select) else "fr-input"
-            field.widget.attrs["class"] = css
+            if not isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "fr-input"
         self.fields["extension_voie"].widget = forms.Select(choices=EXTENSION_CHOICES, attrs={"class": "fr-select"})
         self.fields["type_voie"].widget = forms.Select(choices=TYPE_VOIE_CHOICES, attrs={"class": "fr-select"})
-
-    def clean_denomination(self):
-        return check_characters(
-            self.cleaned_data["denomination"], label="Dénomination de l'établissement", pattern=DENOMINATION_PATTERN
-        )
-
-    def clean_libelle_voie(self):
-        return check_characters(self.cleaned_data["libelle_voie"], label="Libellé de la voie", pattern=ADDRESS_PATTERN)
+        self.setup_ville(communes)
 
     def clean_code_postal(self):
         code_postal = self.cleaned_data["code_postal"].strip()
         if not (len(code_postal) == 5 and code_postal.isdigit()):
             raise forms.ValidationError("Le code postal doit comporter 5 chiffres.", code="code_postal")
         return code_postal
-
-    def _phone(self, name):
-        value = self.cleaned_data[name]
-        return clean_phone(value) if value.strip() else ""
-
-    def clean_telephone(self):
-        return self._phone("telephone")
-
-    def clean_fax(self):
-        return self._phone("fax")
-
-    def clean_contact_telephone(self):
-        return self._phone("contact_telephone")
-
-    def clean_courriel(self):
-        return clean_courriel(self.cleaned_data["courriel"]) if self.cleaned_data["courriel"] else ""
-
-    def clean_contact_courriel(self):
-        value = self.cleaned_data["contact_courriel"]
-        return clean_courriel(value) if value else ""
-
-    def clean_contact_nom(self):
-        return check_characters(
-            self.cleaned_data["contact_nom"], label="Nom de la personne à contacter", pattern=NAME_PATTERN
-        )
-
-    def clean_contact_prenom(self):
-        return check_characters(
-            self.cleaned_data["contact_prenom"], label="Prénom de la personne à contacter", pattern=NAME_PATTERN
-        )
 
     def clean_code_naf(self):
         code = self.cleaned_data["code_naf"].strip().upper()
@@ -440,24 +347,6 @@ class EstablishmentFicheForm(forms.ModelForm):
             raise forms.ValidationError("La convention collective (IDCC) comporte 4 chiffres.", code="idcc")
         return idcc
 
-
-class ColleagueAccountRequestForm(RequiredFieldsMessageMixin, UserToCreateForm):
-    """DEMANDE CRÉATION DE COMPTE: a habilitated user asks an account for a colleague or an expert-comptable."""
-
-    establishment = forms.ModelChoiceField(
-        label="Établissement",
-        queryset=Establishment.objects.none(),
-        empty_label="Sélectionnez un établissement",
-        error_messages={"required": REQUIRED, "invalid_choice": "Choisissez un de vos établissements."},
-        widget=forms.Select(attrs={"class": "fr-select"}),
-    )
-
-    def __init__(self, *args, establishments, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["establishment"].queryset = establishments
-        self.fields["establishment"].label_from_instance = lambda e: f"{e.denomination} — {e.siret}"
-
-    def clean(self):
-        cleaned_data = super().clean()
-        self._check_user_courriels()
-        return cleaned_data
+    @property
+    def fiche_fields(self) -> dict:
+        return {**self.cleaned_data, "code_commune": self.code_commune or self.instance.code_commune}

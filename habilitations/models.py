@@ -6,19 +6,10 @@ from django.db.models import F, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from .enums import (
-    AccountRequestCase,
-    AccountRequestStatus,
-    EtatAdministratif,
-    ExtranetCode,
-    SireneStatus,
-    indice_repetition_label,
-    type_voie_label,
-)
-from .validators import validate_siren, validate_siret
+from referentiels.validators import SIRET_REGEX, validate_siren, validate_siret
 
-SIRET_REGEX = r"^[0-9]{14}$"
-SIREN_REGEX = r"^[0-9]{9}$"
+from .enums import AccountRequestCase, AccountRequestStatus, ExtranetCode, SireneStatus
+
 LIBELLE_VOIE_MAX_LENGTH = 28  # the seeds: "libellé de la voie" is limited to 28 characters
 COMPLEMENT_ADRESSE_MAX_LENGTH = 38  # and "complément d'adresse" to 38
 
@@ -59,6 +50,9 @@ class EstablishmentIdentity(models.Model):
     """The establishment's name and address, as the account form has them (and the fiche keeps them)."""
 
     denomination = models.CharField("dénomination de l'établissement", max_length=255)
+    enseigne = models.CharField(
+        "enseigne", max_length=100, blank=True, help_text="Le nom commercial de l'établissement (SIRENE)."
+    )
     numero_voie = models.CharField("numéro de voie", max_length=10, blank=True)
     extension_voie = models.CharField("extension de voie", max_length=20, blank=True)
     type_voie = models.CharField("type de voie", max_length=40, blank=True)
@@ -70,6 +64,34 @@ class EstablishmentIdentity(models.Model):
 
     class Meta:
         abstract = True
+
+
+# What an account request carries over to the fiche établissement as it is.
+ESTABLISHMENT_IDENTITY_FIELDS = tuple(field.name for field in EstablishmentIdentity._meta.fields)
+
+
+# The rule of completeness of the fiche établissement: a DAP can be created only when every one is filled.
+FICHE_REQUIRED_FIELDS = (
+    "denomination",
+    "libelle_voie",
+    "code_postal",
+    "ville",
+    "telephone",
+    "courriel",
+    "contact_nom",
+    "contact_prenom",
+    "contact_telephone",
+    "contact_courriel",
+    "effectif",
+    "code_naf",
+)
+
+
+def _fiche_complete_expression(names: tuple[str, ...]) -> Q:
+    condition = Q()
+    for name in names:
+        condition &= Q(**{f"{name}__isnull": False}) if name == "effectif" else ~Q(**{name: ""})
+    return condition
 
 
 class Establishment(EstablishmentIdentity):
@@ -98,7 +120,14 @@ class Establishment(EstablishmentIdentity):
     idcc = models.CharField(
         "convention collective (IDCC)", max_length=4, blank=True, help_text="Facultatif, 4 chiffres"
     )
-    fiche_complete = models.BooleanField("fiche établissement complète", default=False, editable=False)
+    # Derived by the database from FICHE_REQUIRED_FIELDS, so that no write (a queryset update() included)
+    # leaves it stale.
+    fiche_complete = models.GeneratedField(
+        expression=_fiche_complete_expression(FICHE_REQUIRED_FIELDS),
+        output_field=models.BooleanField("fiche établissement complète"),
+        db_persist=True,
+        verbose_name="fiche établissement complète",
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
@@ -114,36 +143,24 @@ class Establishment(EstablishmentIdentity):
     def __str__(self):
         return f"{self.denomination} ({self.siret})"
 
-    # The rule of completeness: a DAP can be created only when every one of these is filled.
-    FICHE_REQUIRED_FIELDS = (
-        "denomination",
-        "libelle_voie",
-        "code_postal",
-        "ville",
-        "telephone",
-        "courriel",
-        "contact_nom",
-        "contact_prenom",
-        "contact_telephone",
-        "contact_courriel",
-        "effectif",
-        "code_naf",
-    )
-
     def save(self, *args, **kwargs):
         self.siren = self.siret[:9]
-        self.fiche_complete = not self.missing_fiche_fields()
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "fiche_complete"}
         super().save(*args, **kwargs)
 
     def missing_fiche_fields(self) -> list[str]:
         """The labels of the fields still to fill for the fiche to be complete."""
         return [
             self._meta.get_field(name).verbose_name
-            for name in self.FICHE_REQUIRED_FIELDS
+            for name in FICHE_REQUIRED_FIELDS
             if getattr(self, name) in (None, "")
         ]
+
+    @property
+    def display_name(self) -> str:
+        """The denomination, with the enseigne when it says more (two shops of one company differ by it)."""
+        if self.enseigne and self.enseigne.casefold() not in self.denomination.casefold():
+            return f"{self.denomination} — {self.enseigne}"
+        return self.denomination
 
     @property
     def adresse_lines(self) -> list[str]:
@@ -209,96 +226,6 @@ class Habilitation(models.Model):
     def is_active(self, on: datetime.date | None = None) -> bool:
         on = on or timezone.localdate()
         return self.valid_from <= on <= self.valid_until
-
-
-class SireneUniteLegale(models.Model):
-    """INSEE's unité légale (StockUniteLegale), kept to name the establishments."""
-
-    siren = models.CharField("Siren", max_length=9, primary_key=True)
-    denomination = models.CharField("dénomination", max_length=255, blank=True)
-    sigle = models.CharField("sigle", max_length=50, blank=True)
-    prenom = models.CharField("prénom", max_length=100, blank=True)
-    nom = models.CharField("nom", max_length=100, blank=True)
-    etat_administratif = models.CharField(
-        "état administratif", max_length=1, blank=True, choices=EtatAdministratif.choices
-    )
-
-    class Meta:
-        verbose_name = "unité légale SIRENE"
-        verbose_name_plural = "unités légales SIRENE"
-
-    def __str__(self):
-        return f"{self.siren} {self.display_name}"
-
-    @property
-    def display_name(self) -> str:
-        """The denomination, or prénom + nom for an individual entrepreneur."""
-        return self.denomination or " ".join(part for part in (self.prenom, self.nom) if part)
-
-
-class SireneEtablissement(models.Model):
-    """The local copy of INSEE's SIRENE directory (StockEtablissement), keyed by SIRET."""
-
-    siret = models.CharField("Siret", max_length=14, primary_key=True)
-    siren = models.CharField("Siren", max_length=9)
-    denomination = models.CharField("dénomination", max_length=255, blank=True)
-    enseigne = models.CharField("enseigne", max_length=100, blank=True)
-    numero_voie = models.CharField("numéro de voie", max_length=10, blank=True)
-    indice_repetition = models.CharField("indice de répétition", max_length=10, blank=True)
-    type_voie = models.CharField("type de voie", max_length=10, blank=True)
-    libelle_voie = models.CharField("libellé de la voie", max_length=255, blank=True)
-    complement_adresse = models.CharField("complément d'adresse", max_length=255, blank=True)
-    code_postal = models.CharField("code postal", max_length=10, blank=True)
-    libelle_commune = models.CharField("commune", max_length=100, blank=True)
-    code_commune = models.CharField("code commune", max_length=5, blank=True)
-    etat_administratif = models.CharField(
-        "état administratif", max_length=1, blank=True, choices=EtatAdministratif.choices
-    )
-
-    class Meta:
-        verbose_name = "établissement SIRENE"
-        verbose_name_plural = "établissements SIRENE"
-        # A plain index: `db_index=True` would add a varchar_pattern_ops copy on PostgreSQL (for LIKE, never
-        # used here), doubling the cost of indexing the 42 million rows of the directory at each import.
-        indexes = [models.Index(fields=["siren"], name="sirene_etab_siren_idx")]
-
-    def __str__(self):
-        return f"{self.siret} {self.denomination}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.etat_administratif != EtatAdministratif.FERME
-
-    @property
-    def type_voie_label(self) -> str:
-        return type_voie_label(self.type_voie)
-
-    @property
-    def indice_repetition_label(self) -> str:
-        return indice_repetition_label(self.indice_repetition)
-
-
-class CodePostalCommune(models.Model):
-    """La Poste's postal codes and the communes they serve (Base Adresse Nationale)."""
-
-    code_postal = models.CharField("code postal", max_length=5, db_index=True)
-    code_commune = models.CharField("code commune INSEE", max_length=5)
-    nom_commune = models.CharField("nom de la commune", max_length=100)
-    libelle_acheminement = models.CharField("libellé d'acheminement", max_length=100)
-
-    class Meta:
-        verbose_name = "code postal"
-        verbose_name_plural = "codes postaux"
-        ordering = ["code_postal", "nom_commune"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["code_postal", "code_commune", "libelle_acheminement"],
-                name="codepostalcommune_unique",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.code_postal} {self.nom_commune}"
 
 
 class AccountRequestQuerySet(models.QuerySet):

@@ -1,7 +1,38 @@
-"""Who may do what on an establishment."""
+"""Who may do what: the rules of access to APART and to an establishment, each written once."""
 
-from .enums import ExtranetCode
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from .enums import ApartAccessRefusal, ExtranetCode
 from .models import Habilitation
+
+
+@dataclass(frozen=True)
+class ApartAccess:
+    """The answer of `can_enter_apart`: true when allowed; otherwise why, and the date that explains it."""
+
+    refusal: ApartAccessRefusal | None = None
+    date: datetime.date | None = None  # when the habilitation starts (NOT_YET) or ended (EXPIRED)
+
+    def __bool__(self) -> bool:
+        return self.refusal is None
+
+
+def can_enter_apart(user, today: datetime.date | None = None) -> ApartAccess:
+    """An ASP account enters APART on a day when one of its APART habilitations is active."""
+    today = today or timezone.localdate()
+    habilitations = Habilitation.objects.for_extranet(ExtranetCode.APART).filter(user=user)
+    if habilitations.active(today).exists():
+        return ApartAccess()
+    upcoming = habilitations.filter(valid_from__gt=today).order_by("valid_from").first()
+    if upcoming is not None:
+        return ApartAccess(ApartAccessRefusal.NOT_YET, upcoming.valid_from)
+    expired = habilitations.filter(valid_until__lt=today).order_by("-valid_until").first()
+    if expired is not None:
+        return ApartAccess(ApartAccessRefusal.EXPIRED, expired.valid_until)
+    return ApartAccess(ApartAccessRefusal.NONE)
 
 
 def is_habilitated_on(user, establishment, *, extranet_code: str = ExtranetCode.APART) -> bool:
@@ -14,3 +45,8 @@ def is_habilitated_on(user, establishment, *, extranet_code: str = ExtranetCode.
         .filter(user=user, establishment=establishment)
         .exists()
     )
+
+
+def can_create_dap(user, establishment) -> bool:
+    """A DAP is created by a habilitated user, for an establishment whose fiche is complete (the seeds)."""
+    return establishment is not None and establishment.fiche_complete and is_habilitated_on(user, establishment)

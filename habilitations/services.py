@@ -1,36 +1,203 @@
-"""Writes on establishments and habilitations: the business operations views, admin and commands call."""
+"""Writes on establishments and habilitations: the business operations that views, the admin and the assistance
+desk call. Each staff operation sends its e-mail and writes its line of the journal (`audit`) in its transaction.
+"""
 
 import datetime
 import re
 import secrets
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.credentials import identifiant_base, identifiant_candidates, temporary_password_generate
+from accounts.credentials import (
+    identifiant_base,
+    identifiant_candidates,
+    secret_answer_hash,
+    temporary_password_generate,
+)
 from accounts.models import TEMPORARY_PASSWORD_VALIDITY, User
-from accounts.normalization import normalize_courriel, normalize_secret_answer
+from accounts.services import user_secret_question_clear
+from apart.normalization import normalize_courriel
+from apart.outbox.models import OutboxEmail
 from apart.outbox.services import email_enqueue
+from audit.enums import StaffActionKind
+from audit.services import audit_record
+from referentiels.sirene import SireneUnavailable, sirene_lookup
 
 from .checks import account_request_checks
-from .enums import AccountRequestCase, AccountRequestStatus, ExtranetCode, SireneStatus
-from .models import AccountRequest, Establishment, EstablishmentIdentity, Extranet, Habilitation, one_year_after
+from .enums import AccountRequestCase, AccountRequestStatus, ExtranetCode, HabilitationEndOutcome, SireneStatus
+from .models import (
+    ESTABLISHMENT_IDENTITY_FIELDS,
+    AccountRequest,
+    Establishment,
+    Extranet,
+    Habilitation,
+    one_year_after,
+)
 from .perms import is_habilitated_on
-from .sirene import SireneUnavailable, sirene_lookup
 
-# The establishment fields an account request carries over to the "fiche établissement" as they are.
-ESTABLISHMENT_FIELDS = (*(field.name for field in EstablishmentIdentity._meta.fields), "fax")
+# --- Establishments ----------------------------------------------------------------------------------------
+
+
+def establishment_create(*, siret: str, **fields) -> Establishment:
+    """A new establishment, its fields checked by the model. Raises IntegrityError when the SIRET has a space
+    already (the unique constraint decides, so that two concurrent requests make one establishment)."""
+    establishment = Establishment(siret=siret, siren=siret[:9], **fields)
+    establishment.full_clean(exclude=["fiche_complete"], validate_unique=False)
+    with transaction.atomic():  # a savepoint: the caller's transaction survives a duplicate
+        establishment.save()
+    return establishment
 
 
 @transaction.atomic
-def establishment_create(*, siret: str, **fields) -> Establishment:
-    establishment = Establishment(siret=siret, siren=siret[:9], **fields)
-    establishment.full_clean()
+def establishment_fiche_update(*, establishment: Establishment, fields: dict, by=None) -> Establishment:
+    """Save the fiche établissement; its completeness follows (the database derives it). `by`: a staff member
+    editing in the admin, recorded in the journal."""
+    changed = {name: value for name, value in fields.items() if getattr(establishment, name) != value}
+    for name, value in changed.items():
+        setattr(establishment, name, value)
     establishment.save()
+    establishment.refresh_from_db(fields=["fiche_complete"])
+    if by is not None and changed:
+        audit_record(
+            actor=by,
+            action=StaffActionKind.FICHE_UPDATE,
+            summary=f"Fiche établissement {establishment.siret} modifiée : {', '.join(sorted(changed))}",
+            subject=establishment,
+            siret=establishment.siret,
+            fields=sorted(changed),
+        )
     return establishment
+
+
+# --- Accounts created for a person -------------------------------------------------------------------------
+
+
+def user_for_courriel(courriel: str) -> User | None:
+    return User.objects.with_courriel(courriel).first()
+
+
+def account_case_for(user: User | None) -> AccountRequestCase:
+    """Cas n°1 (new person), n°2 (already habilitated to APART) or n°3 (ASP account of another extranet)."""
+    if user is None:
+        return AccountRequestCase.NEW_ACCOUNT
+    if user.habilitations.for_extranet(ExtranetCode.APART).exists():
+        return AccountRequestCase.EXISTING_APART
+    return AccountRequestCase.EXISTING_ASP
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who an ASP account is created for (CRÉER MON ESPACE, DEMANDE CRÉATION DE COMPTE, a transfer)."""
+
+    nom: str
+    prenom: str
+    courriel: str
+    telephone: str = ""
+    secret_question: str = ""
+    secret_answer_hash: str = ""
+
+
+@dataclass(frozen=True)
+class TemporaryPassword:
+    """A temporary password and its hash, made before any lock is taken (a hash costs a third of a second)."""
+
+    clear: str
+    encoded: str
+
+    @classmethod
+    def generate(cls) -> "TemporaryPassword":
+        clear = temporary_password_generate()
+        return cls(clear=clear, encoded=make_password(clear))
+
+
+def user_create_for(person: Person, *, password: TemporaryPassword) -> tuple[User, bool]:
+    """Cas n°1: a new ASP account, its identifiant made unique (prénom.nom, then prénom.nom1…).
+
+    Returns (user, created): when a concurrent request created the same person meanwhile, their account.
+    """
+    base = identifiant_base(prenom=person.prenom, nom=person.nom)
+    taken = set(
+        User.objects.filter(identifiant__regex=rf"^{re.escape(base)}[0-9]*$").values_list("identifiant", flat=True)
+    )
+    for identifiant in identifiant_candidates(base):
+        if identifiant in taken:
+            continue
+        user = User(
+            identifiant=identifiant,
+            courriel=normalize_courriel(person.courriel),
+            nom=person.nom,
+            prenom=person.prenom,
+            telephone=person.telephone,
+            secret_question=person.secret_question,
+            secret_answer_hash=person.secret_answer_hash,
+            must_change_password=True,
+            password_expires_at=timezone.now() + TEMPORARY_PASSWORD_VALIDITY,
+        )
+        user.password = password.encoded
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            existing = user_for_courriel(person.courriel)
+            if existing is not None:  # the same person, created by a concurrent request
+                return existing, False
+            taken.add(identifiant)  # the identifiant was taken meanwhile: try the next one
+            continue
+        return user, True
+
+
+def account_emails_send(
+    *, user: User, habilitation: Habilitation, password: str | None, new_account: bool
+) -> list[OutboxEmail]:
+    """The e-mails of the seeds: a new account gets three (identifiant, mot de passe, habilitation), an existing
+    one the habilitation alone. Returns the outbox rows written."""
+    context = {"user": user, "password": password, "habilitation": habilitation, "site_url": settings.SITE_URL}
+    kinds = ["identifiant", "mot_de_passe", "habilitation"] if new_account else ["habilitation"]
+    return [email_enqueue(kind=kind, to=user.courriel, context=context) for kind in kinds]
+
+
+@dataclass(frozen=True)
+class AccountEmailsResent:
+    emails: list[OutboxEmail]
+    new_temporary_password: bool
+
+
+@transaction.atomic
+def account_emails_resend(*, habilitation: Habilitation, by, about=None) -> AccountEmailsResent:
+    """Cas n°3, nothing received: the account's e-mails again, with one rule wherever staff ask for it.
+
+    A holder who has never connected (still on a temporary password) gets the three e-mails of the account's
+    creation with a new temporary password (the old one stops working: it was never seen, or it was lost); one
+    who has chosen their own password keeps it and gets the habilitation e-mail alone. Safe to call twice.
+    """
+    habilitation = Habilitation.objects.select_related("establishment", "extranet").get(pk=habilitation.pk)
+    user = User.objects.select_for_update().get(pk=habilitation.user_id)
+    habilitation.user = user
+    password = None
+    if user.must_change_password:
+        password = temporary_password_generate()
+        user.set_password(password)
+        user.password_expires_at = timezone.now() + TEMPORARY_PASSWORD_VALIDITY
+        user.save(update_fields=["password", "password_expires_at", "updated_at"])
+    emails = account_emails_send(user=user, habilitation=habilitation, password=password, new_account=bool(password))
+    audit_record(
+        actor=by,
+        action=StaffActionKind.EMAILS_RESEND,
+        summary=f"{len(emails)} courriel(s) renvoyé(s) à {user.courriel} : " + ", ".join(e.subject for e in emails),
+        subject=about or habilitation,
+        target_user=user,
+        siret=habilitation.establishment.siret,
+        emails=[email.pk for email in emails],
+        new_temporary_password=password is not None,
+    )
+    return AccountEmailsResent(emails=emails, new_temporary_password=password is not None)
+
+
+# --- Habilitations -----------------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -40,24 +207,237 @@ def habilitation_grant(
     establishment: Establishment,
     extranet_code: str = ExtranetCode.APART,
     valid_from: datetime.date | None = None,
-    valid_until: datetime.date | None = None,
 ) -> Habilitation:
-    """Give `user` a right on `establishment` for one extranet, for one year by default.
+    """Give `user` a right on `establishment` for one extranet, for one year from `valid_from` (today by default).
 
-    An existing habilitation for the same triple is returned unchanged: granting twice is harmless.
+    The habilitation of the same triple, if there is one, is returned; one that has ended or not begun yet is
+    made to run from `valid_from`. Granting twice is harmless.
     """
-    extranet = Extranet.objects.for_code(extranet_code)
-    defaults = {}
-    if valid_from is not None:
-        defaults["valid_from"] = valid_from
-        defaults["valid_until"] = valid_until or one_year_after(valid_from)
-    habilitation, _created = Habilitation.objects.get_or_create(
-        user=user, establishment=establishment, extranet=extranet, defaults=defaults
+    valid_from = valid_from or timezone.localdate()
+    habilitation, created = Habilitation.objects.get_or_create(
+        user=user,
+        establishment=establishment,
+        extranet=Extranet.objects.for_code(extranet_code),
+        defaults={"valid_from": valid_from, "valid_until": one_year_after(valid_from)},
+    )
+    if not created and not habilitation.is_active(valid_from):
+        habilitation.valid_from, habilitation.valid_until = valid_from, one_year_after(valid_from)
+        habilitation.save(update_fields=["valid_from", "valid_until", "updated_at"])
+    return habilitation
+
+
+def _dates(habilitation: Habilitation) -> str:
+    return f"du {habilitation.valid_from:%d/%m/%Y} au {habilitation.valid_until:%d/%m/%Y}"
+
+
+@transaction.atomic
+def habilitation_create(
+    *, by, user, establishment: Establishment, valid_from: datetime.date | None = None, about=None
+) -> Habilitation:
+    """Staff habilitate an existing ASP account on an establishment: one year, the habilitation e-mail, a line
+    in the journal."""
+    habilitation = habilitation_grant(user=user, establishment=establishment, valid_from=valid_from)
+    account_emails_send(user=user, habilitation=habilitation, password=None, new_account=False)
+    audit_record(
+        actor=by,
+        action=StaffActionKind.HABILITATION_CREATE,
+        summary=f"Habilitation de {user.identifiant} sur {establishment.siret} {_dates(habilitation)}",
+        subject=about or habilitation,
+        target_user=user,
+        siret=establishment.siret,
+        habilitation=habilitation.pk,
     )
     return habilitation
 
 
-# --- Account requests: CRÉER MON ESPACE ----------------------------------------------------------
+def _habilitation_lock(habilitation: Habilitation) -> Habilitation:
+    return (
+        Habilitation.objects.select_for_update(of=("self",))
+        .select_related("user", "establishment", "extranet")
+        .get(pk=habilitation.pk)
+    )
+
+
+def _habilitation_notify(*, kind: str, habilitation: Habilitation, **context) -> OutboxEmail:
+    return email_enqueue(
+        kind=kind,
+        to=habilitation.user.courriel,
+        context={"user": habilitation.user, "habilitation": habilitation, "site_url": settings.SITE_URL, **context},
+    )
+
+
+@transaction.atomic
+def habilitation_extend(*, habilitation: Habilitation, by, about=None) -> Habilitation:
+    """One more year: from its current end, or from today when it has already expired. The holder is told."""
+    habilitation = _habilitation_lock(habilitation)
+    previous_until = habilitation.valid_until
+    habilitation.valid_until = one_year_after(max(habilitation.valid_until, timezone.localdate()))
+    habilitation.save(update_fields=["valid_until", "updated_at"])
+    _habilitation_notify(kind="habilitation_prolongee", habilitation=habilitation)
+    audit_record(
+        actor=by,
+        action=StaffActionKind.HABILITATION_EXTEND,
+        summary=(
+            f"Habilitation de {habilitation.user.identifiant} sur {habilitation.establishment.siret} prolongée "
+            f"jusqu'au {habilitation.valid_until:%d/%m/%Y} (au lieu du {previous_until:%d/%m/%Y})"
+        ),
+        subject=about or habilitation,
+        target_user=habilitation.user,
+        siret=habilitation.establishment.siret,
+        habilitation=habilitation.pk,
+        previous_valid_until=previous_until.isoformat(),
+        valid_until=habilitation.valid_until.isoformat(),
+    )
+    return habilitation
+
+
+@dataclass(frozen=True)
+class HabilitationEnd:
+    """What `habilitation_end` found and did."""
+
+    habilitation_id: int
+    identifiant: str
+    siret: str
+    valid_from: datetime.date
+    valid_until: datetime.date  # before the end
+    outcome: HabilitationEndOutcome
+
+    def as_json(self) -> dict:
+        return {
+            "habilitation": self.habilitation_id,
+            "identifiant": self.identifiant,
+            "siret": self.siret,
+            "valid_from": self.valid_from.isoformat(),
+            "valid_until": self.valid_until.isoformat(),
+            "result": self.outcome.value,
+        }
+
+
+@transaction.atomic
+def habilitation_end(*, habilitation: Habilitation, by, about=None, notify: bool = True) -> HabilitationEnd:
+    """End a habilitation now: it stops working today, on this establishment only.
+
+    A habilitation that had already begun keeps its history and ends yesterday; one that had not begun yet
+    (it starts today or later) never took effect and is removed (the valid_until >= valid_from rule forbids an
+    end before its start). One already ended is left as it is.
+    """
+    habilitation = _habilitation_lock(habilitation)
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    if habilitation.valid_until < today:
+        outcome = HabilitationEndOutcome.ALREADY_ENDED
+    elif habilitation.valid_from <= yesterday:
+        outcome = HabilitationEndOutcome.ENDED
+    else:
+        outcome = HabilitationEndOutcome.DELETED
+    result = HabilitationEnd(
+        habilitation_id=habilitation.pk,
+        identifiant=habilitation.user.identifiant,
+        siret=habilitation.establishment.siret,
+        valid_from=habilitation.valid_from,
+        valid_until=habilitation.valid_until,
+        outcome=outcome,
+    )
+    if outcome == HabilitationEndOutcome.ALREADY_ENDED:
+        return result
+    if notify:
+        _habilitation_notify(kind="habilitation_terminee", habilitation=habilitation, ended_on=today)
+    details = result.as_json()
+    del details["siret"]  # a column of the journal's row, not a detail
+    audit_record(
+        actor=by,
+        action=StaffActionKind.HABILITATION_END,
+        summary=f"Habilitation de {result.identifiant} sur {result.siret} {outcome.label}",
+        subject=about or (habilitation if outcome == HabilitationEndOutcome.ENDED else None),
+        target_user=habilitation.user,
+        siret=result.siret,
+        **details,
+    )
+    if outcome == HabilitationEndOutcome.ENDED:
+        habilitation.valid_until = yesterday
+        habilitation.save(update_fields=["valid_until", "updated_at"])
+    else:
+        habilitation.delete()
+    return result
+
+
+@dataclass(frozen=True)
+class HabilitationTransfer:
+    """What `habilitation_transfer` did: the new holder, how their account was found, what was ended."""
+
+    habilitation: Habilitation
+    case: AccountRequestCase
+    account_created: bool
+    ended: list[HabilitationEnd] = field(default_factory=list)
+
+    @property
+    def user(self) -> User:
+        return self.habilitation.user
+
+
+@transaction.atomic
+def habilitation_transfer(
+    *, establishment: Establishment, person: Person, by, about=None, end_users=None
+) -> HabilitationTransfer:
+    """Cas 2.1: the previous user left and the declared mailbox is lost; a new person takes the establishment.
+
+    The new person's ASP account is the one with their address, or a new one created as CRÉER MON ESPACE does
+    (identifiant, temporary password, secret question chosen at the first connection), with the same e-mails.
+    Their APART habilitation on the establishment starts today for one year. The other APART habilitations on
+    this establishment (only those of `end_users` when given) end today; their holders' habilitations on other
+    establishments are untouched.
+    """
+    establishment = Establishment.objects.select_for_update().get(pk=establishment.pk)
+    user = user_for_courriel(person.courriel)
+    case = account_case_for(user)
+    password = None
+    if user is None:
+        password = TemporaryPassword.generate()
+        user, created = user_create_for(person, password=password)
+        if created:
+            user = user_secret_question_clear(user=user)  # chosen at the first connection
+        else:
+            password, case = None, account_case_for(user)
+    today = timezone.localdate()
+    others = (
+        Habilitation.objects.for_extranet(ExtranetCode.APART)
+        .filter(establishment=establishment, valid_until__gte=today)
+        .exclude(user=user)
+        .select_related("user")
+    )
+    ended = [
+        habilitation_end(habilitation=other, by=by, about=about)
+        for other in others
+        if end_users is None or other.user in end_users
+    ]
+    habilitation = habilitation_grant(user=user, establishment=establishment, valid_from=today)
+    # An existing account keeps its identifiant and password; the habilitation e-mail always tells the person.
+    account_emails_send(
+        user=user, habilitation=habilitation, password=password and password.clear, new_account=bool(password)
+    )
+    result = HabilitationTransfer(
+        habilitation=habilitation, case=case, account_created=password is not None, ended=ended
+    )
+    audit_record(
+        actor=by,
+        action=StaffActionKind.HABILITATION_TRANSFER,
+        summary=(
+            f"Habilitation APART sur {establishment.siret} transférée à {user.identifiant} "
+            f"({'compte créé' if result.account_created else 'compte existant'}, {_dates(habilitation)}) ; "
+            f"habilitation(s) terminée(s) : {', '.join(item.identifiant for item in ended) or 'aucune'}"
+        ),
+        subject=about or habilitation,
+        target_user=user,
+        siret=establishment.siret,
+        account_created=result.account_created,
+        case=case.value,
+        habilitation=habilitation.pk,
+        ended=[item.as_json() for item in ended],
+    )
+    return result
+
+
+# --- Account requests: CRÉER MON ESPACE and DEMANDE CRÉATION DE COMPTE -------------------------------------
 
 
 class EstablishmentAlreadyHasSpace(Exception):
@@ -66,23 +446,6 @@ class EstablishmentAlreadyHasSpace(Exception):
 
 def _new_reference() -> str:
     return f"DCC-{timezone.localdate():%Y%m%d}-{secrets.token_hex(3).upper()}"
-
-
-def _user_for_courriel(courriel: str):
-    return User.objects.with_courriel(courriel).first()
-
-
-def _case_for(user) -> str:
-    """Cas n°1 (new person), n°2 (already habilitated to APART) or n°3 (ASP account of another extranet)."""
-    if user is None:
-        return AccountRequestCase.NEW_ACCOUNT
-    if user.habilitations.for_extranet(ExtranetCode.APART).exists():
-        return AccountRequestCase.EXISTING_APART
-    return AccountRequestCase.EXISTING_ASP
-
-
-def account_request_case(*, courriel: str) -> str:
-    return _case_for(_user_for_courriel(courriel))
 
 
 @transaction.atomic
@@ -101,14 +464,14 @@ def account_request_submit(
         reference=_new_reference(),
         **establishment_fields,
         **{**user_fields, "courriel": normalize_courriel(user_fields["courriel"])},
+        secret_answer_hash=secret_answer_hash(secret_answer),
         sirene_status=sirene_status,
         sirene_data=sirene_data,
         etat_civil_confirmed=etat_civil_confirmed,
         requested_by=requested_by,
     )
-    account_request.secret_answer_hash = make_password(normalize_secret_answer(secret_answer))
-    existing_user = _user_for_courriel(account_request.courriel)
-    account_request.case = _case_for(existing_user)
+    existing_user = user_for_courriel(account_request.courriel)
+    account_request.case = account_case_for(existing_user)
     account_request.checks = account_request_checks(account_request, existing_user=existing_user)
     account_request.save()
     return account_request
@@ -130,18 +493,23 @@ def account_request_process_automatically(*, account_request: AccountRequest) ->
 
 
 def _establishment_for(account_request: AccountRequest, *, automatic: bool) -> Establishment:
+    """The request's establishment: created from it (its user becomes the fiche's personne à contacter, as
+    step 2 says), or the existing one."""
     establishment = Establishment.objects.filter(siret=account_request.siret).first()
     if establishment is None:
-        fields = {field: getattr(account_request, field) for field in ESTABLISHMENT_FIELDS}
         try:
-            with transaction.atomic():  # a savepoint: a concurrent request may create the same SIRET
-                return Establishment.objects.create(
-                    siret=account_request.siret,
-                    telephone=account_request.telephone_etablissement,
-                    courriel=account_request.courriel_etablissement,
-                    **fields,
-                )
-        except IntegrityError:
+            return establishment_create(
+                siret=account_request.siret,
+                **{name: getattr(account_request, name) for name in ESTABLISHMENT_IDENTITY_FIELDS},
+                telephone=account_request.telephone_etablissement,
+                fax=account_request.fax,
+                courriel=account_request.courriel_etablissement,
+                contact_nom=account_request.nom,
+                contact_prenom=account_request.prenom,
+                contact_telephone=account_request.telephone,
+                contact_courriel=account_request.courriel,
+            )
+        except IntegrityError:  # a concurrent request created the same SIRET
             establishment = Establishment.objects.get(siret=account_request.siret)
     # Automatic approval never attaches a stranger to an existing space; a habilitated user's request may.
     if automatic and not is_habilitated_on(account_request.requested_by, establishment):
@@ -149,92 +517,51 @@ def _establishment_for(account_request: AccountRequest, *, automatic: bool) -> E
     return establishment
 
 
-def _user_create_from_request(account_request: AccountRequest, *, password: str, encoded_password: str):
-    """Cas n°1: a new ASP account, its identifiant made unique, with the temporary password already hashed."""
-    base = identifiant_base(prenom=account_request.prenom, nom=account_request.nom)
-    taken = set(
-        User.objects.filter(identifiant__regex=rf"^{re.escape(base)}[0-9]*$").values_list("identifiant", flat=True)
+def _person_of(account_request: AccountRequest) -> Person:
+    return Person(
+        nom=account_request.nom,
+        prenom=account_request.prenom,
+        courriel=account_request.courriel,
+        telephone=account_request.telephone,
+        secret_question=account_request.secret_question,
+        secret_answer_hash=account_request.secret_answer_hash,
     )
-    for identifiant in identifiant_candidates(base):
-        if identifiant in taken:
-            continue
-        user = User(
-            identifiant=identifiant,
-            courriel=account_request.courriel,
-            nom=account_request.nom,
-            prenom=account_request.prenom,
-            telephone=account_request.telephone,
-            secret_question=account_request.secret_question,
-            secret_answer_hash=account_request.secret_answer_hash,
-            must_change_password=True,
-            password_expires_at=timezone.now() + TEMPORARY_PASSWORD_VALIDITY,
-        )
-        user.password = encoded_password
-        try:
-            with transaction.atomic():
-                user.save()
-        except IntegrityError:
-            existing = _user_for_courriel(account_request.courriel)
-            if existing is not None:  # the same person, created by a concurrent request
-                return existing, None
-            taken.add(identifiant)  # the identifiant was taken meanwhile: try the next one
-            continue
-        return user, password
-
-
-def _send_account_emails(*, user, password: str | None, habilitation: Habilitation, case: str) -> None:
-    context = {"user": user, "password": password, "habilitation": habilitation, "site_url": settings.SITE_URL}
-    if case == AccountRequestCase.NEW_ACCOUNT:
-        email_enqueue(kind="identifiant", to=user.courriel, context=context)
-        email_enqueue(kind="mot_de_passe", to=user.courriel, context=context)
-    if case in (AccountRequestCase.NEW_ACCOUNT, AccountRequestCase.EXISTING_ASP):
-        email_enqueue(kind="habilitation", to=user.courriel, context=context)
 
 
 def account_request_approve(
     *, account_request: AccountRequest, by=None, valid_from: datetime.date | None = None
 ) -> AccountRequest:
-    """Create what the request asks for, in one transaction: account, establishment, habilitation, e-mails.
-
-    `by=None` is the automatic approval. A request that is no longer pending is returned unchanged.
+    """Create what the request asks for, in one transaction: account, establishment, habilitation, e-mails, and
+    a line in the journal. `by=None` is the automatic approval. A request no longer pending is returned as it is.
     """
-    # The temporary password of a new person is hashed before any lock is taken: a hash takes ~150 ms.
-    password = encoded_password = None
-    if account_request.status == AccountRequestStatus.PENDING and _user_for_courriel(account_request.courriel) is None:
-        password = temporary_password_generate()
-        encoded_password = make_password(password)
-    return _account_request_approve(
-        account_request=account_request,
-        by=by,
-        valid_from=valid_from,
-        password=password,
-        encoded_password=encoded_password,
-    )
+    password = None
+    if account_request.status == AccountRequestStatus.PENDING and user_for_courriel(account_request.courriel) is None:
+        password = TemporaryPassword.generate()  # before any lock is taken
+    return _account_request_approve(account_request=account_request, by=by, valid_from=valid_from, password=password)
 
 
 @transaction.atomic
-def _account_request_approve(*, account_request, by, valid_from, password, encoded_password) -> AccountRequest:
+def _account_request_approve(*, account_request, by, valid_from, password) -> AccountRequest:
     account_request = AccountRequest.objects.select_for_update(of=("self",)).get(pk=account_request.pk)
     if account_request.status != AccountRequestStatus.PENDING:
         return account_request
     establishment = _establishment_for(account_request, automatic=by is None)
-    user = _user_for_courriel(account_request.courriel)
+    user = user_for_courriel(account_request.courriel)
+    case = account_case_for(user)
+    created = False
     if user is None:
-        case = AccountRequestCase.NEW_ACCOUNT
-        if encoded_password is None:  # the person's account vanished since the check above
-            password = temporary_password_generate()
-            encoded_password = make_password(password)
-        user, password = _user_create_from_request(
-            account_request, password=password, encoded_password=encoded_password
-        )
-        if password is None:  # the same person was just created by a concurrent request
-            case = _case_for(user)
-    else:
-        password = None
-        case = _case_for(user)
+        user, created = user_create_for(_person_of(account_request), password=password or TemporaryPassword.generate())
+        if not created:  # the same person was just created by a concurrent request
+            case = account_case_for(user)
     valid_from = valid_from or account_request.valid_from or timezone.localdate()
     habilitation = habilitation_grant(user=user, establishment=establishment, valid_from=valid_from)
-    _send_account_emails(user=user, password=password, habilitation=habilitation, case=case)
+    if case != AccountRequestCase.EXISTING_APART:  # cas n°2: no e-mail, the seeds say
+        account_emails_send(
+            user=user,
+            habilitation=habilitation,
+            password=password.clear if created and password else None,
+            new_account=created,
+        )
     account_request.status = AccountRequestStatus.APPROVED
     account_request.case = case
     account_request.user = user
@@ -243,6 +570,20 @@ def _account_request_approve(*, account_request, by, valid_from, password, encod
     account_request.processed_at = timezone.now()
     account_request.processed_by = by
     account_request.save()
+    audit_record(
+        actor=by,
+        action=StaffActionKind.ACCOUNT_REQUEST_APPROVE,
+        summary=(
+            f"Demande {account_request.reference} validée{' automatiquement' if by is None else ''} : "
+            f"{user.identifiant} habilité sur {establishment.siret} {_dates(habilitation)} "
+            f"({case.label})"
+        ),
+        subject=account_request,
+        target_user=user,
+        siret=establishment.siret,
+        case=case.value,
+        failed_checks=[check["code"] for check in account_request.failed_checks],
+    )
     return account_request
 
 
@@ -261,48 +602,30 @@ def account_request_reject(*, account_request: AccountRequest, by, reason: str) 
         to=account_request.courriel,
         context={"account_request": account_request, "site_url": settings.SITE_URL},
     )
+    audit_record(
+        actor=by,
+        action=StaffActionKind.ACCOUNT_REQUEST_REJECT,
+        summary=f"Demande {account_request.reference} refusée : {account_request.rejection_reason}",
+        subject=account_request,
+        siret=account_request.siret,
+    )
     return account_request
 
 
-@transaction.atomic
-def account_request_resend_emails(*, account_request: AccountRequest, by) -> int:
-    """Send an approved request's e-mails again; a new account gets a new temporary password, never the old one.
-
-    Returns the number of e-mails written.
-    """
-    account_request = AccountRequest.objects.select_for_update(of=("self",)).get(pk=account_request.pk)
+def account_request_habilitation(account_request: AccountRequest) -> Habilitation | None:
+    """The APART habilitation an approved request gave."""
     if account_request.status != AccountRequestStatus.APPROVED:
-        return 0
-    user = account_request.user
-    habilitation = Habilitation.objects.get(
-        user=user, establishment=account_request.establishment, extranet__code=ExtranetCode.APART
-    )
-    password = None
-    case = account_request.case
-    if case == AccountRequestCase.NEW_ACCOUNT:
-        password = temporary_password_generate()
-        user.set_password(password)
-        user.must_change_password = True
-        user.password_expires_at = timezone.now() + TEMPORARY_PASSWORD_VALIDITY
-        user.save(update_fields=["password", "must_change_password", "password_expires_at", "updated_at"])
-    else:
-        case = AccountRequestCase.EXISTING_ASP  # the habilitation e-mail alone
-    _send_account_emails(user=user, password=password, habilitation=habilitation, case=case)
-    return 3 if case == AccountRequestCase.NEW_ACCOUNT else 1
-
-
-@transaction.atomic
-def establishment_fiche_update(*, establishment: Establishment, fields: dict) -> Establishment:
-    """Save the fiche établissement; its completeness follows (Establishment.FICHE_REQUIRED_FIELDS)."""
-    for name, value in fields.items():
-        setattr(establishment, name, value)
-    establishment.save()
-    return establishment
+        return None
+    return Habilitation.objects.filter(
+        user=account_request.user_id,
+        establishment=account_request.establishment_id,
+        extranet__code=ExtranetCode.APART,
+    ).first()
 
 
 def colleague_account_request_submit(
     *, requested_by, establishment: Establishment, user_fields: dict, secret_answer: str
-):
+) -> AccountRequest:
     """DEMANDE CRÉATION DE COMPTE: the same processing, e-mails and cases as CRÉER MON ESPACE."""
     try:
         result = sirene_lookup(establishment.siret)
@@ -315,7 +638,8 @@ def colleague_account_request_submit(
         "siret": establishment.siret,
         "telephone_etablissement": establishment.telephone,
         "courriel_etablissement": establishment.courriel,
-        **{name: getattr(establishment, name) for name in ESTABLISHMENT_FIELDS},
+        "fax": establishment.fax,
+        **{name: getattr(establishment, name) for name in ESTABLISHMENT_IDENTITY_FIELDS},
     }
     account_request = account_request_submit(
         establishment_fields=establishment_fields,
@@ -326,175 +650,3 @@ def colleague_account_request_submit(
         requested_by=requested_by,
     )
     return account_request_process_automatically(account_request=account_request)
-
-
-# --- Staff actions of the assistance desk (support app): Cas 2.1, Cas n°3, extend, end ---------------
-
-
-class HabilitationTransferResult:
-    """What `habilitation_transfer` did: the new holder, how their account was found, what was ended."""
-
-    def __init__(self, *, habilitation: Habilitation, case: str, account_created: bool, ended: list[dict]):
-        self.habilitation = habilitation
-        self.user = habilitation.user
-        self.case = case
-        self.account_created = account_created
-        self.ended = ended
-
-
-def _habilitation_snapshot(habilitation: Habilitation) -> dict:
-    return {
-        "habilitation": habilitation.pk,
-        "identifiant": habilitation.user.identifiant,
-        "siret": habilitation.establishment.siret,
-        "valid_from": habilitation.valid_from.isoformat(),
-        "valid_until": habilitation.valid_until.isoformat(),
-    }
-
-
-def _habilitation_notify(*, kind: str, habilitation: Habilitation, **context) -> None:
-    email_enqueue(
-        kind=kind,
-        to=habilitation.user.courriel,
-        context={"user": habilitation.user, "habilitation": habilitation, "site_url": settings.SITE_URL, **context},
-    )
-
-
-@transaction.atomic
-def habilitation_end(*, habilitation: Habilitation, notify: bool = True) -> dict:
-    """End a habilitation now: it stops working today, on this establishment only.
-
-    A habilitation that had already begun keeps its history and ends yesterday; one that had not begun yet
-    (it starts today or later) never took effect and is removed (the valid_until >= valid_from rule forbids
-    an end before its start). Returns what it was and what was done, for the audit log.
-    """
-    habilitation = (
-        Habilitation.objects.select_for_update(of=("self",))
-        .select_related("user", "establishment", "extranet")
-        .get(pk=habilitation.pk)
-    )
-    snapshot = _habilitation_snapshot(habilitation)
-    today = timezone.localdate()
-    yesterday = today - datetime.timedelta(days=1)
-    if habilitation.valid_until < today:
-        return {**snapshot, "result": "already_ended"}
-    if notify:
-        _habilitation_notify(kind="habilitation_terminee", habilitation=habilitation, ended_on=today)
-    if habilitation.valid_from <= yesterday:
-        habilitation.valid_until = yesterday
-        habilitation.save(update_fields=["valid_until", "updated_at"])
-        return {**snapshot, "result": "ended", "new_valid_until": yesterday.isoformat()}
-    habilitation.delete()
-    return {**snapshot, "result": "deleted"}
-
-
-@transaction.atomic
-def habilitation_extend(*, habilitation: Habilitation) -> Habilitation:
-    """One more year: from its current end, or from today when it has already expired. The holder is told."""
-    habilitation = (
-        Habilitation.objects.select_for_update(of=("self",))
-        .select_related("user", "establishment", "extranet")
-        .get(pk=habilitation.pk)
-    )
-    today = timezone.localdate()
-    habilitation.valid_until = one_year_after(max(habilitation.valid_until, today))
-    habilitation.save(update_fields=["valid_until", "updated_at"])
-    _habilitation_notify(kind="habilitation_prolongee", habilitation=habilitation)
-    return habilitation
-
-
-def _habilitation_renew(habilitation: Habilitation, *, valid_from: datetime.date) -> Habilitation:
-    """A former (ended or expired) or not yet begun habilitation of the same triple, made to run from `valid_from`."""
-    if habilitation.is_active(valid_from):
-        return habilitation
-    habilitation.valid_from = valid_from
-    habilitation.valid_until = one_year_after(valid_from)
-    habilitation.save(update_fields=["valid_from", "valid_until", "updated_at"])
-    return habilitation
-
-
-@transaction.atomic
-def habilitation_transfer(
-    *,
-    establishment: Establishment,
-    nom: str,
-    prenom: str,
-    courriel: str,
-    telephone: str = "",
-    end_users=None,
-) -> HabilitationTransferResult:
-    """Cas 2.1: the previous user left and the declared mailbox is lost; a new person takes the establishment.
-
-    The new person's ASP account is the one with their address, or a new one created as CRÉER MON ESPACE
-    does (identifiant, temporary password, secret question chosen at the first connection), with the same
-    e-mails. Their APART habilitation on the establishment starts today for one year. The other APART
-    habilitations on this establishment (only those of `end_users` when given) end today; their holders'
-    habilitations on other establishments are untouched.
-    """
-    from types import SimpleNamespace
-
-    from accounts.services import user_secret_question_reset
-
-    establishment = Establishment.objects.select_for_update().get(pk=establishment.pk)
-    courriel = normalize_courriel(courriel)
-    user, password = _user_for_courriel(courriel), None
-    if user is None:
-        person = SimpleNamespace(
-            prenom=prenom, nom=nom, courriel=courriel, telephone=telephone, secret_question="", secret_answer_hash=""
-        )
-        password = temporary_password_generate()
-        user, password = _user_create_from_request(person, password=password, encoded_password=make_password(password))
-    account_created = password is not None
-    if account_created:
-        case = AccountRequestCase.NEW_ACCOUNT
-        user = user_secret_question_reset(user=user)  # no secret question yet: chosen at the first connection
-    else:
-        case = account_request_case(courriel=user.courriel)
-    today = timezone.localdate()
-    ended = []
-    others = (
-        Habilitation.objects.for_extranet(ExtranetCode.APART)
-        .filter(establishment=establishment, valid_until__gte=today)
-        .exclude(user=user)
-        .select_related("user")
-    )
-    for other in others:
-        if end_users is None or other.user in end_users:
-            ended.append(habilitation_end(habilitation=other))
-    habilitation = habilitation_grant(user=user, establishment=establishment, valid_from=today)
-    habilitation = _habilitation_renew(habilitation, valid_from=today)
-    # An existing account keeps its identifiant and password; the habilitation e-mail always tells the person.
-    _send_account_emails(
-        user=user,
-        password=password,
-        habilitation=habilitation,
-        case=AccountRequestCase.NEW_ACCOUNT if account_created else AccountRequestCase.EXISTING_ASP,
-    )
-    return HabilitationTransferResult(
-        habilitation=habilitation, case=case, account_created=account_created, ended=ended
-    )
-
-
-@transaction.atomic
-def habilitation_account_emails_resend(*, habilitation: Habilitation) -> list:
-    """Cas n°3, nothing received: the account e-mails again, with a new temporary password, never the old one.
-
-    A holder who has never connected (still on a temporary password) gets the three e-mails of account
-    creation; one who has (their own password, or an account of another ASP extranet) gets the habilitation
-    e-mail alone. Returns the outbox rows written.
-    """
-    from apart.outbox.models import OutboxEmail
-
-    habilitation = Habilitation.objects.select_related("establishment", "extranet").get(pk=habilitation.pk)
-    user = User.objects.select_for_update().get(pk=habilitation.user_id)
-    habilitation.user = user
-    password, case = None, AccountRequestCase.EXISTING_ASP
-    if user.must_change_password:
-        case = AccountRequestCase.NEW_ACCOUNT
-        password = temporary_password_generate()
-        user.set_password(password)
-        user.password_expires_at = timezone.now() + TEMPORARY_PASSWORD_VALIDITY
-        user.save(update_fields=["password", "password_expires_at", "updated_at"])
-    last_pk = OutboxEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    _send_account_emails(user=user, password=password, habilitation=habilitation, case=case)
-    return list(OutboxEmail.objects.filter(to=user.courriel, pk__gt=last_pk).order_by("pk"))

@@ -13,17 +13,18 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from accounts.models import User
-from habilitations.enums import ExtranetCode
+from audit.models import StaffAction
+from habilitations.enums import ExtranetCode, HabilitationEndOutcome
 from habilitations.models import Establishment, Habilitation
-from habilitations.validators import clean_siret
+from habilitations.services import Person, user_for_courriel
+from referentiels.validators import clean_siret
 
 from .enums import TicketMotif
 from .forms import TicketAdminForm, TransferForm
-from .models import Announcement, Article, StaffAction, Ticket
+from .models import Article, Ticket
 from .selectors import outbox_emails_for, ticket_habilitations, ticket_requester_account, ticket_users
 from .services import (
     TicketActionRefused,
@@ -35,18 +36,6 @@ from .services import (
     ticket_secret_question_reset,
     ticket_update,
 )
-
-
-@admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
-    list_display = ["title", "body_excerpt", "is_active", "starts_at", "ends_at", "updated_at"]
-    list_filter = ["is_active"]
-    list_editable = ["is_active"]
-    search_fields = ["title", "body"]
-
-    @admin.display(description="message")
-    def body_excerpt(self, obj):
-        return obj.body[:80]
 
 
 @admin.register(Article)
@@ -210,7 +199,7 @@ class TicketAdmin(admin.ModelAdmin):
                 requester_account=ticket_requester_account(ticket=ticket),
                 today=timezone.localdate(),
                 outbox_emails=outbox_emails_for(addresses=addresses),
-                staff_actions=ticket.staff_actions.select_related("actor").order_by("created_at", "id"),
+                staff_actions=StaffAction.objects.about(ticket).select_related("actor").order_by("created_at", "id"),
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -303,18 +292,18 @@ class TicketAdmin(admin.ModelAdmin):
     def _done_message(action, habilitation, result) -> str:
         who = f"{habilitation.user.identifiant} sur {habilitation.establishment.siret}"
         if action == "renvoyer-courriels":
-            subjects = ", ".join(f"« {email.subject} »" for email in result)
+            subjects = ", ".join(f"« {email.subject} »" for email in result.emails)
             return (
-                f"{len(result)} courriel(s) mis dans la file d'envoi pour {habilitation.user.courriel} : {subjects}. "
-                "Leur état (envoyé, en attente, erreur) figure dans « Courriels envoyés »."
+                f"{len(result.emails)} courriel(s) mis dans la file d'envoi pour {habilitation.user.courriel} : "
+                f"{subjects}. Leur état (envoyé, en attente, erreur) figure dans « Courriels envoyés »."
             )
         if action == "prolonger":
             return f"Habilitation de {who} prolongée jusqu'au {result.valid_until:%d/%m/%Y}."
         return {
-            "ended": f"Habilitation de {who} terminée (dernier jour : hier).",
-            "deleted": f"Habilitation de {who} supprimée : elle n'avait pas encore commencé.",
-            "already_ended": f"L'habilitation de {who} était déjà terminée.",
-        }[result["result"]]
+            HabilitationEndOutcome.ENDED: f"Habilitation de {who} terminée (dernier jour : hier).",
+            HabilitationEndOutcome.DELETED: f"Habilitation de {who} supprimée : elle n'avait pas encore commencé.",
+            HabilitationEndOutcome.ALREADY_ENDED: f"L'habilitation de {who} était déjà terminée.",
+        }[result.outcome]
 
     def secret_question_view(self, request, pk, user_pk):
         ticket = self._desk_ticket(request, pk)
@@ -346,38 +335,47 @@ class TicketAdmin(admin.ModelAdmin):
         )
 
     def transfer_view(self, request, pk):
+        """Cas 2.1 in two steps: the agent fills the form, then confirms what will be done."""
         ticket = self._desk_ticket(request, pk)
         establishment = Establishment.objects.filter(siret=ticket.siret).first()
-        today = timezone.localdate()
         holders = User.objects.filter(
             pk__in=Habilitation.objects.for_extranet(ExtranetCode.APART)
-            .filter(establishment__siret=ticket.siret, valid_until__gte=today)
+            .filter(establishment__siret=ticket.siret, valid_until__gte=timezone.localdate())
             .values("user")
         ).order_by("identifiant")
-        nom, _, prenom = ticket.nom_prenom.rpartition(" ")
+        known = user_for_courriel(ticket.courriel)  # the only source that tells a nom from a prénom
         initial = {
-            "nom": nom or ticket.nom_prenom,
-            "prenom": prenom if nom else "",
+            "nom": known.nom if known else "",
+            "prenom": known.prenom if known else "",
             "courriel": ticket.courriel,
             "telephone": ticket.telephone,
             "end_users": [str(user.pk) for user in holders],
         }
         form = TransferForm(request.POST or None, initial=initial, holders=holders)
+        context = {
+            "title": "Transférer l'habilitation de l'établissement (Cas 2.1)",
+            "form": form,
+            "establishment": establishment,
+            "closed": ticket.is_closed,
+            "known": known,
+        }
         if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            if not data["confirmed"]:
+                return self._page(request, ticket, "transfer.html", confirm=True, **context)
             try:
                 result = ticket_habilitation_transfer(
                     ticket=ticket,
                     by=request.user,
-                    nom=form.cleaned_data["nom"],
-                    prenom=form.cleaned_data["prenom"],
-                    courriel=form.cleaned_data["courriel"],
-                    telephone=form.cleaned_data["telephone"],
-                    end_users=form.cleaned_data["end_users"],
+                    person=Person(
+                        nom=data["nom"], prenom=data["prenom"], courriel=data["courriel"], telephone=data["telephone"]
+                    ),
+                    end_users=data["end_users"],
                 )
             except TicketActionRefused as refusal:
                 messages.error(request, str(refusal))
             else:
-                ended = ", ".join(item["identifiant"] for item in result.ended) or "aucune"
+                ended = ", ".join(item.identifiant for item in result.ended) or "aucune"
                 messages.success(
                     request,
                     f"Habilitation transférée à {result.user.identifiant} "
@@ -385,43 +383,4 @@ class TicketAdmin(admin.ModelAdmin):
                     f"habilitation(s) terminée(s) : {ended}.",
                 )
                 return redirect(self._change_url(ticket))
-        return self._page(
-            request,
-            ticket,
-            "transfer.html",
-            title="Transférer l'habilitation de l'établissement (Cas 2.1)",
-            form=form,
-            establishment=establishment,
-            closed=ticket.is_closed,
-        )
-
-
-@admin.register(StaffAction)
-class StaffActionAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action", "ticket_link", "target_user", "summary"]
-    list_filter = ["action", ("actor", admin.RelatedOnlyFieldListFilter), "created_at"]
-    search_fields = [
-        "=ticket__reference",
-        "establishment__siret",
-        "target_user__identifiant",
-        "target_user__courriel",
-        "actor__identifiant",
-        "summary",
-    ]
-    date_hierarchy = "created_at"
-    list_select_related = ["actor", "ticket", "target_user", "establishment"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="demande", ordering="ticket__reference")
-    def ticket_link(self, obj):
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:support_ticket_change", args=[obj.ticket_id]), obj.ticket.reference
-        )
+        return self._page(request, ticket, "transfer.html", confirm=False, **context)

@@ -35,14 +35,3 @@ class TicketStatus(models.TextChoices):
 class TicketMessageAuthor(models.TextChoices):
     DEMANDEUR = "demandeur", "Demandeur"
     AGENT = "agent", "Agent ASP"
-
-
-class StaffActionKind(models.TextChoices):
-    TICKET_REPLY = "ticket_reply", "Réponse au demandeur"
-    TICKET_STATUS = "ticket_status", "Changement de statut"
-    TICKET_ASSIGN = "ticket_assign", "Attribution"
-    HABILITATION_TRANSFER = "habilitation_transfer", "Transfert de l'habilitation (Cas 2.1)"
-    EMAILS_RESEND = "emails_resend", "Renvoi des courriels du compte (Cas n°3)"
-    SECRET_QUESTION_RESET = "secret_question_reset", "Réinitialisation de la question secrète"
-    HABILITATION_EXTEND = "habilitation_extend", "Prolongation d'un an de l'habilitation"
-    HABILITATION_END = "habilitation_end", "Fin de l'habilitation"

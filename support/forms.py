@@ -1,8 +1,8 @@
 from django import forms
 
-from apart.validation import DENOMINATION_PATTERN, NAME_PATTERN, check_characters, clean_courriel, clean_phone
-from habilitations.forms import REQUIRED, RequiredFieldsMessageMixin, captcha_field
-from habilitations.validators import clean_siret, validate_siret
+from apart.captcha import code_captcha_field
+from apart.forms import REQUIRED, CourrielField, DenominationField, NameField, PhoneField, RequiredFieldsMessageMixin
+from referentiels.forms import SiretField
 
 from .enums import MOTIF_PLACEHOLDER, TicketMotif, TicketStatus
 from .models import DESCRIPTION_MAX_LENGTH
@@ -15,22 +15,6 @@ def description_too_long(length: int) -> str:
     return (
         f"La description de la demande est limitée à {DESCRIPTION_MAX_LENGTH} caractères : vous en avez saisi "
         f"{length}. Raccourcissez votre texte de {length - DESCRIPTION_MAX_LENGTH} caractère(s)."
-    )
-
-
-def _text(label, *, max_length, placeholder="", **attrs):
-    return forms.CharField(
-        label=label,
-        max_length=max_length,
-        error_messages={"required": REQUIRED, "max_length": f"Le champ {label} est limité à {max_length} caractères."},
-        widget=forms.TextInput(
-            attrs={
-                "class": "fr-input",
-                "maxlength": max_length,
-                **({"placeholder": placeholder} if placeholder else {}),
-                **attrs,
-            }
-        ),
     )
 
 
@@ -66,16 +50,22 @@ class DescriptionField(forms.CharField):
 
 
 class AssistanceRequestForm(RequiredFieldsMessageMixin, forms.Form):
-    """« Formulaire de demande d'assistance »."""
+    """« Formulaire de demande d'assistance ». Examples are hints under the labels, never placeholders that
+    would look like typed values."""
 
-    siret = _text(
-        "N° de Siret", max_length=20, placeholder="732 829 320 00074", inputmode="numeric", autocomplete="off"
+    siret = SiretField(label="N° de Siret", help_text="Exemple : 732 829 320 00074")
+    denomination = DenominationField(
+        label="Dénomination établissement", max_length=255, attrs={"autocomplete": "organization"}
     )
-    denomination = _text("Dénomination établissement", max_length=255, autocomplete="organization")
-    nom_prenom = _text("Nom et prénom", max_length=200, autocomplete="name")
-    telephone = _text("N° de téléphone", max_length=20, placeholder="01 02 03 04 05", type="tel", autocomplete="tel")
-    courriel = _text(
-        "Adresse électronique", max_length=254, placeholder="prenom.nom@exemple.fr", type="email", autocomplete="email"
+    nom_prenom = NameField(label="Nom et prénom", max_length=200, attrs={"autocomplete": "name"})
+    telephone = PhoneField(
+        label="N° de téléphone", max_length=20, help_text="Exemple : 01 02 03 04 05", attrs={"autocomplete": "tel"}
+    )
+    courriel = CourrielField(
+        label="Adresse électronique",
+        max_length=254,
+        help_text="Exemple : prenom.nom@exemple.fr",
+        attrs={"autocomplete": "email"},
     )
     motif = forms.ChoiceField(
         label="Motif de la demande",
@@ -84,26 +74,7 @@ class AssistanceRequestForm(RequiredFieldsMessageMixin, forms.Form):
         widget=forms.Select(attrs={"class": "fr-select"}),
     )
     description = DescriptionField(label="Description de la demande")
-    captcha = captcha_field()
-
-    def clean_siret(self):
-        siret = clean_siret(self.cleaned_data["siret"])
-        validate_siret(siret)
-        return siret
-
-    def clean_denomination(self):
-        return check_characters(
-            self.cleaned_data["denomination"], label="Dénomination établissement", pattern=DENOMINATION_PATTERN
-        )
-
-    def clean_nom_prenom(self):
-        return check_characters(self.cleaned_data["nom_prenom"], label="Nom et prénom", pattern=NAME_PATTERN)
-
-    def clean_telephone(self):
-        return clean_phone(self.cleaned_data["telephone"])
-
-    def clean_courriel(self):
-        return clean_courriel(self.cleaned_data["courriel"])
+    captcha = code_captcha_field()
 
     @property
     def ticket_fields(self) -> dict:
@@ -141,19 +112,28 @@ class TicketAdminForm(forms.ModelForm):
         self.fields["status"].choices = TicketStatus.choices
 
 
-class TransferForm(forms.Form):
-    """Cas 2.1: the person who now represents the establishment."""
+def _admin_input():
+    return forms.TextInput(attrs={"class": "vTextField"})
 
-    nom = forms.CharField(label="Nom", max_length=100)
-    prenom = forms.CharField(label="Prénom", max_length=100)
-    courriel = forms.CharField(label="Courriel", max_length=254)
-    telephone = forms.CharField(label="Téléphone", max_length=20, required=False)
+
+class TransferForm(forms.Form):
+    """Cas 2.1: the person who now represents the establishment, checked by the agent before anything is done.
+
+    Nom and prénom are two fields: the ticket's « Nom et prénom » is one, and which word is which cannot be
+    guessed, so they are pre-filled only from an ASP account that already has them.
+    """
+
+    nom = NameField(label="Nom", max_length=100, widget=_admin_input())
+    prenom = NameField(label="Prénom", max_length=100, widget=_admin_input())
+    courriel = CourrielField(label="Courriel", max_length=254, widget=_admin_input())
+    telephone = PhoneField(label="Téléphone", max_length=20, required=False, widget=_admin_input())
     end_users = forms.MultipleChoiceField(
         label="Habilitations à terminer sur cet établissement",
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Les habilitations de ces personnes sur les autres établissements ne changent pas.",
     )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, holders=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -161,19 +141,6 @@ class TransferForm(forms.Form):
         self.fields["end_users"].choices = [
             (pk, f"{user.identifiant} — {user.get_full_name()} — {user.courriel}") for pk, user in self.holders.items()
         ]
-
-    def clean_nom(self):
-        return check_characters(self.cleaned_data["nom"], label="Nom", pattern=NAME_PATTERN)
-
-    def clean_prenom(self):
-        return check_characters(self.cleaned_data["prenom"], label="Prénom", pattern=NAME_PATTERN)
-
-    def clean_courriel(self):
-        return clean_courriel(self.cleaned_data["courriel"])
-
-    def clean_telephone(self):
-        value = self.cleaned_data["telephone"]
-        return clean_phone(value) if value.strip() else ""
 
     def clean_end_users(self):
         return [self.holders[pk] for pk in self.cleaned_data["end_users"]]

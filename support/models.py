@@ -6,51 +6,11 @@ from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 
-from habilitations.models import SIRET_REGEX
-from habilitations.validators import validate_siret
+from referentiels.validators import SIRET_REGEX, validate_siret
 
-from .enums import ArticleCategory, StaffActionKind, TicketMessageAuthor, TicketMotif, TicketStatus
+from .enums import ArticleCategory, TicketMessageAuthor, TicketMotif, TicketStatus
 
 DESCRIPTION_MAX_LENGTH = 1000  # « 1000 caractères maximum » of the seeds' assistance form
-
-
-class AnnouncementQuerySet(models.QuerySet):
-    def published(self, at=None):
-        at = at or timezone.now()
-        return self.filter(
-            Q(is_active=True),
-            Q(starts_at__isnull=True) | Q(starts_at__lte=at),
-            Q(ends_at__isnull=True) | Q(ends_at__gt=at),
-        )
-
-
-class Announcement(models.Model):
-    """The information banner that ASP staff show on the home page ("Information")."""
-
-    title = models.CharField("titre", max_length=200, default="Information")
-    body = models.TextField("message")
-    is_active = models.BooleanField("publiée", default=True)
-    starts_at = models.DateTimeField("afficher à partir du", null=True, blank=True)
-    ends_at = models.DateTimeField("afficher jusqu'au", null=True, blank=True)
-    created_at = models.DateTimeField("créée le", auto_now_add=True)
-    updated_at = models.DateTimeField("modifiée le", auto_now=True)
-
-    objects = AnnouncementQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "bandeau d'information"
-        verbose_name_plural = "bandeaux d'information"
-        ordering = ["-starts_at", "-created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(starts_at__isnull=True) | Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
-                name="announcement_ends_after_start",
-                violation_error_message="La fin de l'affichage doit suivre son début.",
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.title} — {self.body[:60]}"
 
 
 # --- Knowledge base: « Consultez notre base de connaissances » ----------------------------------
@@ -200,40 +160,3 @@ class TicketMessage(models.Model):
 
     def __str__(self):
         return f"{self.ticket.reference} — {self.get_author_kind_display()} — {self.created_at:%d/%m/%Y %H:%M}"
-
-
-class StaffAction(models.Model):
-    """The audit log of the staff desk: who did what, when, for which ticket."""
-
-    created_at = models.DateTimeField("le", default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="agent"
-    )
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="staff_actions", verbose_name="demande")
-    action = models.CharField("action", max_length=32, choices=StaffActionKind.choices)
-    summary = models.TextField("détail")
-    target_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="compte concerné",
-    )
-    establishment = models.ForeignKey(
-        "habilitations.Establishment",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="établissement concerné",
-    )
-    details = models.JSONField("données", default=dict, blank=True)
-
-    class Meta:
-        verbose_name = "action d'un agent"
-        verbose_name_plural = "actions des agents (journal)"
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self):
-        return f"{self.created_at:%d/%m/%Y %H:%M} — {self.actor} — {self.get_action_display()}"

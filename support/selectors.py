@@ -9,8 +9,7 @@ from django.db.models import F, Func, Q, QuerySet, Value
 from accounts.models import User
 from apart.outbox.models import OutboxEmail
 from habilitations.enums import ExtranetCode
-from habilitations.models import Establishment, Habilitation
-from habilitations.selectors import establishments_for_user
+from habilitations.models import Habilitation
 
 from .models import Article, Ticket
 from .text import excerpt, plain_text
@@ -140,7 +139,15 @@ def _simple_search(articles: QuerySet, query: str) -> list[SearchResult]:
         return []
     for word in words:
         articles = articles.filter(Q(title__icontains=word) | Q(body__icontains=word))
-    return [SearchResult(article, _mark(excerpt(article.body, words), words)) for article in articles]
+    lowered = [word.lower() for word in words]
+
+    def title_matches(article: Article) -> int:
+        title = article.title.lower()
+        return sum(word in title for word in lowered)
+
+    # Titles rank above bodies, as the full-text search's weights do; the rubriques' order otherwise.
+    ranked = sorted(articles, key=title_matches, reverse=True)
+    return [SearchResult(article, _mark(excerpt(article.body, words), words)) for article in ranked]
 
 
 def articles_search(*, query: str) -> list[SearchResult]:
@@ -168,16 +175,6 @@ def articles_by_category() -> list[tuple[str, list[Article]]]:
     for article in Article.objects.published():
         grouped.setdefault(article.category, []).append(article)
     return [(ArticleCategory(value).label, articles) for value, articles in grouped.items() if articles]
-
-
-# --- The assistance form --------------------------------------------------------------------------
-
-
-def current_establishment_for(*, user, siret: str | None) -> Establishment | None:
-    """The establishment the user works on in the space (session "current_siret"), else the first of theirs."""
-    establishments = establishments_for_user(user=user)
-    current = establishments.filter(siret=siret).first() if siret else None
-    return current or establishments.first()
 
 
 # --- The staff desk -------------------------------------------------------------------------------

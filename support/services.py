@@ -10,16 +10,22 @@ from django.utils import timezone
 
 from accounts.services import user_secret_question_reset
 from apart.outbox.services import email_enqueue
+from audit.enums import StaffActionKind
+from audit.services import audit_record
 from habilitations.models import Establishment, Habilitation
 from habilitations.services import (
-    habilitation_account_emails_resend,
+    AccountEmailsResent,
+    HabilitationEnd,
+    HabilitationTransfer,
+    Person,
+    account_emails_resend,
     habilitation_end,
     habilitation_extend,
     habilitation_transfer,
 )
 
-from .enums import StaffActionKind, TicketMessageAuthor, TicketMotif, TicketStatus
-from .models import StaffAction, Ticket, TicketMessage
+from .enums import TicketMessageAuthor, TicketMotif, TicketStatus
+from .models import Ticket, TicketMessage
 from .selectors import ticket_habilitations, ticket_users
 
 REPLY_LINK_SALT = "apart.support.ticket-reply"
@@ -146,15 +152,9 @@ def ticket_requester_reply(*, ticket: Ticket, body: str) -> TicketMessage:
 # --- The staff desk ------------------------------------------------------------------------------
 
 
-def _audit(*, ticket: Ticket, by, action: str, summary: str, target_user=None, establishment=None, **details):
-    return StaffAction.objects.create(
-        ticket=ticket,
-        actor=by,
-        action=action,
-        summary=summary,
-        target_user=target_user,
-        establishment=establishment,
-        details=details,
+def _audit(*, ticket: Ticket, by, action: str, summary: str, target_user=None, **details):
+    return audit_record(
+        actor=by, action=action, summary=summary, subject=ticket, target_user=target_user, siret=ticket.siret, **details
     )
 
 
@@ -229,6 +229,8 @@ def ticket_reply(*, ticket: Ticket, by, body: str, status: str | None = None) ->
 
 
 # --- Actions on habilitations, for « Habilitation à l'extranet » tickets -----------------------------
+# Each calls the service of habilitations or accounts, which sends the e-mail and writes the journal's line
+# with the ticket as its subject; the ticket is then taken in hand.
 
 
 def _habilitation_ticket(ticket: Ticket) -> Ticket:
@@ -247,14 +249,8 @@ def _ticket_habilitation(ticket: Ticket, habilitation: Habilitation) -> Habilita
     return found
 
 
-def _dates(habilitation: Habilitation) -> str:
-    return f"du {habilitation.valid_from:%d/%m/%Y} au {habilitation.valid_until:%d/%m/%Y}"
-
-
 @transaction.atomic
-def ticket_habilitation_transfer(
-    *, ticket: Ticket, by, nom: str, prenom: str, courriel: str, telephone: str = "", end_users=None
-):
+def ticket_habilitation_transfer(*, ticket: Ticket, by, person: Person, end_users=None) -> HabilitationTransfer:
     """Cas 2.1 for the ticket's establishment (see habilitations.services.habilitation_transfer)."""
     ticket = _habilitation_ticket(ticket)
     establishment = Establishment.objects.filter(siret=ticket.siret).first()
@@ -263,56 +259,18 @@ def ticket_habilitation_transfer(
             "Aucun espace n'existe pour ce Siret : il n'y a pas d'habilitation à transférer. "
             "Le demandeur peut faire « CRÉER MON ESPACE »."
         )
-    result = habilitation_transfer(
-        establishment=establishment,
-        nom=nom,
-        prenom=prenom,
-        courriel=courriel,
-        telephone=telephone,
-        end_users=end_users,
-    )
-    ended = ", ".join(item["identifiant"] for item in result.ended) or "aucune"
-    _audit(
-        ticket=ticket,
-        by=by,
-        action=StaffActionKind.HABILITATION_TRANSFER,
-        summary=(
-            f"Habilitation APART sur {establishment.siret} transférée à {result.user.identifiant} "
-            f"({'compte créé' if result.account_created else 'compte existant'}, {_dates(result.habilitation)}) ; "
-            f"habilitation(s) terminée(s) : {ended}"
-        ),
-        target_user=result.user,
-        establishment=establishment,
-        account_created=result.account_created,
-        case=result.case,
-        habilitation=result.habilitation.pk,
-        ended=result.ended,
-    )
+    result = habilitation_transfer(establishment=establishment, person=person, by=by, about=ticket, end_users=end_users)
     _take_in_hand(ticket, by=by)
     return result
 
 
 @transaction.atomic
-def ticket_account_emails_resend(*, ticket: Ticket, by, habilitation: Habilitation) -> list:
+def ticket_account_emails_resend(*, ticket: Ticket, by, habilitation: Habilitation) -> AccountEmailsResent:
     """Cas n°3: the account e-mails again (a new temporary password when the holder never connected)."""
     ticket = _habilitation_ticket(ticket)
-    habilitation = _ticket_habilitation(ticket, habilitation)
-    emails = habilitation_account_emails_resend(habilitation=habilitation)
-    _audit(
-        ticket=ticket,
-        by=by,
-        action=StaffActionKind.EMAILS_RESEND,
-        summary=(
-            f"{len(emails)} courriel(s) renvoyé(s) à {habilitation.user.courriel} : "
-            + ", ".join(email.subject for email in emails)
-        ),
-        target_user=habilitation.user,
-        establishment=habilitation.establishment,
-        emails=[email.pk for email in emails],
-        new_temporary_password=any(email.kind == "mot_de_passe" for email in emails),
-    )
+    result = account_emails_resend(habilitation=_ticket_habilitation(ticket, habilitation), by=by, about=ticket)
     _take_in_hand(ticket, by=by)
-    return emails
+    return result
 
 
 @transaction.atomic
@@ -321,19 +279,7 @@ def ticket_secret_question_reset(*, ticket: Ticket, by, user):
     ticket = _habilitation_ticket(ticket)
     if user not in ticket_users(ticket=ticket):
         raise TicketActionRefused("Ce compte ne concerne pas cette demande.")
-    user = user_secret_question_reset(user=user)
-    email_enqueue(
-        kind="question_secrete_reinitialisee",
-        to=user.courriel,
-        context={"user": user, "ticket": ticket, "site_url": settings.SITE_URL},
-    )
-    _audit(
-        ticket=ticket,
-        by=by,
-        action=StaffActionKind.SECRET_QUESTION_RESET,
-        summary=f"Question secrète de {user.identifiant} réinitialisée (nouvelle question à la prochaine connexion)",
-        target_user=user,
-    )
+    user = user_secret_question_reset(user=user, by=by, about=ticket)
     _take_in_hand(ticket, by=by)
     return user
 
@@ -341,46 +287,14 @@ def ticket_secret_question_reset(*, ticket: Ticket, by, user):
 @transaction.atomic
 def ticket_habilitation_extend(*, ticket: Ticket, by, habilitation: Habilitation) -> Habilitation:
     ticket = _habilitation_ticket(ticket)
-    habilitation = _ticket_habilitation(ticket, habilitation)
-    previous_until = habilitation.valid_until
-    habilitation = habilitation_extend(habilitation=habilitation)
-    _audit(
-        ticket=ticket,
-        by=by,
-        action=StaffActionKind.HABILITATION_EXTEND,
-        summary=(
-            f"Habilitation de {habilitation.user.identifiant} sur {habilitation.establishment.siret} prolongée "
-            f"jusqu'au {habilitation.valid_until:%d/%m/%Y} (au lieu du {previous_until:%d/%m/%Y})"
-        ),
-        target_user=habilitation.user,
-        establishment=habilitation.establishment,
-        habilitation=habilitation.pk,
-        previous_valid_until=previous_until.isoformat(),
-        valid_until=habilitation.valid_until.isoformat(),
-    )
+    habilitation = habilitation_extend(habilitation=_ticket_habilitation(ticket, habilitation), by=by, about=ticket)
     _take_in_hand(ticket, by=by)
     return habilitation
 
 
 @transaction.atomic
-def ticket_habilitation_end(*, ticket: Ticket, by, habilitation: Habilitation) -> dict:
+def ticket_habilitation_end(*, ticket: Ticket, by, habilitation: Habilitation) -> HabilitationEnd:
     ticket = _habilitation_ticket(ticket)
-    habilitation = _ticket_habilitation(ticket, habilitation)
-    user, establishment = habilitation.user, habilitation.establishment
-    result = habilitation_end(habilitation=habilitation)
-    outcome = {
-        "ended": "terminée (dernier jour : hier)",
-        "deleted": "supprimée (elle n'avait pas encore commencé)",
-        "already_ended": "déjà terminée, inchangée",
-    }[result["result"]]
-    _audit(
-        ticket=ticket,
-        by=by,
-        action=StaffActionKind.HABILITATION_END,
-        summary=f"Habilitation de {user.identifiant} sur {establishment.siret} {outcome}",
-        target_user=user,
-        establishment=establishment,
-        **result,
-    )
+    result = habilitation_end(habilitation=_ticket_habilitation(ticket, habilitation), by=by, about=ticket)
     _take_in_hand(ticket, by=by)
     return result

@@ -1,17 +1,14 @@
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
-from django.views.generic import TemplateView
 
-from habilitations.selectors import sirene_etablissement_get
-from habilitations.validators import clean_siret
-from habilitations.views import CURRENT_SIRET_SESSION_KEY
+from referentiels.selectors import sirene_etablissement_get
+from referentiels.validators import clean_siret
 
 from .enums import TicketMotif
 from .forms import AssistanceRequestForm, TicketReplyForm
 from .models import Article, Ticket
-from .selectors import articles_by_category, articles_search, current_establishment_for
+from .selectors import articles_by_category, articles_search
 from .services import (
     TicketClosed,
     TicketLinkExpired,
@@ -24,21 +21,9 @@ from .services import (
 TICKET_DONE_SESSION_KEY = "assistance_reference"
 
 
-class HomeView(TemplateView):
-    """The APART home page: MA PREMIÈRE CONNEXION, MON ESPACE PERSONNEL, simulation, help."""
-
-    template_name = "support/home.html"
-
-
-@require_http_methods(["GET", "POST", "HEAD"])
-def coming_soon(request, title: str, description: str = ""):
-    """A page whose feature comes later: said plainly, never a 404, GET or POST alike."""
-    return render(request, "support/coming_soon.html", {"title": title, "description": description})
-
-
 def _layout(request) -> str:
     """The help pages keep the space's menu for a logged-in user."""
-    return "space/base.html" if request.user.is_authenticated else "base.html"
+    return "espace/base.html" if request.user.is_authenticated else "base.html"
 
 
 # --- BESOIN D'AIDE ? : the knowledge base --------------------------------------------------------
@@ -74,8 +59,8 @@ def _initial(request) -> dict:
     user = request.user
     if user.is_authenticated:
         initial.update(nom_prenom=f"{user.nom} {user.prenom}".strip(), telephone=user.telephone, courriel=user.courriel)
-        establishment = current_establishment_for(user=user, siret=request.session.get(CURRENT_SIRET_SESSION_KEY))
-        if establishment is not None:
+        establishment = getattr(request, "current_establishment", None)
+        if establishment:
             initial.update(siret=establishment.siret, denomination=establishment.denomination)
     siret = clean_siret(request.GET.get("siret", ""))[:14]
     if siret.isdigit() and siret != initial.get("siret"):
@@ -94,7 +79,7 @@ def assistance(request):
         ticket = ticket_create(**form.ticket_fields, user=request.user)
         request.session[TICKET_DONE_SESSION_KEY] = ticket.reference
         return redirect("support:assistance_done")
-    context = {"layout": _layout(request), "form": form, "support_email": settings.SUPPORT_EMAIL}
+    context = {"layout": _layout(request), "form": form}
     return render(request, "support/assistance.html", context)
 
 

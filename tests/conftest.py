@@ -1,5 +1,6 @@
 """Shared fixtures: real services where the behaviour is theirs (PostgreSQL, Redis, SMTP, Chromium)."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -17,6 +18,33 @@ ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "build" / "screenshots"
 
 
+# Derived from the models alone (post_migrate would write them again after each flush): kept.
+KEPT_BY_FLUSH = frozenset({"django_content_type", "auth_permission"})
+
+
+def _flush_by_delete():
+    """A transactional test empties every table after itself. PostgreSQL's TRUNCATE creates new files for each
+    table (a quarter of a second here, after each of a hundred tests); the test tables are tiny, so a DELETE of
+    each, in one transaction (Django's foreign keys are deferred to the commit), does it in milliseconds."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade:
+            return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return [
+            f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(table))};"
+            for table in tables
+            if table not in KEPT_BY_FLUSH
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush
+
+
+_flush_by_delete()
+
+
 def missing_service(reason: str):
     """Skip a test whose service is absent, or fail it in CI (REQUIRE_SERVICES=1)."""
     if os.environ.get("REQUIRE_SERVICES") == "1":
@@ -30,11 +58,23 @@ def _requires_postgres(request):
         missing_service("ce test a besoin de PostgreSQL")
 
 
-@pytest.fixture
-def redis_url():
+@pytest.fixture(autouse=True)
+def _production_hashers(request):
+    """`@pytest.mark.argon2`: this test is about hashing, so it hashes as production does."""
+    if request.node.get_closest_marker("argon2"):
+        from tests.settings import PRODUCTION_PASSWORD_HASHERS
+
+        request.getfixturevalue("settings").PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS
+
+
+def _redis_url(worker_id: str) -> str:
+    """A Redis database of the worker's own: TEST_REDIS_URL's number, minus the xdist worker's."""
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
         missing_service("ce test a besoin de Redis (TEST_REDIS_URL)")
+    if worker_id != "master":
+        base, _, number = url.rpartition("/")
+        url = f"{base}/{int(number) - int(worker_id.removeprefix('gw'))}"
     import redis
 
     client = redis.Redis.from_url(url)
@@ -42,6 +82,15 @@ def redis_url():
         client.ping()
     except redis.ConnectionError:
         missing_service(f"Redis ne répond pas à {url}")
+    return url
+
+
+@pytest.fixture
+def redis_url(worker_id):
+    url = _redis_url(worker_id)
+    import redis
+
+    client = redis.Redis.from_url(url)
     client.flushdb()
     yield url
     client.flushdb()
@@ -56,9 +105,14 @@ class RecordingHandler:
     def __init__(self):
         self.messages = []
         self.refuse = False
+        self.delay = 0.0  # seconds the server takes to accept a message (a slow relay)
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         if self.refuse:
             return "451 4.3.0 Service temporairement indisponible"
         from email import message_from_bytes, policy
@@ -85,12 +139,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def smtp_server():
-    handler = RecordingHandler()
-    handler.host, handler.port = "127.0.0.1", _free_port()
-    controller = Controller(handler, hostname=handler.host, port=handler.port)
-    controller.start()
-    yield handler
-    controller.stop()
+    with _smtp_on_loopback() as handler:
+        yield handler
 
 
 @pytest.fixture
@@ -109,60 +159,86 @@ def smtp_settings(settings, smtp_server):
 # --- A real Celery worker process ----------------------------------------------------------------
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, redis_url, smtp_server, settings):
-    """A `celery worker` process on Redis, using the test database and the loopback SMTP server."""
-    db = connection.settings_dict
-    if connection.vendor == "postgresql":
-        database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    else:
-        missing_service("le worker Celery partage la base des tests : il faut PostgreSQL")
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": redis_url,
-        "EMAIL_URL": f"smtp://{smtp_server.host}:{smtp_server.port}",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "apart", "worker", "--pool=solo", "--loglevel=info"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output = []
+@contextlib.contextmanager
+def _smtp_on_loopback():
+    handler = RecordingHandler()
+    handler.host, handler.port = "127.0.0.1", _free_port()
+    controller = Controller(handler, hostname=handler.host, port=handler.port)
+    controller.start()
     try:
-        ready = threading.Event()
+        yield handler
+    finally:
+        controller.stop()
 
-        def _read():
-            for line in process.stdout:
-                output.append(line)
-                if "ready." in line:
-                    ready.set()
 
-        threading.Thread(target=_read, daemon=True).start()
-        if not ready.wait(60):
-            pytest.fail("Le worker Celery n'a pas démarré :\n" + "".join(output[-40:]))
-        settings.CELERY_BROKER_URL = redis_url
-        from apart.celery import app
-
-        previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-        app.conf.update(broker_url=redis_url, task_always_eager=False)
-        app._after_fork()  # drop connection pools built for the previous broker
-        process.output = output
+@pytest.fixture(scope="session")
+def _celery_worker(django_db_setup, django_db_blocker, worker_id):
+    """A `celery worker` process on Redis, using the test database and its own loopback SMTP server; started
+    once (a start costs two seconds) for the tests that ask for it (one module, so one xdist worker)."""
+    with django_db_blocker.unblock():
+        db = connection.settings_dict
+        vendor = connection.vendor
+    if vendor != "postgresql":
+        missing_service("le worker Celery partage la base des tests : il faut PostgreSQL")
+    redis_url = _redis_url(worker_id)
+    with _smtp_on_loopback() as smtp:
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            "CELERY_BROKER_URL": redis_url,
+            "EMAIL_URL": f"smtp://{smtp.host}:{smtp.port}",
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "apart", "worker", "--pool=solo", "--loglevel=info"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        output = []
         try:
+            ready = threading.Event()
+
+            def _read():
+                for line in process.stdout:
+                    output.append(line)
+                    if "ready." in line:
+                        ready.set()
+
+            threading.Thread(target=_read, daemon=True).start()
+            if not ready.wait(60):
+                pytest.fail("Le worker Celery n'a pas démarré :\n" + "".join(output[-40:]))
+            process.output, process.smtp, process.redis_url = output, smtp, redis_url
             yield process
         finally:
-            app.conf.update(previous)
-            app._after_fork()
+            # Whatever happened above, the worker does not outlive the session.
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, _celery_worker, settings):
+    """The module's worker, this test's broker: tasks queued by the test go to Redis, the worker sends their
+    mail to `celery_worker_process.smtp` (emptied for each test)."""
+    import redis
+
+    from apart.celery import app
+
+    redis.Redis.from_url(_celery_worker.redis_url).flushdb()
+    _celery_worker.smtp.messages.clear()
+    settings.CELERY_BROKER_URL = _celery_worker.redis_url
+    previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=_celery_worker.redis_url, task_always_eager=False)
+    app._after_fork()  # drop connection pools built for the previous broker
+    try:
+        yield _celery_worker
     finally:
-        # Whatever happened above, the worker does not outlive the test.
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        app.conf.update(previous)
+        app._after_fork()
 
 
 # --- Debian's Chromium through Playwright -------------------------------------------------------
@@ -191,19 +267,83 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
-    yield page
+@pytest.fixture(scope="session")
+def _browser_context(chromium):
+    """One browser context for the tests of a worker, its cookies cleared before each test and each test in
+    a page of its own: the DSFR's stylesheets, scripts and fonts stay in its cache from one test to the next
+    (a new context would fetch and parse them again, a quarter of a second of CPU a test)."""
+    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 1000}, reduced_motion="reduce")
+    yield context
     context.close()
 
 
 @pytest.fixture
+def page(_browser_context):
+    """A browser page; at the end of the test, no page it showed may have logged a JavaScript error.
+
+    A test that shows an error page on purpose (a 404, a 410) says which console errors it expects with
+    `page.expect_console_error("status of 404")`.
+    """
+    context = _browser_context
+    context.clear_cookies()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.console_errors = []
+    page.expected_console_errors = []
+    page.expect_console_error = page.expected_console_errors.append
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    page.on("pageerror", lambda error: page.console_errors.append(f"{error.name}: {error.message}"))
+    yield page
+    page.close()
+    unexpected = [
+        error
+        for error in page.console_errors
+        if not any(expected in error for expected in page.expected_console_errors)
+    ]
+    assert not unexpected, f"Erreurs dans la console du navigateur : {unexpected}"
+
+
+AXE_RULES_OFF = {
+    # DSFR's own markup: the skip links' <nav> and the header's service title repeat landmarks by design.
+}
+
+
+@pytest.fixture
+def axe(page):
+    """`axe()` audits the page shown with axe-core (WCAG 2.x A and AA, and best practices); returns the
+    violations as readable lines. The script is evaluated through the DevTools protocol, so the page's
+    Content-Security-Policy stays as it is."""
+    path = os.environ.get("AXE_PATH")
+    if not path:
+        missing_service("axe-core absent (npm ci)")
+    source = Path(path).read_text()
+
+    def audit() -> list[str]:
+        page.evaluate(source)
+        result = page.evaluate(
+            """async () => {
+                const result = await axe.run(document, {resultTypes: ["violations"]});
+                return result.violations.map((violation) => ({
+                    id: violation.id,
+                    help: violation.help,
+                    targets: violation.nodes.map((node) => node.target.join(" ")).slice(0, 5),
+                }));
+            }"""
+        )
+        return [f"{v['id']} ({v['help']}) : {', '.join(v['targets'])}" for v in result if v["id"] not in AXE_RULES_OFF]
+
+    return audit
+
+
+@pytest.fixture
 def screenshot(page, request):
-    def _take(name: str | None = None) -> Path:
+    """`screenshot(name)` saves the page in build/screenshots/ for a person to look at, when SCREENSHOTS=1 (a
+    full-page capture costs a few hundred milliseconds of CPU); `required=True` always takes it (the test
+    checks it)."""
+
+    def _take(name: str | None = None, *, required: bool = False) -> Path | None:
+        if not required and os.environ.get("SCREENSHOTS") != "1":
+            return None
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name or request.node.name}.png"
         page.screenshot(path=str(path), full_page=True)

@@ -14,6 +14,9 @@ import sys
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/apart"
 REDIS_URL = "redis://127.0.0.1:6379/15"
 CHROMIUM = "/usr/bin/chromium"
+AXE = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "node_modules", "axe-core", "axe.min.js"
+)
 
 
 def _answers(host: str, port: int) -> bool:
@@ -22,6 +25,17 @@ def _answers(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def _workers(env: dict, argv: list[str]) -> list[str]:
+    """One pytest-xdist worker per core (TEST_WORKERS to choose, 1 for none), each with its own test database
+    and Redis database. The tests of a module run on one worker, so that what a module's tests share (the
+    production server, the Celery worker) starts once. (`--dist loadgroup` would group finer, but its marks
+    are ignored under pytest 9.)"""
+    if any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in argv):
+        return []
+    workers = int(env.get("TEST_WORKERS") or min(os.cpu_count() or 1, 4))
+    return ["-n", str(workers), "--dist", "loadscope"] if workers > 1 else []
 
 
 def main(argv: list[str]) -> int:
@@ -58,6 +72,13 @@ def main(argv: list[str]) -> int:
         missing.append("Chromium")
         lines.append("Navigateur : Chromium absent (les tests dans le navigateur sont ignorés)")
 
+    if os.path.isfile(AXE):
+        env["AXE_PATH"] = AXE
+        lines.append("Audit d'accessibilité : axe-core (node_modules)")
+    else:
+        missing.append("axe-core")
+        lines.append("Audit d'accessibilité : axe-core absent (npm ci : les audits axe-core sont ignorés)")
+
     print("\n".join(["== Services pour les tests ==", *lines]), flush=True)
     if missing and required:
         print(f"REQUIRE_SERVICES=1 : service(s) manquant(s) : {', '.join(missing)}.", file=sys.stderr)
@@ -65,7 +86,10 @@ def main(argv: list[str]) -> int:
 
     # Browser tests drive Playwright's sync API, which runs an event loop in the test thread.
     env.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    result = subprocess.run([sys.executable, "-m", "pytest", *argv], env=env)
+    # The workers and the processes the tests start (Celery, gunicorn, manage.py) import the same modules:
+    # compiled once, kept in __pycache__ (ignored by git), instead of once by each.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    result = subprocess.run([sys.executable, "-m", "pytest", *_workers(env, argv), *argv], env=env)
     if result.returncode == 5:
         print("Aucun test n'a été exécuté : c'est un échec.", file=sys.stderr)
         return 1

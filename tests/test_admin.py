@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from accounts.services import user_create
 from apart.outbox.models import OutboxEmail
-from habilitations.models import CodePostalCommune, SireneEtablissement, SireneUniteLegale
 from habilitations.services import establishment_create, habilitation_grant
-from support.models import Announcement
+from portal.models import Announcement
+from referentiels.models import CodePostalCommune, SireneEtablissement, SireneUniteLegale
 
 pytestmark = pytest.mark.django_db
 
@@ -40,12 +40,25 @@ MODELS = [
     "habilitations/extranet",
     "habilitations/establishment",
     "habilitations/habilitation",
-    "habilitations/sireneetablissement",
-    "habilitations/sireneunitelegale",
-    "habilitations/codepostalcommune",
-    "support/announcement",
+    "habilitations/accountrequest",
+    "referentiels/sireneetablissement",
+    "referentiels/sireneunitelegale",
+    "referentiels/codepostalcommune",
+    "portal/announcement",
+    "support/ticket",
+    "support/article",
+    "audit/staffaction",
     "outbox/outboxemail",
 ]
+
+# Models that changed app: their old admin pages lead to the new ones.
+MOVED = {
+    "habilitations/sireneetablissement": "referentiels/sireneetablissement",
+    "habilitations/sireneunitelegale": "referentiels/sireneunitelegale",
+    "habilitations/codepostalcommune": "referentiels/codepostalcommune",
+    "support/announcement": "portal/announcement",
+    "support/staffaction": "audit/staffaction",
+}
 
 
 def test_admin_login_page_is_in_french(client):
@@ -62,6 +75,15 @@ def test_every_model_is_registered(staff_client, employer):
     for model in MODELS:
         assert f"/admin/{model}/" in index, model
         assert staff_client.get(f"/admin/{model}/").status_code == 200, model
+
+
+@pytest.mark.parametrize(("old", "new"), MOVED.items())
+def test_the_old_admin_pages_of_moved_models_redirect(staff_client, old, new):
+    response = staff_client.get(f"/admin/{old}/", {"q": "75011"})
+
+    assert response.status_code == 301
+    assert response.url == f"/admin/{new}/?q=75011"
+    assert staff_client.get(response.url).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -92,14 +114,14 @@ def test_sirene_tables_are_searched_by_exact_siret(staff_client):
 
     assert (
         "BOULANGERIE DU CANAL"
-        in staff_client.get("/admin/habilitations/sireneetablissement/", {"q": "73282932000074"}).content.decode()
+        in staff_client.get("/admin/referentiels/sireneetablissement/", {"q": "73282932000074"}).content.decode()
     )
-    assert "Paris 11e" in staff_client.get("/admin/habilitations/codepostalcommune/", {"q": "75011"}).content.decode()
+    assert "Paris 11e" in staff_client.get("/admin/referentiels/codepostalcommune/", {"q": "75011"}).content.decode()
 
 
 def test_staff_edit_the_information_banner(staff_client, client):
     response = staff_client.post(
-        reverse("admin:support_announcement_add"),
+        reverse("admin:portal_announcement_add"),
         {"title": "Information", "body": "Maintenance ce soir de 20 h à 22 h.", "is_active": "on"},
     )
 
@@ -126,3 +148,64 @@ def test_the_admin_never_shows_the_secret_answer_hash(staff_client, employer):
 
     assert employer.secret_answer_hash not in html
     assert "réponse secrète enregistrée" in html.lower()
+
+
+def test_the_admin_home_is_a_dashboard_of_what_waits(staff_client, settings):
+    import datetime
+
+    import time_machine
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    from tests.factories import AccountRequestFactory, OutboxEmailFactory, TicketFactory
+
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=3)):
+        AccountRequestFactory(sirene_unavailable=True)  # waits for an agent, for three days now
+    AccountRequestFactory(sirene_unavailable=True)
+    TicketFactory()
+    OutboxEmailFactory(failed=True)
+    AccessAttempt.objects.create(
+        username="gerard.menuca",
+        ip_address="203.0.113.7",
+        user_agent="",
+        failures_since_start=settings.AXES_FAILURE_LIMIT,
+    )
+
+    html = staff_client.get("/admin/").content.decode()
+
+    dashboard = html[html.index('id="tableau-de-bord"') : html.index('id="content-main"')]
+    for text in [
+        "Demandes de création de compte",
+        "En attente d&#x27;un agent</dt>",
+        "La plus ancienne attend depuis</dt>",
+        "Demandes d&#x27;assistance",
+        "Courriels",
+        "En échec définitif",
+        "Couples identifiant et adresse IP bloqués",
+    ]:
+        assert text in dashboard, text
+    assert '<a href="/admin/habilitations/accountrequest/?status__exact=pending">2</a>' in dashboard
+    assert "3\xa0jours" in dashboard  # the oldest request's age
+    assert (
+        'apart-dashboard__figure--alert">\n          <dt>En attente depuis plus de 48 h</dt>\n'
+        '          <dd><a href="/admin/habilitations/accountrequest/?status__exact=pending&amp;anciennete=plus48h">1</a>'
+        in dashboard
+    )
+    assert '<a href="/admin/support/ticket/?a_traiter=ouvertes">1</a>' in dashboard
+    assert '<a href="/admin/outbox/outboxemail/?status__exact=failed">1</a>' in dashboard
+    assert '<a href="/admin/axes/accessattempt/">1</a>' in dashboard
+
+
+def test_the_dashboard_shows_a_staff_member_only_what_they_may_see(client):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    agent = UserFactory(is_staff=True)
+    agent.user_permissions.add(Permission.objects.get(codename="view_ticket"))
+    client.force_login(agent)
+
+    html = client.get("/admin/").content.decode()
+
+    assert "Demandes d&#x27;assistance" in html
+    assert "Demandes de création de compte" not in html and "En échec définitif" not in html

@@ -16,7 +16,7 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Envoyer maintenant les courriels en attente sélectionnés")
+    @admin.action(description="Envoyer maintenant les courriels en attente sélectionnés", permissions=["change"])
     def send_now(self, request, queryset):
         sent = sum(
             outbox_email_send(email_id=pk)

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
-import habilitations.validators
+import referentiels.validators
 from django.conf import settings
 from django.db import migrations, models
 
@@ -87,8 +87,8 @@ class Migration(migrations.Migration):
             name='Establishment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('siret', models.CharField(error_messages={'unique': "Cet établissement dispose déjà d'un espace."}, max_length=14, unique=True, validators=[habilitations.validators.validate_siret], verbose_name='N° de Siret')),
-                ('siren', models.CharField(editable=False, max_length=9, validators=[habilitations.validators.validate_siren], verbose_name='N° de Siren')),
+                ('siret', models.CharField(error_messages={'unique': "Cet établissement dispose déjà d'un espace."}, max_length=14, unique=True, validators=[referentiels.validators.validate_siret], verbose_name='N° de Siret')),
+                ('siren', models.CharField(editable=False, max_length=9, validators=[referentiels.validators.validate_siren], verbose_name='N° de Siren')),
                 ('denomination', models.CharField(max_length=255, verbose_name="dénomination de l'établissement")),
                 ('numero_voie', models.CharField(blank=True, max_length=10, verbose_name='numéro de voie')),
                 ('extension_voie', models.CharField(blank=True, max_length=20, verbose_name='extension de voie')),

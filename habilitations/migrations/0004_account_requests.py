@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import habilitations.validators
+import referentiels.validators
 from django.conf import settings
 from django.db import migrations, models
 
@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('reference', models.CharField(editable=False, max_length=32, unique=True, verbose_name='référence')),
                 ('status', models.CharField(choices=[('pending', 'En attente de traitement'), ('approved', 'Validée'), ('rejected', 'Refusée')], default='pending', max_length=16, verbose_name='état')),
                 ('case', models.CharField(blank=True, choices=[('new_account', 'Cas n°1 : premier enregistrement'), ('existing_apart', 'Cas n°2 : déjà habilité à APART (autre SIRET)'), ('existing_asp', "Cas n°3 : compte ASP d'un autre extranet")], max_length=16, verbose_name='cas')),
-                ('siret', models.CharField(max_length=14, validators=[habilitations.validators.validate_siret], verbose_name='N° de Siret')),
+                ('siret', models.CharField(max_length=14, validators=[referentiels.validators.validate_siret], verbose_name='N° de Siret')),
                 ('denomination', models.CharField(max_length=255, verbose_name="dénomination de l'établissement")),
                 ('numero_voie', models.CharField(blank=True, max_length=10, verbose_name='numéro de voie')),
                 ('extension_voie', models.CharField(blank=True, max_length=20, verbose_name='extension de voie')),

@@ -11,6 +11,8 @@ document.addEventListener("click", async (event) => {
   if (!response.ok) return;
   const data = await response.json();
   group.querySelector("[data-captcha-image]").src = data.image_url;
+  const audio = group.querySelector("[data-captcha-audio]");
+  if (audio && data.audio_url) audio.src = data.audio_url;
   group.querySelector("input[type=hidden][name$='_0']").value = data.key;
   const answer = group.querySelector("input[name$='_1']");
   answer.value = "";

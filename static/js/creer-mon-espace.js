@@ -3,17 +3,30 @@
   const form = document.querySelector("[data-account-form]");
   if (!form) return;
   const submit = form.querySelector("[data-submit]");
+  const why = document.getElementById(submit.dataset.submit);
 
-  // ENVOYER stays greyed and unclickable until every required field and the captcha are filled.
+  // ENVOYER stays greyed until every required field and the captcha are filled. It keeps its focus and says
+  // why it is greyed (aria-disabled, not disabled, so that assistive technology reaches it and its reason).
   const requiredFields = () =>
     Array.from(form.querySelectorAll("input[required], select[required], textarea[required]")).filter(
       (field) => field.type !== "hidden" && field.type !== "checkbox",
     );
+  const missing = () => requiredFields().filter((field) => field.value.trim() === "");
   const updateSubmit = () => {
-    const complete = requiredFields().every((field) => field.value.trim() !== "");
-    submit.disabled = !complete;
-    submit.classList.toggle("apart-waiting", !complete);
+    const incomplete = missing().length > 0;
+    submit.setAttribute("aria-disabled", incomplete ? "true" : "false");
+    submit.classList.toggle("apart-waiting", incomplete);
+    why.hidden = !incomplete;
+    if (incomplete) submit.setAttribute("aria-describedby", why.id);
+    else submit.removeAttribute("aria-describedby");
   };
+  submit.addEventListener("click", (event) => {
+    if (submit.getAttribute("aria-disabled") === "true") {
+      event.preventDefault();
+      const first = missing()[0];
+      if (first) first.focus();
+    }
+  });
   form.addEventListener("input", updateSubmit);
   form.addEventListener("change", updateSubmit);
 
@@ -32,58 +45,6 @@
     field.addEventListener("paste", refuse);
     field.addEventListener("drop", refuse);
   });
-
-  // "Ville" is chosen among the communes of the "Code postal".
-  const codePostal = form.querySelector("#id_code_postal");
-  const villeGroup = form.querySelector("[data-ville-group]");
-  const replaceVille = (communes) => {
-    const current = villeGroup.querySelector("#id_ville");
-    const value = current.value;
-    let field;
-    if (communes.length) {
-      field = document.createElement("select");
-      field.className = "fr-select";
-      field.add(new Option("Sélectionnez une ville", ""));
-      communes.forEach((name) => field.add(new Option(name, name, false, name === value || communes.length === 1)));
-    } else {
-      field = document.createElement("input");
-      field.type = "text";
-      field.className = "fr-input";
-      field.maxLength = 100;
-      field.value = value;
-    }
-    field.id = "id_ville";
-    field.name = "ville";
-    field.required = true;
-    // Keep what ties the field to its messages (error, hint) and its state.
-    ["aria-invalid", "aria-describedby"].forEach((name) => {
-      if (current.hasAttribute(name)) field.setAttribute(name, current.getAttribute(name));
-    });
-    const base = communes.length ? "fr-select" : "fr-input";
-    current.classList.forEach((name) => {
-      if (name === "fr-input" || name === "fr-select") return;
-      field.classList.add(name.replace(/^fr-(input|select)--/, `${base}--`)); // fr-input--error → fr-select--error
-    });
-    current.replaceWith(field);
-    const wrapper = field.closest(".fr-select-group, .fr-input-group");
-    if (wrapper) {
-      const kind = communes.length ? "fr-select-group" : "fr-input-group";
-      const hasError = /--error/.test(wrapper.className);
-      wrapper.className = hasError ? `${kind} ${kind}--error` : kind;
-    }
-    updateSubmit();
-  };
-  if (codePostal && villeGroup) {
-    codePostal.addEventListener("input", async () => {
-      const code = codePostal.value.trim();
-      if (!/^[0-9]{5}$/.test(code)) return;
-      const response = await fetch(`${form.dataset.communesUrl}?code_postal=${code}`, { credentials: "same-origin" });
-      // Answers may arrive out of order: apply only the one for the code postal shown now.
-      if (!response.ok || codePostal.value.trim() !== code) return;
-      const { communes } = await response.json();
-      if (codePostal.value.trim() === code) replaceVille(communes);
-    });
-  }
 
   updateSubmit();
 })();

@@ -4,7 +4,7 @@ import django.db.models.deletion
 import django.db.models.functions.text
 import django.db.models.lookups
 import django.utils.timezone
-import habilitations.validators
+import referentiels.validators
 from django.conf import settings
 from django.db import migrations, models
 
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('reference', models.CharField(editable=False, max_length=32, unique=True, verbose_name='référence')),
                 ('status', models.CharField(choices=[('nouveau', 'Nouveau'), ('en_cours', 'En cours'), ('en_attente', 'En attente du demandeur'), ('resolu', 'Résolu'), ('clos', 'Clos')], default='nouveau', max_length=16, verbose_name='statut')),
                 ('motif', models.CharField(choices=[('habilitation', "Habilitation à l'extranet"), ('fiche_etablissement', 'Fiche Etablissement'), ('dap', "Décision d'autorisation préalable"), ('decision_autorisation', "Décision d'autorisation"), ('demande_indemnisation', "Demande d'indemnisation"), ('certificat_signature', 'Certificat de signature'), ('autres', 'Autres')], max_length=32, verbose_name='motif de la demande')),
-                ('siret', models.CharField(max_length=14, validators=[habilitations.validators.validate_siret], verbose_name='N° de Siret')),
+                ('siret', models.CharField(max_length=14, validators=[referentiels.validators.validate_siret], verbose_name='N° de Siret')),
                 ('denomination', models.CharField(max_length=255, verbose_name='dénomination établissement')),
                 ('nom_prenom', models.CharField(max_length=200, verbose_name='nom et prénom')),
                 ('telephone', models.CharField(max_length=20, verbose_name='N° de téléphone')),

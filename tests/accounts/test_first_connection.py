@@ -1,5 +1,8 @@
 """First connection: a temporary password must be changed before anything else."""
 
+import html
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -23,7 +26,7 @@ def newcomer():
 
 def logged_in(user):
     client = Client()
-    response = client.post(reverse("accounts:login"), {"username": user.identifiant, "password": TEMPORARY})
+    response = client.post(reverse("espace:login"), {"username": user.identifiant, "password": TEMPORARY})
     assert response.status_code == 302
     return client, response
 
@@ -42,7 +45,8 @@ def test_the_login_leads_to_the_change_screen(newcomer):
         assert label in html
     assert "Changement du mot de passe</button>" in html
     assert "Nombre minimum de majuscules : 1" in html
-    assert "tous ces sites" in html  # the account is shared by every ASP extranet
+    # The account is shared by every ASP extranet.
+    assert "Le nouveau mot de passe s'appliquera à tous les extranets gérés par l'ASP." in html
 
 
 @pytest.mark.parametrize(
@@ -73,7 +77,7 @@ def test_after_the_change_the_user_goes_home_and_logs_in_with_the_new_password(n
     email = OutboxEmail.objects.get(kind="mot_de_passe_modifie")
     assert email.to == newcomer.courriel
     assert "Si vous n'êtes pas à l'origine de cette modification" in email.body_text
-    assert client.post(reverse("accounts:login"), {"username": "ilmen.foplus", "password": NEW}).url == "/espace/"
+    assert client.post(reverse("espace:login"), {"username": "ilmen.foplus", "password": NEW}).url == "/espace/"
 
 
 @pytest.mark.parametrize(
@@ -115,6 +119,35 @@ def test_refusals_are_shown_on_their_field(newcomer, data, field, message):
     assert message in response.context["form"].errors[field]
     newcomer.refresh_from_db()
     assert newcomer.must_change_password is True
+
+
+def field_errors(response, auto_id) -> list[str]:
+    """The messages shown next to a field: one <p class="fr-error-text"> each, in its `<auto_id>-error` block."""
+    block = re.search(rf'<div id="{auto_id}-error">(.*?)</div>', response.content.decode(), re.S)
+    if block is None:
+        return []
+    return [html.unescape(message) for message in re.findall(r'<p class="fr-error-text">(.*?)</p>', block.group(1))]
+
+
+def test_each_rule_broken_is_its_own_message_under_the_new_password(newcomer):
+    client, _ = logged_in(newcomer)
+
+    response = client.post(
+        FIRST, {"old_password": TEMPORARY, "new_password1": "canalboulange", "new_password2": "canalboulange"}
+    )
+
+    expected = [
+        "Votre mot de passe n'a pas assez de majuscules",
+        "Votre mot de passe n'a pas assez de chiffres",
+        "Votre mot de passe n'a pas assez de caractères spéciaux",
+    ]
+    assert response.context["form"].errors["new_password1"] == expected
+    # One paragraph per rule, each on its own line, not one run-on line.
+    assert field_errors(response, "id_new_password1") == expected
+    assert 'aria-describedby="id_new_password1-error"' in response.content.decode()
+    assert field_errors(response, "id_old_password") == field_errors(response, "id_new_password2") == []
+    newcomer.refresh_from_db()
+    assert newcomer.must_change_password is True and newcomer.check_password(TEMPORARY)
 
 
 def test_the_change_screen_needs_a_login(client):

@@ -11,7 +11,7 @@ from tests.factories import HabilitationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-LOGIN = reverse("accounts:login")
+LOGIN = reverse("espace:login")
 PASSWORD = "Mot-de-passe-2026;"
 
 
@@ -79,7 +79,7 @@ def test_an_ip_alone_is_locked_after_30_failures_over_any_identifiants(client, e
 def test_staff_lift_a_lockout_in_the_admin(client, employer):
     for _ in range(5):
         attempt(client)
-    staff = UserFactory(is_staff=True, is_superuser=True)
+    staff = UserFactory(staff=True)
     admin_client = type(client)()
     admin_client.force_login(staff)
     attempt_row = AccessAttempt.objects.get(username="gerard.menuca")

@@ -20,10 +20,12 @@ def _user(**overrides):
     return user_create(**{**fields, **overrides})
 
 
+@pytest.mark.argon2
 def test_a_user_logs_in_with_the_identifiant_and_the_password_is_hashed_with_argon2(rf):
-    user = _user()
+    user = _user(secret_question="Quelle est la cylindrée de votre première moto ?", secret_answer="Cylindrée")
 
     assert user.password.startswith("argon2$")
+    assert user.secret_answer_hash.startswith("argon2$")  # the secret answer is kept as a password is
     request = rf.post("/connexion/")
     assert authenticate(request, username="gerard.menuca1", password="Apart-Demo-2026;") == user
     assert authenticate(request, username="gerard.menuca1", password="mauvais") is None

@@ -9,7 +9,11 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import User
+from accounts.services import user_secret_question_clear, user_secret_question_reset
 from apart.outbox.models import OutboxEmail
+from audit.enums import StaffActionKind
+from audit.models import StaffAction
 from tests.factories import HabilitationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -158,10 +162,34 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(employer_c
     assert OutboxEmail.objects.filter(kind="mot_de_passe_modifie").count() == 1
 
 
-def test_after_a_staff_reset_the_user_chooses_a_new_secret_question_first(employer_client):
-    from accounts.services import user_secret_question_reset
+def test_a_staff_reset_clears_the_question_tells_the_user_and_is_journaled(employer_client):
+    staff = UserFactory(staff=True)
 
-    user_secret_question_reset(user=employer_client.user)
+    user_secret_question_reset(user=employer_client.user, by=staff)
+
+    user = User.objects.get(pk=employer_client.user.pk)
+    assert user.secret_question == "" and user.secret_answer_hash == "" and user.must_set_secret_question
+    assert not user.check_secret_answer("Rex")  # the old answer no longer works
+    email = OutboxEmail.objects.get(kind="question_secrete_reinitialisee")
+    assert email.to == "gerard@ancien.fr"
+    assert "a réinitialisé la question secrète du compte gerard.menuca" in email.body_text
+    action = StaffAction.objects.get()
+    assert action.action == StaffActionKind.SECRET_QUESTION_RESET
+    assert action.actor == staff and action.target_user == user
+    assert "gerard.menuca" in action.summary
+
+
+def test_a_clear_without_staff_sends_nothing_and_journals_nothing(employer_client):
+    user_secret_question_clear(user=employer_client.user)
+
+    user = User.objects.get(pk=employer_client.user.pk)
+    assert user.secret_question == "" and user.must_set_secret_question
+    assert not OutboxEmail.objects.exists()
+    assert not StaffAction.objects.exists()
+
+
+def test_after_a_staff_reset_the_user_chooses_a_new_secret_question_first(employer_client):
+    user_secret_question_reset(user=employer_client.user, by=UserFactory(staff=True))
     url = reverse("accounts:secret_question_change")
 
     assert employer_client.get("/espace/").url == url

@@ -1,18 +1,23 @@
 """Credential recovery: J'ai oublié mon mot de passe / mon identifiant, and the abuse cases."""
 
 import datetime
+import html
+import itertools
 import re
 from urllib.parse import urlsplit
 
 import pytest
 import time_machine
 from axes.models import AccessAttempt
+from captcha.models import CaptchaStore
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import PasswordResetToken, RecoveryEvent, RecoveryEventKind
+from apart.captcha import OPERATION_INVALID
+from apart.forms import REQUIRED
 from apart.outbox.models import OutboxEmail
 from tests.factories import HabilitationFactory, UserFactory
 
@@ -23,6 +28,7 @@ PASSWORD_QUESTION = reverse("accounts:forgotten_password_question")
 IDENTIFIANT_STEP1 = reverse("accounts:forgotten_identifiant")
 IDENTIFIANT_QUESTION = reverse("accounts:forgotten_identifiant_question")
 NEW = "Nouveau;Passe2026"
+OPERATION_LABEL = re.compile(r"Veuillez résoudre l'opération suivante : (\d) \+ (\d) =")  # the whole label
 
 
 @pytest.fixture(autouse=True)
@@ -62,13 +68,38 @@ def request_link(client):
 
 
 def reset(client, path, password=NEW, confirmation=None):
-    data = {
-        "new_password1": password,
-        "new_password2": confirmation or password,
-        "captcha_0": "x",
-        "captcha_1": "PASSED",
-    }
-    return client.post(path, data)
+    """The reset page: the new password and its confirmation, nothing else (no captcha)."""
+    return client.post(path, {"new_password1": password, "new_password2": confirmation or password})
+
+
+def page_text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def field_errors(response, auto_id) -> list[str]:
+    """The messages shown next to a field: one <p class="fr-error-text"> each, in its `<auto_id>-error` block."""
+    block = re.search(rf'<div id="{auto_id}-error">(.*?)</div>', response.content.decode(), re.S)
+    if block is None:
+        return []
+    return [html.unescape(message) for message in re.findall(r'<p class="fr-error-text">(.*?)</p>', block.group(1))]
+
+
+def error_summary(response) -> list[str]:
+    """The lines of the alert at the top of the reset page, tags removed."""
+    alert = re.search(
+        r'<div class="fr-alert fr-alert--error[^"]*" role="alert">(.*?)</div>', response.content.decode(), re.S
+    )
+    if alert is None:
+        return []
+    return [html.unescape(re.sub(r"<[^>]+>", "", item)) for item in re.findall(r"<li>(.*?)</li>", alert.group(1), re.S)]
+
+
+def operation(response) -> tuple[str, int, str]:
+    """What a person reads in the label (« 8 + 4 = »), its sum, and the key of the form's hidden field."""
+    label = re.search(r'<label class="fr-label" for="id_captcha_1">(.*?)</label>', response.content.decode()).group(1)
+    first, second = OPERATION_LABEL.fullmatch(html.unescape(label)).groups()
+    key = re.search(r'name="captcha_0" value="([0-9a-f]+)"', response.content.decode()).group(1)
+    return f"{first} + {second} =", int(first) + int(second), key
 
 
 # --- J'ai oublié mon mot de passe ---------------------------------------------------------------
@@ -132,14 +163,10 @@ def test_the_token_is_random_long_and_stored_only_as_a_hash(client, user):
 def test_an_email_address_instead_of_an_identifiant(client, user):
     response = ask_password(client, identifiant="gerard@example.fr")
 
-    html = response.content.decode()
-    assert (
-        "Opération impossible pour ce type d&#x27;utilisateur" in html
-        or "Opération impossible pour ce type d'utilisateur" in html
-    )
+    assert field_errors(response, "id_identifiant") == ["Opération impossible pour ce type d'utilisateur"]
     assert (
         "Entrez votre identifiant pour réinitialiser votre mot de passe. Cliquez ensuite sur le lien transmis par mail."
-        in html
+        in page_text(response)
     )
     assert RecoveryEvent.objects.count() == 0
 
@@ -153,47 +180,151 @@ def test_a_wrong_answer(client, user):
     assert OutboxEmail.objects.count() == 0
 
 
-def test_a_wrong_captcha(client, user, captcha_test_mode):
+STEP1 = {
+    "password": (PASSWORD_STEP1, {"identifiant": "gerard.menuca1"}, PASSWORD_QUESTION),
+    "identifiant": (IDENTIFIANT_STEP1, {"courriel": "gerard@example.fr"}, IDENTIFIANT_QUESTION),
+}
+
+
+@pytest.mark.parametrize("flow", ["password", "identifiant"])
+def test_the_operation_is_text_in_the_label_and_its_sum_is_checked_by_the_server(client, user, captcha_test_mode, flow):
     captcha_test_mode(False)
+    url, data, question = STEP1[flow]
+    page = client.get(url)
+    challenge, total, key = operation(page)
 
-    response = client.post(PASSWORD_STEP1, {"identifiant": "gerard.menuca1", "captcha_0": "x", "captcha_1": "99"})
+    assert CaptchaStore.objects.get(hashkey=key).challenge == challenge  # the label shows the stored operation
+    form = re.search(r"<form method=\"post\".*?</form>", page.content.decode(), re.S).group(0)
+    assert "<img" not in form and "captcha/image" not in form  # text, no image
+    response = client.post(url, {**data, "captcha_0": key, "captcha_1": str(total)})
 
-    assert response.context["form"].errors["captcha"] == [
-        "Le captcha n'a pas été entré correctement. Essayez à nouveau."
+    assert response.status_code == 302 and response.url == question
+    assert not CaptchaStore.objects.filter(hashkey=key).exists()  # an operation serves once
+    replayed = client.post(url, {**data, "captcha_0": key, "captcha_1": str(total)})
+    assert field_errors(replayed, "id_captcha") == [OPERATION_INVALID]
+
+
+@pytest.mark.parametrize("flow", ["password", "identifiant"])
+def test_a_wrong_result_is_said_next_to_the_field_with_a_new_operation(
+    client, user, captcha_test_mode, monkeypatch, flow
+):
+    captcha_test_mode(False)
+    drawn = itertools.cycle([("2 + 3 =", "5"), ("4 + 4 =", "8")])
+    monkeypatch.setattr("apart.captcha.addition_challenge", lambda: next(drawn))
+    url, data, _question = STEP1[flow]
+    challenge, total, key = operation(client.get(url))
+    assert challenge == "2 + 3 ="
+
+    response = client.post(url, {**data, "captcha_0": key, "captcha_1": str(total + 1)})
+
+    assert response.status_code == 200
+    assert field_errors(response, "id_captcha") == [
+        "Le résultat de l'opération est incorrect. Une nouvelle opération vous est proposée : résolvez-la."
     ]
+    assert 'aria-describedby="id_captcha-error"' in response.content.decode()
+    new_challenge, new_total, new_key = operation(response)
+    assert new_challenge == "4 + 4 =" and new_key != key
+    assert CaptchaStore.objects.get(hashkey=new_key).challenge == new_challenge
+    assert not CaptchaStore.objects.filter(hashkey=key).exists()  # the failed one cannot be tried again
+    assert RecoveryEvent.objects.count() == 0
+    assert client.post(url, {**data, "captcha_0": new_key, "captcha_1": str(new_total)}).status_code == 302
+
+
+def test_the_reset_page_asks_no_captcha(client, user, captcha_test_mode):
+    path = request_link(client)
+    captcha_test_mode(False)  # no word PASSED can help: there is nothing to solve
+
+    page = client.get(path).content.decode()
+    done = reset(client, path)
+
+    assert "captcha" not in page
+    assert "opération suivante" not in page and "Recopier le code" not in page
+    assert "Votre mot de passe a été changé" in page_text(done)
+    user.refresh_from_db()
+    assert user.check_password(NEW)
 
 
 @pytest.mark.parametrize(
-    ("password", "confirmation", "message"),
+    ("password", "confirmation", "auto_id", "label", "message"),
     [
-        ("nouveau;passe2026", None, "Votre mot de passe n'a pas assez de majuscules"),
-        ("Court;1", None, "Votre mot de passe est trop court"),
-        ("NOUVEAU;PASSE2026", None, "Votre mot de passe n'a pas assez de minuscules"),
-        ("Nouveau;Passe", None, "Votre mot de passe n'a pas assez de chiffres"),
-        ("NouveauPasse2026", None, "Votre mot de passe n'a pas assez de caractères spéciaux"),
-        ("Gerard.Menuca1", None, "Votre mot de passe est identique à votre identifiant"),
-        (NEW, NEW + "x", "Les mots de passe ne correspondent pas"),
+        (
+            "nouveau;passe2026",
+            None,
+            "id_new_password1",
+            "Nouveau mot de passe",
+            "Votre mot de passe n'a pas assez de majuscules",
+        ),
+        ("Court;1", None, "id_new_password1", "Nouveau mot de passe", "Votre mot de passe est trop court"),
+        (
+            "NOUVEAU;PASSE2026",
+            None,
+            "id_new_password1",
+            "Nouveau mot de passe",
+            "Votre mot de passe n'a pas assez de minuscules",
+        ),
+        (
+            "Nouveau;Passe",
+            None,
+            "id_new_password1",
+            "Nouveau mot de passe",
+            "Votre mot de passe n'a pas assez de chiffres",
+        ),
+        (
+            "NouveauPasse2026",
+            None,
+            "id_new_password1",
+            "Nouveau mot de passe",
+            "Votre mot de passe n'a pas assez de caractères spéciaux",
+        ),
+        (
+            "Gerard.Menuca1",
+            None,
+            "id_new_password1",
+            "Nouveau mot de passe",
+            "Votre mot de passe est identique à votre identifiant",
+        ),
+        (NEW, NEW + "x", "id_new_password2", "Confirmation", "Les mots de passe ne correspondent pas"),
     ],
 )
-def test_reset_page_errors(client, user, password, confirmation, message):
+def test_reset_page_errors_are_next_to_their_field_and_named_in_the_summary(
+    client, user, password, confirmation, auto_id, label, message
+):
     path = request_link(client)
 
     response = reset(client, path, password, confirmation)
 
-    assert message in response.content.decode().replace("&#x27;", "'")
+    assert field_errors(response, auto_id) == [message]
+    assert f'aria-describedby="{auto_id}-error"' in response.content.decode()
+    assert error_summary(response) == [f"{label} : {message}"]
     user.refresh_from_db()
     assert not user.check_password(password)
 
 
-def test_reset_page_wrong_captcha(client, user, captcha_test_mode):
+def test_a_password_breaking_three_rules_gets_three_messages_each_on_its_own_line(client, user):
     path = request_link(client)
-    captcha_test_mode(False)
 
-    response = client.post(path, {"new_password1": NEW, "new_password2": NEW, "captcha_0": "x", "captcha_1": "FAUX"})
+    response = reset(client, path, "canalboulange")  # no upper-case letter, no digit, no special character
 
-    assert "Le captcha n&#x27;a pas été entré correctement. Essayez à nouveau." in response.content.decode() or (
-        "Le captcha n'a pas été entré correctement. Essayez à nouveau." in response.content.decode()
-    )
+    expected = [
+        "Votre mot de passe n'a pas assez de majuscules",
+        "Votre mot de passe n'a pas assez de chiffres",
+        "Votre mot de passe n'a pas assez de caractères spéciaux",
+    ]
+    assert field_errors(response, "id_new_password1") == expected  # one paragraph per rule
+    assert error_summary(response) == [f"Nouveau mot de passe : {message}" for message in expected]
+    assert field_errors(response, "id_new_password2") == []
+
+
+def test_an_empty_reset_form_names_each_missing_field(client, user):
+    path = request_link(client)
+
+    response = client.post(path, {"new_password1": "", "new_password2": ""})
+
+    assert field_errors(response, "id_new_password1") == [REQUIRED]
+    assert field_errors(response, "id_new_password2") == [REQUIRED]
+    assert error_summary(response) == [f"Nouveau mot de passe : {REQUIRED}", f"Confirmation : {REQUIRED}"]
+    # Nowhere else: never a bare « Ce champ est obligatoire. » that names no field.
+    assert page_text(response).count(REQUIRED) == 4
 
 
 def test_the_token_at_59_and_61_minutes(client, user):
@@ -260,7 +391,7 @@ def test_a_reset_clears_the_first_connection_lifts_the_lockout_and_ends_sessions
     other = Client()
     other.force_login(user)
     for _ in range(5):
-        Client().post(reverse("accounts:login"), {"username": "gerard.menuca1", "password": "faux"})
+        Client().post(reverse("espace:login"), {"username": "gerard.menuca1", "password": "faux"})
     assert AccessAttempt.objects.filter(username="gerard.menuca1").exists()
 
     reset(client, request_link(client))
@@ -269,7 +400,7 @@ def test_a_reset_clears_the_first_connection_lifts_the_lockout_and_ends_sessions
     assert user.must_change_password is False
     assert not AccessAttempt.objects.filter(username="gerard.menuca1").exists()
     assert other.get("/espace/").status_code == 302
-    login = Client().post(reverse("accounts:login"), {"username": "gerard.menuca1", "password": NEW})
+    login = Client().post(reverse("espace:login"), {"username": "gerard.menuca1", "password": NEW})
     assert login.url == "/espace/"
 
 
@@ -277,11 +408,11 @@ def test_a_reset_clears_the_first_connection_lifts_the_lockout_and_ends_sessions
 
 
 def test_the_whole_identifiant_flow(client, user):
-    step1 = client.get(IDENTIFIANT_STEP1).content.decode()
-    assert "Mon Compte" in step1 and "Continuer" in step1
+    step1 = page_text(client.get(IDENTIFIANT_STEP1))
+    assert "Continuer" in step1
     assert (
-        "Si vous avez oublié vos questions et réponses secrètes, alors il vous est impossible de récupérer votre identifiant. Vous devez contacter l"
-        in step1
+        "Si vous avez oublié vos questions et réponses secrètes, alors il vous est impossible de récupérer votre "
+        "identifiant. Vous devez contacter l'Assistance." in step1
     )
     assert "/besoin-d-aide/assistance/?motif=habilitation" in step1
 
@@ -293,8 +424,62 @@ def test_the_whole_identifiant_flow(client, user):
     assert "Un courriel contenant votre identifiant de connexion vous a été envoyé." in sent.content.decode()
     email = OutboxEmail.objects.get(kind="identifiant")
     assert email.subject == "Identifiant de connexion à l'Agence de Services et de Paiement (ASP)"
-    assert "gerard.menuca1" in email.body_text
     assert email.to == "gerard@example.fr"
+    # French typography: a comma after the name, a space before the colon.
+    assert email.body_text.startswith("Bonjour Gérard Menuça,\n")
+    assert "Voici votre identifiant de connexion :\n\ngerard.menuca1\n" in email.body_text
+
+
+HEADINGS = {
+    "password": ("GESTION DU MOT DE PASSE", "J'ai oublié mon mot de passe", "votre mot de passe"),
+    "identifiant": ("GESTION DE L'IDENTIFIANT", "J'ai oublié mon identifiant", "votre identifiant"),
+}
+
+
+def headings(response, level) -> list[str]:
+    found = re.findall(rf"<h{level}\b[^>]*>(.*?)</h{level}>", response.content.decode(), re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", heading)).strip() for heading in found]
+
+
+@pytest.mark.parametrize("flow", ["password", "identifiant"])
+def test_each_flow_keeps_its_headings_on_every_step(client, user, flow):
+    h1, h2, _what = HEADINGS[flow]
+    url, data, question = STEP1[flow]
+    sent = reverse(f"accounts:forgotten_{flow}_sent")
+
+    pages = {"étape 1": client.get(url)}
+    client.post(url, {**data, "captcha_0": "x", "captcha_1": "PASSED"})
+    pages["question"] = client.get(question)
+    pages["envoyé"] = client.post(question, {"answer": "Cylindrée"}, follow=True)
+
+    assert pages["envoyé"].redirect_chain == [(sent, 302)]
+    for name, response in pages.items():
+        assert headings(response, 1) == [h1], name
+        assert headings(response, 2)[:1] == [h2], name
+
+
+@pytest.mark.parametrize("flow", ["password", "identifiant"])
+def test_the_question_page_says_what_cannot_be_recovered_without_the_answer(client, user, flow):
+    _h1, _h2, what = HEADINGS[flow]
+    other = HEADINGS["identifiant" if flow == "password" else "password"][2]
+    url, data, question = STEP1[flow]
+    client.post(url, {**data, "captcha_0": "x", "captcha_1": "PASSED"})
+
+    text = page_text(client.get(question))
+
+    assert f"alors il vous est impossible de récupérer {what}. Vous devez contacter l'Assistance." in text
+    assert f"impossible de récupérer {other}" not in text
+
+
+def test_the_reset_pages_keep_the_password_flow_headings(client, user):
+    path = request_link(client)
+
+    pages = [client.get(path), reset(client, path, "faible"), reset(client, path), client.get(path)]
+
+    assert [response.status_code for response in pages] == [200, 200, 200, 410]
+    for response in pages:
+        assert headings(response, 1) == ["GESTION DU MOT DE PASSE"]
+        assert headings(response, 2)[:1] == ["J'ai oublié mon mot de passe"]
 
 
 # --- What unknown entries reveal ----------------------------------------------------------------
@@ -371,7 +556,7 @@ def test_the_audit_is_readable_by_staff_in_the_admin(client, user):
     ask_password(client)
     client.post(PASSWORD_QUESTION, {"answer": "faux"})
     staff = Client()
-    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    staff.force_login(UserFactory(staff=True))
 
     html = staff.get(reverse("admin:accounts_recoveryevent_changelist")).content.decode()
 

@@ -14,10 +14,9 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from apart.outbox.models import OutboxEmail
-from habilitations.codes_postaux import codes_postaux_load
 from habilitations.enums import AccountRequestCase, AccountRequestStatus, ExtranetCode
 from habilitations.models import AccountRequest, Establishment, Extranet, Habilitation
-from tests.factories import SireneEtablissementFactory
+from tests.factories import SireneEtablissementFactory, load_communes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,7 +64,7 @@ def etablissement():
 
 @pytest.fixture
 def codes_postaux():
-    codes_postaux_load()
+    load_communes("75011", "33000", "69003", "01210")
 
 
 def field(page, label):

@@ -33,6 +33,8 @@ NO_UPPER = "Votre mot de passe n'a pas assez de majuscules"
 OLD_PASSWORD_LABEL = "Entrez l'ancien mot de passe* :"
 NEW_PASSWORD_LABEL = "Entrez le nouveau mot de passe* :"
 CONFIRM_PASSWORD_LABEL = "Confirmez le nouveau mot de passe* :"
+IDENTIFIANT_LABEL = "Identifiant* :"
+PASSWORD_LABEL = "Mot de passe* :"
 
 
 @pytest.fixture(autouse=True)
@@ -78,8 +80,11 @@ def account():
     assert account_request.status == AccountRequestStatus.APPROVED
     identifiant_email = OutboxEmail.objects.get(to=COURRIEL, kind="identifiant")
     password_email = OutboxEmail.objects.get(to=COURRIEL, kind="mot_de_passe")
-    identifiant = re.search(r"Voici votre identifiant de connexion:\s+(\S+)\s", identifiant_email.body_text).group(1)
-    password = re.search(r"Voici votre nouveau mot de passe de connexion: \[(.+?)\]", password_email.body_text).group(1)
+    # French typography: « Bonjour Gérard Menuça, », a space before each colon.
+    assert identifiant_email.body_text.startswith("Bonjour Gérard Menuça,\n")
+    identifiant = re.search(r"Voici votre identifiant de connexion :\n\n(\S+)\n", identifiant_email.body_text)
+    password = re.search(r"Voici votre nouveau mot de passe de connexion : \[(.+?)\]", password_email.body_text)
+    identifiant, password = identifiant.group(1), password.group(1)
     assert identifiant == IDENTIFIANT
     return {"identifiant": identifiant, "password": password, "siret": etablissement.siret}
 
@@ -90,8 +95,8 @@ def field(page, label):
 
 def log_in(page, live_server, identifiant, password):
     page.goto(live_server.url + "/")
-    field(page, "Identifiant :").fill(identifiant)
-    field(page, "Mot de passe :").fill(password)
+    field(page, IDENTIFIANT_LABEL).fill(identifiant)
+    field(page, PASSWORD_LABEL).fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Connexion", exact=True).click()
 
@@ -138,7 +143,7 @@ def test_first_connection_from_the_emailed_temporary_password_to_the_space(live_
 
     expect(page).to_have_url(live_server.url + "/")
     expect(page.get_by_role("alert").filter(has_text=PASSWORD_CHANGED)).to_be_visible()
-    expect(field(page, "Identifiant :")).to_be_visible()  # logged out: the login form is back
+    expect(field(page, IDENTIFIANT_LABEL)).to_be_visible()  # logged out: the login form is back
     screenshot("premiere-connexion-mot-de-passe-change")
     user = User.objects.get(identifiant=identifiant)
     assert not user.must_change_password and user.password_expires_at is None
@@ -155,8 +160,9 @@ def test_first_connection_from_the_emailed_temporary_password_to_the_space(live_
     log_in(page, live_server, identifiant, NEW_PASSWORD)
 
     expect(page).to_have_url(live_server.url + "/espace/")
-    expect(page.get_by_text("BONJOUR,", exact=True)).to_be_visible()
-    expect(page.locator(".apart-space-bar")).to_contain_text(f"BONJOUR, {identifiant}")
+    greeting = page.locator(".fr-header__tools-links .apart-greeting")
+    expect(greeting).to_be_visible()
+    expect(greeting).to_have_text(f"BONJOUR, {identifiant}")
     expect(page.get_by_role("heading", name="Mes Etablissements", exact=True)).to_be_visible()
     establishments = page.locator("section[aria-labelledby=mes-etablissements]")
     expect(establishments.get_by_role("link", name=DENOMINATION)).to_be_visible()
@@ -177,11 +183,12 @@ def test_a_wrong_password_is_refused_then_the_right_one_works(live_server, page,
 
     expect(page).to_have_url(live_server.url + "/connexion/")
     expect(page.get_by_role("alert").filter(has_text=WRONG_CREDENTIALS)).to_be_visible()
-    expect(field(page, "Identifiant :")).to_have_value(identifiant)  # kept
-    expect(field(page, "Mot de passe :")).to_have_value("")  # never sent back
+    expect(field(page, IDENTIFIANT_LABEL)).to_have_value(identifiant)  # kept
+    expect(field(page, IDENTIFIANT_LABEL)).to_have_accessible_description("Ne pas saisir d'adresse de messagerie")
+    expect(field(page, PASSWORD_LABEL)).to_have_value("")  # never sent back
     screenshot("premiere-connexion-mot-de-passe-incorrect")
 
-    field(page, "Mot de passe :").fill(account["password"])
+    field(page, PASSWORD_LABEL).fill(account["password"])
     with page.expect_navigation():
         page.get_by_role("button", name="Connexion", exact=True).click()
 
@@ -222,6 +229,22 @@ def test_a_new_password_against_the_policy_is_refused_with_its_message_on_the_fi
     assert user.must_change_password and user.check_password(temporary)
     assert not OutboxEmail.objects.filter(kind="mot_de_passe_modifie").exists()
 
+    # Three rules broken: three messages, one per rule, each on its own line (not one run-on line).
+    change_password(page, temporary, "canalboulange")
+
+    expected = [
+        NO_UPPER,
+        "Votre mot de passe n'a pas assez de chiffres",
+        "Votre mot de passe n'a pas assez de caractères spéciaux",
+    ]
+    messages = page.locator("#id_new_password1-error .fr-error-text")
+    expect(messages).to_have_text(expected)
+    tops = [messages.nth(number).bounding_box()["y"] for number in range(len(expected))]
+    assert tops == sorted(tops) and len(set(tops)) == len(expected)
+    expect(new_password).to_have_accessible_description(" ".join(expected))
+    screenshot("premiere-connexion-trois-regles-refusees")
+    assert User.objects.get(identifiant=identifiant).check_password(temporary)
+
     # Corrected, the change goes through.
     change_password(page, temporary, NEW_PASSWORD)
 
@@ -243,10 +266,10 @@ def test_deconnexion_ends_the_session_and_the_space_then_leads_home(live_server,
 
     expect(page).to_have_url(live_server.url + "/")
     expect(page.get_by_role("alert").filter(has_text="Vous êtes déconnecté.")).to_be_visible()
-    expect(field(page, "Identifiant :")).to_be_visible()
+    expect(field(page, IDENTIFIANT_LABEL)).to_be_visible()
     screenshot("premiere-connexion-deconnexion")
     for path in ("/espace/", "/espace/etablissements/"):
         page.goto(live_server.url + path)
         expect(page).to_have_url(re.compile(re.escape(live_server.url) + r"/(\?next=.*)?$"))
-        expect(field(page, "Identifiant :")).to_be_visible()
+        expect(field(page, IDENTIFIANT_LABEL)).to_be_visible()
     assert page.console_errors == []

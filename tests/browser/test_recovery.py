@@ -1,8 +1,8 @@
 """J'ai oublié mon mot de passe / mon identifiant in a real browser (sections 3 and 4 of the seeds).
 
-Debian's Chromium driven by Playwright, against the live server. The operation and the security code are typed
-as a person would: the answer of the key shown in the page, read from django-simple-captcha's store, so the
-library's real check runs. The reset link is read from the outbox, as the person reads the e-mail.
+Debian's Chromium driven by Playwright, against the live server. The operation is solved as a person (or a screen
+reader's user) would: read in the field's label, added up, typed; django-simple-captcha's store checks it on the
+server. The reset link is read from the outbox, as the person reads the e-mail.
 """
 
 import re
@@ -37,13 +37,13 @@ IDENTIFIANT_QUESTION = "/identifiant-oublie/question/"
 IDENTIFIANT_SENT = "/identifiant-oublie/envoye/"
 ASSISTANCE = "/besoin-d-aide/assistance/?motif=habilitation"
 
-OPERATION = "Veuillez résoudre l'opération suivante* :"
-CODE = "Recopier le code ci-contre* :"
+# The label carries the operation, as text: « Veuillez résoudre l'opération suivante : 8 + 4 = ».
+OPERATION = re.compile(r"^Veuillez résoudre l'opération suivante : (\d) \+ (\d) =$")
 ANSWER_LABEL = "Réponse secrète* :"
 ENTER_IDENTIFIANT = (
     "Entrez votre identifiant pour réinitialiser votre mot de passe. Cliquez ensuite sur le lien transmis par mail."
 )
-CAPTCHA_WRONG = "Le captcha n'a pas été entré correctement. Essayez à nouveau."
+OPERATION_WRONG = "Le résultat de l'opération est incorrect. Une nouvelle opération vous est proposée : résolvez-la."
 USED_LINK = "Le jeton n'est pas valide : ce lien a déjà servi à changer le mot de passe."
 # What the seeds list under « Votre mot de passe doit respecter les contraintes suivantes : ».
 SEED_RULES = [
@@ -83,10 +83,22 @@ def field(page, label):
     return page.get_by_label(label, exact=True)
 
 
-def solve(page, label):
-    """Type the answer of the operation or code the page shows now."""
-    key = page.locator("input[name=captcha_0]").input_value()
-    field(page, label).fill(CaptchaStore.objects.get(hashkey=key).response)
+def operation_label(page) -> str:
+    """The label of the operation's input, as assistive technology gets it (its accessible name)."""
+    answer = page.get_by_label(OPERATION)
+    expect(answer).to_have_count(1)
+    label = answer.evaluate("input => input.labels[0].textContent")
+    expect(answer).to_have_accessible_name(label)  # what a screen reader announces: the operation itself
+    return label
+
+
+def solve(page, *, wrong=False) -> str:
+    """Read the operation in the label, add it up, type the sum (or a wrong one); the operation read."""
+    label = operation_label(page)
+    first, second = OPERATION.match(label).groups()
+    total = int(first) + int(second)
+    page.get_by_label(OPERATION).fill(str(total + 1 if wrong else total))
+    return label
 
 
 def alert(page, text):
@@ -101,7 +113,16 @@ def reset_link():
 def fill_new_password(page, password):
     field(page, "Nouveau mot de passe* :").fill(password)
     field(page, "Confirmation* :").fill(password)
-    solve(page, CODE)
+
+
+def expect_password_headings(page):
+    expect(page.get_by_role("heading", level=1)).to_have_text("GESTION DU MOT DE PASSE")
+    expect(page.locator("main").get_by_role("heading", level=2).first).to_have_text("J'ai oublié mon mot de passe")
+
+
+def expect_identifiant_headings(page):
+    expect(page.get_by_role("heading", level=1)).to_have_text("GESTION DE L'IDENTIFIANT")
+    expect(page.locator("main").get_by_role("heading", level=2).first).to_have_text("J'ai oublié mon identifiant")
 
 
 def test_forgotten_password_from_the_home_page_to_the_login_with_the_new_password(
@@ -112,25 +133,26 @@ def test_forgotten_password_from_the_home_page_to_the_login_with_the_new_passwor
 
     # Step 1: the identifiant and the operation.
     page.wait_for_url(live_server.url + PASSWORD_STEP1)
-    expect(page.get_by_role("heading", level=1)).to_have_text("GESTION DU MOT DE PASSE")
+    expect_password_headings(page)
     expect(page.get_by_text(ENTER_IDENTIFIANT)).to_be_visible()
-    operation = page.get_by_role("img", name="Opération à résoudre")
-    expect(operation).to_be_visible()
-    page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=operation.element_handle())
+    expect(page.locator("main form img")).to_have_count(0)  # the operation is text, not an image
     field(page, "Identifiant* :").fill(IDENTIFIANT)
-    solve(page, OPERATION)
+    solve(page)
     screenshot("mot-de-passe-oublie-1-identifiant")
     page.get_by_role("button", name="Envoyer").click()
 
     # Step 2: the secret question; a wrong answer first.
     page.wait_for_url(live_server.url + PASSWORD_QUESTION)
+    expect_password_headings(page)
     expect(page.locator("#question-secrete")).to_have_text(QUESTION)
+    expect(page.get_by_text("il vous est impossible de récupérer votre mot de passe")).to_be_visible()
     screenshot("mot-de-passe-oublie-2-question")
     field(page, ANSWER_LABEL).fill("Scooter")
     with page.expect_navigation():
         page.get_by_role("button", name="Valider").click()
     expect(page).to_have_title(re.compile(r"^Erreur — "))
-    expect(alert(page, "Votre réponse est incorrecte")).to_be_visible()
+    expect(page.locator("#id_answer-error")).to_have_text("Votre réponse est incorrecte")
+    expect(field(page, ANSWER_LABEL)).to_have_accessible_description("Votre réponse est incorrecte")
     expect(page.locator("#question-secrete")).to_have_text(QUESTION)
     screenshot("mot-de-passe-oublie-3-reponse-incorrecte")
     assert not OutboxEmail.objects.filter(kind="reinitialisation_mot_de_passe").exists()
@@ -139,6 +161,7 @@ def test_forgotten_password_from_the_home_page_to_the_login_with_the_new_passwor
     page.get_by_role("button", name="Valider").click()
 
     page.wait_for_url(live_server.url + PASSWORD_SENT)
+    expect_password_headings(page)
     expect(page.get_by_role("status")).to_have_text("Un mail de confirmation a été envoyé")
     screenshot("mot-de-passe-oublie-4-mail-envoye")
 
@@ -146,9 +169,10 @@ def test_forgotten_password_from_the_home_page_to_the_login_with_the_new_passwor
     link = reset_link()
     assert link.startswith(live_server.url + "/mot-de-passe/reinitialiser/")
     page.goto(link)
-    expect(page.get_by_role("heading", level=1)).to_have_text("GESTION DU MOT DE PASSE")
+    expect_password_headings(page)
     expect(page.get_by_text("Vous devez indiquer votre nouveau mot de passe")).to_be_visible()
-    courriel = field(page, "Adresse de messagerie")
+    expect(page.locator("input[name^=captcha]")).to_have_count(0)  # the link is the proof: no captcha here
+    courriel = field(page, "Adresse de messagerie :")
     expect(courriel).to_have_value(COURRIEL)
     expect(courriel).not_to_be_editable()
     expect(page.get_by_text("Votre mot de passe doit respecter les contraintes suivantes :")).to_be_visible()
@@ -163,8 +187,12 @@ def test_forgotten_password_from_the_home_page_to_the_login_with_the_new_passwor
     with page.expect_navigation():
         page.get_by_role("button", name="Envoyer").click()
     expect(page).to_have_title(re.compile(r"^Erreur — "))
-    expect(alert(page, "Votre mot de passe n'a pas assez de majuscules")).to_be_visible()
-    expect(field(page, "Adresse de messagerie")).to_have_value(COURRIEL)
+    expect(alert(page, "Nouveau mot de passe : Votre mot de passe n'a pas assez de majuscules")).to_be_visible()
+    expect(page.locator("#id_new_password1-error")).to_have_text("Votre mot de passe n'a pas assez de majuscules")
+    expect(field(page, "Nouveau mot de passe* :")).to_have_accessible_description(
+        "Votre mot de passe n'a pas assez de majuscules"
+    )
+    expect(field(page, "Adresse de messagerie :")).to_have_value(COURRIEL)
     screenshot("mot-de-passe-oublie-6-pas-de-majuscule")
     user.refresh_from_db()
     assert user.check_password(OLD_PASSWORD)
@@ -178,18 +206,19 @@ def test_forgotten_password_from_the_home_page_to_the_login_with_the_new_passwor
     assert user.check_password(NEW_PASSWORD)
 
     # The link served once: opened again, it says so (410 Gone, a deliberate step).
+    page.expect_console_error("status of 410")
     response = page.goto(link)
     assert response.status == 410
     expect(alert(page, USED_LINK)).to_be_visible()
 
     # MON ESPACE PERSONNEL with the new password.
     page.goto(live_server.url + "/")
-    field(page, "Identifiant :").fill(IDENTIFIANT)
-    field(page, "Mot de passe :").fill(NEW_PASSWORD)
+    field(page, "Identifiant* :").fill(IDENTIFIANT)
+    field(page, "Mot de passe* :").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
 
     page.wait_for_url(live_server.url + "/espace/")
-    expect(page.locator("p", has_text="BONJOUR,")).to_have_text(f"BONJOUR, {IDENTIFIANT}")
+    expect(page.locator(".fr-header__tools-links .apart-greeting")).to_have_text(f"BONJOUR, {IDENTIFIANT}")
     screenshot("mot-de-passe-oublie-8-espace")
     assert page.console_errors == ["Failed to load resource: the server responded with a status of 410 (Gone)"]
 
@@ -200,17 +229,17 @@ def test_forgotten_identifiant_from_the_home_page_to_the_e_mail(live_server, pag
 
     # Step 1: the courriel and the operation (the courriel is matched whatever its case).
     page.wait_for_url(live_server.url + IDENTIFIANT_STEP1)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mon Compte")
-    expect(page.get_by_role("heading", level=2, name="J'ai oublié mon identifiant")).to_be_visible()
+    expect_identifiant_headings(page)
     expect(page.get_by_role("link", name="Contacter l'Assistance")).to_have_attribute("href", ASSISTANCE)
     field(page, "Courriel* :").fill("Gerard.Menuca@Example.fr")
-    solve(page, OPERATION)
+    solve(page)
     screenshot("identifiant-oublie-1-courriel")
     page.get_by_role("button", name="Continuer").click()
 
     # Step 2: the secret question.
     page.wait_for_url(live_server.url + IDENTIFIANT_QUESTION)
-    expect(page.get_by_role("heading", level=2, name="J'ai oublié mon identifiant")).to_be_visible()
+    expect_identifiant_headings(page)
+    expect(page.get_by_text("il vous est impossible de récupérer votre identifiant")).to_be_visible()
     expect(page.get_by_text("Question secrète", exact=True)).to_be_visible()
     expect(page.locator("#question-secrete")).to_have_text(QUESTION)
     expect(page.get_by_role("link", name="Contacter l'Assistance")).to_have_attribute("href", ASSISTANCE)
@@ -219,6 +248,7 @@ def test_forgotten_identifiant_from_the_home_page_to_the_e_mail(live_server, pag
     page.get_by_role("button", name="Valider").click()
 
     page.wait_for_url(live_server.url + IDENTIFIANT_SENT)
+    expect_identifiant_headings(page)
     expect(page.get_by_role("status")).to_have_text(
         "Un courriel contenant votre identifiant de connexion vous a été envoyé."
     )
@@ -227,52 +257,69 @@ def test_forgotten_identifiant_from_the_home_page_to_the_e_mail(live_server, pag
     email = OutboxEmail.objects.get(kind="identifiant")
     assert email.to == COURRIEL
     assert email.subject == "Identifiant de connexion à l'Agence de Services et de Paiement (ASP)"
-    assert f"Voici votre identifiant de connexion:\n\n{IDENTIFIANT}\n" in email.body_text
+    assert email.body_text.startswith("Bonjour Gérard Menuça,\n")  # a comma after the name
+    assert f"Voici votre identifiant de connexion :\n\n{IDENTIFIANT}\n" in email.body_text  # a space before the colon
     assert page.console_errors == []
 
 
 def test_an_email_address_instead_of_the_identifiant(live_server, page, screenshot, user):
     page.goto(live_server.url + PASSWORD_STEP1)
     field(page, "Identifiant* :").fill(COURRIEL)
-    solve(page, OPERATION)
+    solve(page)
 
     with page.expect_navigation():
         page.get_by_role("button", name="Envoyer").click()
 
     assert page.url == live_server.url + PASSWORD_STEP1
     expect(page).to_have_title(re.compile(r"^Erreur — "))
-    expect(page.get_by_role("heading", level=1)).to_have_text("GESTION DU MOT DE PASSE")
-    expect(alert(page, "Opération impossible pour ce type d'utilisateur")).to_be_visible()
+    expect_password_headings(page)
+    expect(page.locator("#id_identifiant-error")).to_have_text("Opération impossible pour ce type d'utilisateur")
+    expect(field(page, "Identifiant* :")).to_have_accessible_description(
+        "Opération impossible pour ce type d'utilisateur"
+    )
     expect(page.get_by_text(ENTER_IDENTIFIANT)).to_be_visible()
-    expect(field(page, OPERATION)).to_have_value("")  # a new operation to solve
+    expect(page.get_by_label(OPERATION)).to_have_value("")  # a new operation to solve
     screenshot("mot-de-passe-oublie-adresse-de-messagerie")
     assert not RecoveryEvent.objects.exists()
     assert not OutboxEmail.objects.exists()
     assert page.console_errors == []
 
 
-def test_nouveau_code_on_the_reset_page_gives_a_new_image_and_key(live_server, site_url, page, user):
+def test_the_reset_page_asks_no_captcha_and_says_each_broken_rule_on_its_own_line(live_server, site_url, page, user):
     challenge = recovery_start(flow="password", typed=IDENTIFIANT, ip_address="127.0.0.1")
     assert recovery_answer(challenge=challenge, answer=ANSWER, ip_address="127.0.0.1")
     page.goto(reset_link())
-    image = page.locator("[data-captcha-image]")
-    key = page.locator("input[name=captcha_0]")
-    old_src, old_key = image.get_attribute("src"), key.input_value()
-    assert old_key in old_src
-    field(page, CODE).fill("abcdef")
+    expect(page.locator("input[name^=captcha]")).to_have_count(0)
+    expect(page.get_by_text("Recopier le code")).to_have_count(0)
+    expect(page.get_by_text("opération suivante")).to_have_count(0)
 
-    page.get_by_role("button", name="Nouveau code").click()
+    # Empty: each field says it is required, and the summary names it.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Envoyer").click()
+    for name, label in (("new_password1", "Nouveau mot de passe"), ("new_password2", "Confirmation")):
+        expect(page.locator(f"#id_{name}-error")).to_have_text("Ce champ est obligatoire.")
+        expect(alert(page, f"{label} : Ce champ est obligatoire.")).to_be_visible()
+    expect(page.get_by_text("Ce champ est obligatoire.", exact=True)).to_have_count(2)  # the two fields' own
 
-    expect(key).not_to_have_value(old_key)
-    new_key = key.input_value()
-    expect(image).to_have_attribute("src", re.compile(re.escape(new_key)))
-    assert image.get_attribute("src") != old_src
-    page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=image.element_handle())
-    expect(field(page, CODE)).to_have_value("")
-    expect(field(page, CODE)).to_be_focused()
-    assert CaptchaStore.objects.filter(hashkey=new_key).exists()
+    # Three rules broken: three messages under the field, one per line, all read as its description.
+    fill_new_password(page, "canalboulange")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Envoyer").click()
+    expected = [
+        "Votre mot de passe n'a pas assez de majuscules",
+        "Votre mot de passe n'a pas assez de chiffres",
+        "Votre mot de passe n'a pas assez de caractères spéciaux",
+    ]
+    messages = page.locator("#id_new_password1-error .fr-error-text")
+    expect(messages).to_have_text(expected)
+    tops = [messages.nth(number).bounding_box()["y"] for number in range(len(expected))]
+    assert tops == sorted(tops) and len(set(tops)) == len(expected)  # one line each, not one run-on line
+    expect(field(page, "Nouveau mot de passe* :")).to_have_accessible_description(" ".join(expected))
+    for message in expected:
+        expect(alert(page, f"Nouveau mot de passe : {message}")).to_be_visible()
+    user.refresh_from_db()
+    assert user.check_password(OLD_PASSWORD)
 
-    # The new code is the one checked.
     fill_new_password(page, NEW_PASSWORD)
     page.get_by_role("button", name="Envoyer").click()
 
@@ -282,23 +329,52 @@ def test_nouveau_code_on_the_reset_page_gives_a_new_image_and_key(live_server, s
     assert page.console_errors == []
 
 
-def displayed_value(challenge: str) -> int:
-    """What a person computes from the operation drawn in the image, e.g. "8 + 4 =" → 12."""
-    first, second = re.fullmatch(r"(\d) \+ (\d) =", challenge).groups()
-    return int(first) + int(second)
+def test_a_wrong_result_gets_a_new_operation_read_in_the_label(live_server, page, screenshot, user):
+    page.goto(live_server.url + IDENTIFIANT_STEP1)
+    key = page.locator("input[name=captcha_0]")
+    first_key = key.input_value()
+    field(page, "Courriel* :").fill(COURRIEL)
+    solve(page, wrong=True)
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continuer").click()
+
+    assert page.url == live_server.url + IDENTIFIANT_STEP1
+    expect(page).to_have_title(re.compile(r"^Erreur — "))
+    answer = page.get_by_label(OPERATION)
+    expect(answer).to_have_value("")
+    expect(answer).to_have_attribute("aria-invalid", "true")
+    expect(answer).to_have_accessible_description(OPERATION_WRONG)
+    expect(page.locator("#id_captcha-error")).to_have_text(OPERATION_WRONG)
+    screenshot("identifiant-oublie-operation-incorrecte")
+    # A new operation: a new key, and the label says the operation stored for it.
+    expect(key).not_to_have_value(first_key)
+    stored = CaptchaStore.objects.get(hashkey=key.input_value())
+    assert operation_label(page) == f"Veuillez résoudre l'opération suivante : {stored.challenge}"
+    assert not CaptchaStore.objects.filter(hashkey=first_key).exists()
+    assert not RecoveryEvent.objects.exists()
+
+    solve(page)
+    page.get_by_role("button", name="Continuer").click()
+
+    page.wait_for_url(live_server.url + IDENTIFIANT_QUESTION)
+    assert page.console_errors == []
 
 
-def test_the_operation_drawn_is_an_addition_and_its_sum_is_accepted(live_server, page, user):
-    """As in the seeds (« 8 + 4 = »): the operation shown is the one checked."""
+def test_the_operation_read_in_the_label_is_the_one_checked(live_server, page, user):
+    """As in the seeds (« 8 + 4 = »): what the label says is what the server checks."""
     for _ in range(10):
         page.goto(live_server.url + PASSWORD_STEP1)
+        label = operation_label(page)
         store = CaptchaStore.objects.get(hashkey=page.locator("input[name=captcha_0]").input_value())
-        assert str(displayed_value(store.challenge)) == store.response
+        assert label == f"Veuillez résoudre l'opération suivante : {store.challenge}"
+        first, second = OPERATION.match(label).groups()
+        assert str(int(first) + int(second)) == store.response
     field(page, "Identifiant* :").fill(IDENTIFIANT)
-    field(page, OPERATION).fill(str(displayed_value(store.challenge)))
+    solve(page)
 
     with page.expect_navigation():
         page.get_by_role("button", name="Envoyer").click()
 
-    assert CAPTCHA_WRONG not in page.content().replace("&#x27;", "'")
     assert page.url == live_server.url + PASSWORD_QUESTION
+    assert page.console_errors == []

@@ -1,9 +1,14 @@
 """CRÉER MON ESPACE through the test client: each message on its field, the state kept server-side."""
 
+import re
+
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
-from habilitations.models import AccountRequest, CodePostalCommune
+from habilitations.models import AccountRequest
+from referentiels.enums import TYPES_VOIE
+from referentiels.models import CodePostalCommune
 from tests.factories import EstablishmentFactory, HabilitationFactory, SireneEtablissementFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +102,16 @@ def test_step1_shows_the_seeds_screen(client):
     assert "VALIDER" in html and "ANNULER" in html
 
 
+def test_step1_the_cgu_label_keeps_the_space_before_the_link(client):
+    html = client.get(STEP1).content.decode()
+
+    # The DSFR label is a flex box: its content in one span, so that "les" and the link stay apart.
+    label = re.search(r'<label class="fr-label" for="id_cgu">(.*?)</label>', html, re.S).group(1)
+    assert re.fullmatch(r"<span>J'accepte les <a [^>]*>conditions générales d'utilisation</a></span>&nbsp;\*", label)
+    text = re.sub(r"<[^>]+>", "", label).replace("&nbsp;", " ")
+    assert text == "J'accepte les conditions générales d'utilisation *"
+
+
 @pytest.mark.parametrize("typed", ["732 829 320 00074", "73282932000074"])
 def test_step1_accepts_a_siret_with_or_without_spaces(client, typed):
     SireneEtablissementFactory(siret="73282932000074")
@@ -122,7 +137,9 @@ def test_step1_refuses_a_bad_siret_next_to_the_field(client, typed, message):
     assert response.status_code == 200
     assert field_errors(response, "siret") == [message]
     html = response.content.decode()
-    assert 'aria-describedby="id_siret-error"' in html
+    # The field is described by its hint and by its error, which follows it.
+    assert 'aria-describedby="id_siret-hint id_siret-error"' in html
+    assert f'<div id="id_siret-error"><p class="fr-error-text">{escape(message)}</p></div>' in html
     assert f'value="{typed}"' in html  # the typing is kept
 
 
@@ -224,6 +241,77 @@ def test_step2_is_prefilled_from_sirene_and_cut_to_the_seeds_limits(client, comm
     assert form["ville"].value() == "Paris 11e Arrondissement"
     assert "apart-insee" in form.fields["denomination"].widget.attrs["class"]
     assert "apart-insee" not in form.fields["telephone_etablissement"].widget.attrs["class"]
+
+
+def options(html, name):
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r'<option value="([^"]*)"', select)
+
+
+def test_step2_shows_the_sirene_enseigne_and_keeps_it(client, communes):
+    etablissement = SireneEtablissementFactory(enseigne="AU PAIN DORÉ")
+    step1(client, etablissement.siret)
+
+    html = client.get(STEP2).content.decode()
+
+    assert '<label class="fr-label" for="id_enseigne_affichee">Enseigne (répertoire SIRENE) :</label>' in html
+    assert re.search(r'<input [^>]*id="id_enseigne_affichee" value="AU PAIN DORÉ" readonly', html)
+    assert 'name="enseigne"' not in html  # shown, not typed
+    client.post(STEP2, step2_data())
+    assert AccountRequest.objects.get().enseigne == "AU PAIN DORÉ"
+
+
+def test_step2_shows_no_enseigne_when_sirene_has_none(at_step2):
+    assert "id_enseigne_affichee" not in at_step2.get(STEP2).content.decode()
+
+
+def test_step2_says_when_a_sirene_value_was_shortened(client, communes):
+    etablissement = SireneEtablissementFactory(
+        libelle_voie="DU GENERAL DE GAULLE ET DE LA LIBERATION",
+        complement_adresse="ZONE INDUSTRIELLE DES QUATRE CHEMINS BATIMENT B",
+    )
+    step1(client, etablissement.siret)
+
+    html = client.get(STEP2).content.decode()
+
+    assert (
+        '<p class="fr-hint-text fr-mb-1w" id="id_libelle_voie-hint">28 caractères maximum — raccourci depuis le '
+        "répertoire SIRENE (« DU GENERAL DE GAULLE ET DE LA LIBERATION ») : vérifiez-le.</p>"
+    ) in html
+    assert re.search(
+        r'<input [^>]*value="DU GENERAL DE GAULLE ET DE"[^>]*aria-describedby="id_libelle_voie-hint"', html
+    )
+    assert (
+        "38 caractères maximum — raccourci depuis le répertoire SIRENE "
+        "(« ZONE INDUSTRIELLE DES QUATRE CHEMINS BATIMENT B ») : vérifiez-le." in html
+    )
+
+
+def test_step2_a_sirene_value_within_the_limit_has_no_shortening_hint(at_step2):
+    html = at_step2.get(STEP2).content.decode()
+
+    assert 'value="DU FAUBOURG SAINT-ANTOINE"' in html
+    assert "raccourci depuis le répertoire SIRENE" not in html
+    assert '<p class="fr-hint-text fr-mb-1w" id="id_libelle_voie-hint">28 caractères maximum</p>' in html
+
+
+def test_step2_types_de_voie_are_in_french_dictionary_order(at_step2):
+    labels = options(at_step2.get(STEP2).content.decode(), "type_voie")[1:]
+
+    assert sorted(labels) == sorted(TYPES_VOIE.values())  # every INSEE type, once
+    assert labels[labels.index("Écart") - 1 : labels.index("Écart") + 2] == ["Domaine", "Écart", "Esplanade"]
+    assert labels.index("Résidence") < labels.index("Rocade") < labels.index("Rond-point") < labels.index("Route")
+    assert labels.index("Route") < labels.index("Rue") < labels.index("Ruelle")
+    assert labels[0] == "Allée" and labels[-1] == "Village"
+
+
+@pytest.mark.parametrize("typed", ["Paris 11e Arrondissement", "PARIS 11E ARRONDISSEMENT", "paris 11e arrondissement"])
+def test_step2_ville_is_stored_as_the_communes_name_whatever_the_case(at_step2, typed):
+    response = at_step2.post(STEP2, step2_data(ville=typed))
+
+    assert response.status_code == 302
+    account_request = AccountRequest.objects.get()
+    assert (account_request.ville, account_request.code_commune) == ("Paris 11e Arrondissement", "75111")
 
 
 def test_step2_success_shows_the_seeds_message_and_a_reference(at_step2):

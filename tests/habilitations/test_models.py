@@ -1,16 +1,21 @@
+"""Establishments, habilitations and their rules, in the models and in the database."""
+
 import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.services import user_create
-from habilitations.enums import ExtranetCode, type_voie_label
-from habilitations.models import Establishment, Extranet, Habilitation, one_year_after
+from habilitations.enums import ExtranetCode
+from habilitations.models import FICHE_REQUIRED_FIELDS, Establishment, Extranet, Habilitation, one_year_after
 from habilitations.selectors import establishments_for_user
 from habilitations.services import establishment_create, habilitation_grant
-from habilitations.text import truncate_at_word
-from habilitations.validators import clean_siret, validate_siret
+from referentiels.enums import type_voie_label
+from referentiels.text import truncate_at_word
+from referentiels.validators import clean_siret, validate_siret
+from tests.factories import EstablishmentFactory, HabilitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,9 +94,15 @@ def test_the_database_refuses_a_siren_that_is_not_the_siret_prefix():
 def test_an_establishment_has_one_space_per_siret():
     _establishment()
 
-    with pytest.raises(ValidationError) as error:
+    # The unique constraint decides (two concurrent requests make one establishment)…
+    with pytest.raises(IntegrityError):
         _establishment()
-
+    assert Establishment.objects.filter(siret=SIRET).count() == 1
+    # … and a form validating the model says it in French.
+    with pytest.raises(ValidationError) as error:
+        Establishment(
+            siret=SIRET, siren=SIRET[:9], denomination="X", libelle_voie="X", code_postal="75011", ville="Paris"
+        ).validate_unique()
     assert "Cet établissement dispose déjà d'un espace." in error.value.messages
 
 
@@ -115,6 +126,18 @@ def test_one_year_after_29_february_is_28_february():
     assert one_year_after(datetime.date(2028, 2, 29)) == datetime.date(2029, 2, 28)
 
 
+def test_a_habilitation_granted_on_29_february_ends_on_28_february():
+    habilitation = habilitation_grant(
+        user=_user(), establishment=_establishment(), valid_from=datetime.date(2028, 2, 29)
+    )
+
+    habilitation.refresh_from_db()
+    assert (habilitation.valid_from, habilitation.valid_until) == (
+        datetime.date(2028, 2, 29),
+        datetime.date(2029, 2, 28),
+    )
+
+
 def test_granting_twice_keeps_one_habilitation():
     user, establishment = _user(), _establishment()
 
@@ -123,6 +146,17 @@ def test_granting_twice_keeps_one_habilitation():
 
     assert first.pk == second.pk
     assert Habilitation.objects.count() == 1
+
+
+def test_granting_again_renews_an_expired_habilitation_from_the_new_start():
+    expired = HabilitationFactory(expired=True)  # ended yesterday
+    restart = timezone.localdate()
+
+    renewed = habilitation_grant(user=expired.user, establishment=expired.establishment, valid_from=restart)
+
+    assert renewed.pk == expired.pk
+    renewed.refresh_from_db()
+    assert (renewed.valid_from, renewed.valid_until) == (restart, one_year_after(restart))
 
 
 def test_the_database_keeps_one_habilitation_per_user_establishment_and_extranet():
@@ -158,12 +192,7 @@ def test_active_habilitations_and_the_establishments_of_a_user():
     expired = _establishment("55210055400013", denomination="ANCIENNE")
     habilitation_grant(user=user, establishment=current, valid_from=today)
     habilitation_grant(user=user, establishment=future, valid_from=today + datetime.timedelta(days=3))
-    habilitation_grant(
-        user=user,
-        establishment=expired,
-        valid_from=today - datetime.timedelta(days=400),
-        valid_until=today - datetime.timedelta(days=1),
-    )
+    HabilitationFactory(user=user, establishment=expired, expired=True)
     habilitation_grant(user=_user("autre"), establishment=_establishment("55210055400021", denomination="AUTRE"))
 
     assert list(establishments_for_user(user=user)) == [current]
@@ -189,3 +218,49 @@ def test_type_voie_codes_have_labels_and_unknown_codes_stay():
     assert type_voie_label("AV") == "Avenue"
     assert type_voie_label("BD") == "Boulevard"
     assert type_voie_label("ZZZ") == "ZZZ"
+
+
+# --- The fiche établissement: its completeness is derived by the database ------------------------------------
+
+
+def _fetched(establishment):
+    return Establishment.objects.get(pk=establishment.pk)
+
+
+def test_a_fiche_with_every_required_field_is_complete():
+    assert _fetched(EstablishmentFactory(complete=True)).fiche_complete is True
+    assert _fetched(EstablishmentFactory()).fiche_complete is False  # no personne à contacter, effectif, NAF
+
+
+@pytest.mark.parametrize("name", FICHE_REQUIRED_FIELDS)
+def test_a_queryset_update_that_empties_a_required_field_makes_the_fiche_incomplete(name):
+    establishment = EstablishmentFactory(complete=True)
+    empty = None if name == "effectif" else ""
+
+    Establishment.objects.filter(pk=establishment.pk).update(**{name: empty})
+
+    fetched = _fetched(establishment)
+    assert fetched.fiche_complete is False
+    assert fetched.missing_fiche_fields() == [Establishment._meta.get_field(name).verbose_name]
+
+
+def test_a_queryset_update_that_fills_the_last_missing_field_makes_the_fiche_complete():
+    establishment = EstablishmentFactory(complete=True, code_naf="")
+    assert _fetched(establishment).fiche_complete is False
+
+    Establishment.objects.filter(pk=establishment.pk).update(code_naf="10.71C")
+
+    assert _fetched(establishment).fiche_complete is True
+    assert Establishment.objects.filter(fiche_complete=True).get() == establishment
+    establishment.refresh_from_db()
+    assert establishment.fiche_complete is True
+
+
+def test_the_enseigne_tells_two_establishments_of_one_company_apart():
+    canal = EstablishmentFactory(denomination="ATELIERS MENUCA", enseigne="BOULANGERIE DU CANAL")
+    same = EstablishmentFactory(denomination="BOULANGERIE DU CANAL", enseigne="Boulangerie du Canal")
+    none = EstablishmentFactory(denomination="ATELIERS MENUCA")
+
+    assert canal.display_name == "ATELIERS MENUCA — BOULANGERIE DU CANAL"
+    assert same.display_name == "BOULANGERIE DU CANAL"
+    assert none.display_name == "ATELIERS MENUCA"

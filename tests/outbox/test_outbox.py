@@ -1,10 +1,14 @@
+import threading
+import time
+
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from apart.outbox.models import OutboxEmail, OutboxStatus
 from apart.outbox.services import outbox_email_create, outbox_email_send, outbox_send_pending
+from tests.factories import OutboxEmailFactory
 
 
 def _create(**overrides):
@@ -89,7 +93,7 @@ def test_running_the_sender_twice_on_one_row_sends_one_mail(smtp_settings):
     assert outbox_email_send(email_id=email.pk) is False
     call_command("send_pending_emails")
 
-    assert len(smtp_settings.wait_for(2, timeout=1)) == 1
+    assert len(smtp_settings.wait_for(2, timeout=0.5)) == 1
     email.refresh_from_db()
     assert email.attempts == 2
 
@@ -155,7 +159,38 @@ def test_dev_mailbox_shows_sent_mail_in_debug_only(client, settings):
 
 
 @pytest.mark.postgres
-def test_a_real_celery_worker_delivers_an_outbox_email_over_smtp(celery_worker_process, smtp_server):
+def test_two_senders_at_once_send_one_row_once(transactional_db, smtp_settings):
+    """Two workers pick the same row at the same moment (a task and the periodic sender): the row lock lets one
+    send it; the other skips it. The SMTP server is slow, so the first is still sending when the second looks."""
+    smtp_settings.delay = 1.0
+    email = OutboxEmailFactory(to="une.seule.fois@example.fr")  # pending, no task queued
+    start = threading.Barrier(2)
+    results = []
+
+    def sender():
+        try:
+            start.wait(5)
+            results.append(outbox_email_send(email_id=email.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(results) == [False, True]
+    assert [message["To"] for message in smtp_settings.wait_for(1, timeout=5)] == ["une.seule.fois@example.fr"]
+    time.sleep(0.5)
+    assert len(smtp_settings.messages) == 1
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (OutboxStatus.SENT, 1)
+
+
+@pytest.mark.postgres
+def test_a_real_celery_worker_delivers_an_outbox_email_over_smtp(celery_worker_process):
+    smtp_server = celery_worker_process.smtp
     with transaction.atomic():
         email = _create(to="expert.comptable@example.fr")
 
@@ -168,7 +203,8 @@ def test_a_real_celery_worker_delivers_an_outbox_email_over_smtp(celery_worker_p
 
 
 @pytest.mark.postgres
-def test_the_periodic_task_sends_what_the_broker_missed(celery_worker_process, smtp_server):
+def test_the_periodic_task_sends_what_the_broker_missed(celery_worker_process):
+    smtp_server = celery_worker_process.smtp
     email = OutboxEmail.objects.create(
         kind="test", to="oublie@example.fr", from_email="noreply@asp-public.fr", subject="Rattrapage", body_text="b"
     )  # written while the broker was down: no task queued

@@ -59,7 +59,7 @@ def errors(response, name):
     return response.context["form"].errors.get(name, [])
 
 
-def test_the_form_has_the_fields_labels_placeholders_and_motifs_of_the_seeds(client):
+def test_the_form_has_the_fields_labels_hints_and_motifs_of_the_seeds(client):
     html = client.get(URL).content.decode()
 
     assert '<h1 class="fr-h3">Formulaire de demande d\'assistance</h1>' in html
@@ -78,8 +78,11 @@ def test_the_form_has_the_fields_labels_placeholders_and_motifs_of_the_seeds(cli
         "Recopier le code ci-contre*",
     ]:
         assert f"{label} :</label>" in html, label
-    assert 'placeholder="01 02 03 04 05"' in html
-    assert 'placeholder="prenom.nom@exemple.fr"' in html
+    # Examples are hints under the labels, tied to their inputs; no placeholder looks like a typed value.
+    assert "placeholder=" not in html
+    assert '<p class="fr-hint-text fr-mb-1w" id="id_telephone-hint">Exemple : 01 02 03 04 05</p>' in html
+    assert '<p class="fr-hint-text fr-mb-1w" id="id_courriel-hint">Exemple : prenom.nom@exemple.fr</p>' in html
+    assert 'aria-describedby="id_telephone-hint"' in html
     assert "1000 caractères maximum" in html
     options = re.findall(r"<option value=\"([^\"]*)\"[^>]*>([^<]*)</option>", html)
     assert [label.replace("&#x27;", "'") for _value, label in options] == MOTIFS

@@ -130,6 +130,30 @@ def test_postgresql_ranks_a_title_match_first():
     assert [result.article.slug for result in articles_search(query="navigateur")] == ["titre", "corps"]
 
 
+def test_the_simple_search_ranks_a_title_match_first():
+    """The search of SQLite (and PostgreSQL's fallback) weighs titles above bodies, as the full-text one does."""
+    from support.selectors import _simple_search
+
+    article(
+        title="Première connexion : changer le mot de passe provisoire",
+        slug="premiere-connexion",
+        category=ArticleCategory.CONNEXION,
+        order=1,
+        body="Votre mot de passe provisoire : si vous l'avez oublié, passez par le lien.",
+    )
+    article(
+        title="J'ai oublié mon mot de passe",
+        slug="mot-de-passe-oublie",
+        category=ArticleCategory.CONNEXION,
+        order=2,
+        body="Cliquez sur le lien de la page d'accueil.",
+    )
+
+    results = _simple_search(Article.objects.published(), "mot de passe oublié")
+
+    assert [result.article.slug for result in results] == ["mot-de-passe-oublie", "premiere-connexion"]
+
+
 def test_a_word_cut_short_still_finds_the_article():
     article(body="Retrouvez votre identifiant de connexion.")
 

@@ -36,7 +36,6 @@ def ticket():
 @pytest.fixture
 def answered(ticket, settings):
     """The agent's reply, e-mailed; returns the link it carries (path only)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     message = ticket_reply(ticket=ticket, by=UserFactory(is_staff=True), body="Quel est votre identifiant ?")
     return link_in(message.email.body_text)
 

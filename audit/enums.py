@@ -1,0 +1,20 @@
+from django.db import models
+
+
+class StaffActionKind(models.TextChoices):
+    """Every kind of action the journal records, whichever app performs it."""
+
+    # The assistance desk (support)
+    TICKET_REPLY = "ticket_reply", "Réponse au demandeur"
+    TICKET_STATUS = "ticket_status", "Changement de statut"
+    TICKET_ASSIGN = "ticket_assign", "Attribution"
+    # Accounts and habilitations
+    ACCOUNT_REQUEST_APPROVE = "account_request_approve", "Validation d'une demande de création de compte"
+    ACCOUNT_REQUEST_REJECT = "account_request_reject", "Refus d'une demande de création de compte"
+    EMAILS_RESEND = "emails_resend", "Renvoi des courriels du compte (Cas n°3)"
+    SECRET_QUESTION_RESET = "secret_question_reset", "Réinitialisation de la question secrète"
+    HABILITATION_CREATE = "habilitation_create", "Création d'une habilitation"
+    HABILITATION_TRANSFER = "habilitation_transfer", "Transfert de l'habilitation (Cas 2.1)"
+    HABILITATION_EXTEND = "habilitation_extend", "Prolongation d'un an de l'habilitation"
+    HABILITATION_END = "habilitation_end", "Fin de l'habilitation"
+    FICHE_UPDATE = "fiche_update", "Modification d'une fiche établissement"

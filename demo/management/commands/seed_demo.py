@@ -1,0 +1,110 @@
+"""`python manage.py seed_demo`: the demo data set of `make run` (idempotent)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+from accounts.services import user_create
+from habilitations.models import Establishment
+from habilitations.selectors import establishment_fields_from_sirene
+from habilitations.services import establishment_create, habilitation_grant
+from portal.models import Announcement
+from referentiels.codes_postaux import codes_postaux_load
+from referentiels.models import CodePostalCommune
+from referentiels.selectors import sirene_etablissement_get
+from referentiels.sirene_import import sirene_import
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "data"
+
+ANNOUNCEMENT = (
+    "Un incident technique s'est produit sur l'extranet activité partielle hier. Celui-ci a pu entraîner, par "
+    "erreur, un rejet de votre demande d'indemnisation. Les opérations de correction sont en cours et l'ensemble "
+    "des demandes concernées seront régularisées dans la journée de manière à ce que le versement de "
+    "l'indemnisation soit assuré."
+)
+
+# Stated in README.md: keep both in step.
+STAFF = {"identifiant": "admin", "password": "Admin-APART-2026;", "courriel": "admin@asp-public.example"}
+EMPLOYER = {
+    "identifiant": "gerard.menuca",
+    "password": "Demo-APART-2026;",
+    "courriel": "gerard.menuca@example.fr",
+    "nom": "Menuça",
+    "prenom": "Gérard",
+    "telephone": "0102030405",
+    "secret_question": "Quel est le nom de votre premier animal de compagnie ?",
+    "secret_answer": "Rex",
+}
+EMPLOYER_SIRETS = ["73282932000074", "73282932000041"]
+COMPLETE_FICHE = {
+    "contact_nom": "Menuça",
+    "contact_prenom": "Gérard",
+    "contact_telephone": "01 02 03 04 05",
+    "contact_courriel": "gerard.menuca@example.fr",
+    "effectif": 12,
+    "code_naf": "10.71C",
+}
+
+
+class Command(BaseCommand):
+    help = "Charge les données de démonstration : SIRENE d'exemple, codes postaux, bandeau, comptes de démonstration."
+
+    def handle(self, *args, **options):
+        report = sirene_import(
+            unites_legales_path=DEMO_DIR / "StockUniteLegale_demo.csv",
+            etablissements_path=DEMO_DIR / "StockEtablissement_demo.csv",
+        )
+        self.stdout.write(f"SIRENE de démonstration : {report.etablissements_imported} établissements.")
+        if not CodePostalCommune.objects.exists():
+            self.stdout.write(f"{codes_postaux_load()} codes postaux chargés.")
+        with transaction.atomic():
+            self._announcement()
+            self._staff()
+            employer = self._employer()
+        self.stdout.write(self.style.SUCCESS(f"Compte agent ASP : {STAFF['identifiant']} / {STAFF['password']}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Compte employeur : {employer.identifiant} / {EMPLOYER['password']} "
+                f"({employer.habilitations.count()} établissements)"
+            )
+        )
+
+    def _announcement(self):
+        if not Announcement.objects.exists():
+            Announcement.objects.create(title="Information", body=ANNOUNCEMENT)
+
+    def _staff(self):
+        staff = User.objects.filter(identifiant=STAFF["identifiant"]).first()
+        if staff is None:
+            staff = user_create(
+                identifiant=STAFF["identifiant"],
+                courriel=STAFF["courriel"],
+                nom="ASP",
+                prenom="Agent",
+                is_superuser=True,
+            )
+        staff.set_password(STAFF["password"])
+        staff.save(update_fields=["password"])
+
+    def _employer(self):
+        fields = {key: value for key, value in EMPLOYER.items() if key != "password"}
+        employer = User.objects.filter(identifiant=EMPLOYER["identifiant"]).first() or user_create(**fields)
+        employer.set_password(EMPLOYER["password"])
+        employer.must_change_password = False
+        employer.save(update_fields=["password", "must_change_password"])
+        for siret, complete in zip(EMPLOYER_SIRETS, (True, False), strict=True):
+            establishment = Establishment.objects.filter(siret=siret).first()
+            if establishment is None:
+                etablissement = sirene_etablissement_get(siret=siret)
+                # One fiche complete, one to complete: the space shows both states.
+                contact = COMPLETE_FICHE if complete else {}
+                establishment = establishment_create(
+                    **establishment_fields_from_sirene(etablissement).fields,
+                    telephone="01 43 00 00 00",
+                    courriel=f"contact.{siret[-5:]}@example.fr",
+                    **contact,
+                )
+            habilitation_grant(user=employer, establishment=establishment)
+        return employer

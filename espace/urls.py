@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "espace"
+
+urlpatterns = [
+    path("connexion/", views.login_view, name="login"),
+    path("espace/", views.home, name="home"),
+    path("espace/etablissements/", views.establishment_list, name="establishments"),
+    path("espace/etablissements/<str:siret>/", views.establishment_detail, name="establishment"),
+    path("espace/demande-creation-compte/", views.colleague_account_request, name="colleague_account_request"),
+]

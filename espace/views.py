@@ -1,0 +1,107 @@
+"""MON ESPACE PERSONNEL: the login of the home page, then the employer's pages under /espace/."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from accounts.lockout import ip_lockout_remaining, lockout_response
+from habilitations.forms import EstablishmentFicheForm
+from habilitations.models import Establishment
+from habilitations.perms import can_create_dap
+from habilitations.selectors import establishments_for_user
+from habilitations.services import colleague_account_request_submit, establishment_fiche_update
+from habilitations.views import DONE_SESSION_KEY
+from referentiels.codes_postaux import communes_for_code_postal
+
+from .forms import ApartLoginForm, ColleagueAccountRequestForm
+from .middleware import establishment_open
+
+ESTABLISHMENTS_PER_PAGE = 20
+SPACE_PREVIEW = 5
+
+
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    """The MON ESPACE PERSONNEL form of the home page posts here; errors come back on the home page."""
+    if request.method == "GET":
+        return redirect("portal:home")
+    if ip_lockout_remaining(request):
+        return lockout_response(request)
+    form = ApartLoginForm(request, data=request.POST)
+    if form.is_valid():
+        login(request, form.get_user())  # a new session key
+        if form.get_user().must_change_password:
+            return redirect("accounts:first_login_password")
+        return redirect("espace:home")
+    return render(request, "portal/home.html", {"login_form": form})
+
+
+@login_required
+def home(request):
+    establishments = establishments_for_user(user=request.user)
+    current = request.current_establishment or None
+    context = {
+        "establishments": establishments[:SPACE_PREVIEW],
+        "establishment_count": establishments.count(),
+        "current": current,
+        "can_create_dap": can_create_dap(request.user, current),
+    }
+    return render(request, "espace/home.html", context)
+
+
+@login_required
+def establishment_list(request):
+    query = request.GET.get("q", "").strip()
+    establishments = establishments_for_user(user=request.user, query=query)
+    page = Paginator(establishments, ESTABLISHMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "espace/establishment_list.html", {"page": page, "query": query, "menu": "etablissements"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def establishment_detail(request, siret):
+    """The fiche établissement. A SIRET the user holds no habilitation on is a 404, never a 403 that would
+    confirm it exists."""
+    establishment = get_object_or_404(establishments_for_user(user=request.user), siret=siret)
+    establishment_open(request, establishment)
+    code_postal = (request.POST.get("code_postal") or establishment.code_postal).strip()
+    form = EstablishmentFicheForm(
+        request.POST or None, instance=establishment, communes=communes_for_code_postal(code_postal)
+    )
+    if request.method == "POST" and form.is_valid():
+        establishment_fiche_update(establishment=establishment, fields=form.fiche_fields)
+        messages.success(request, "La fiche établissement a été enregistrée.")
+        return redirect("espace:establishment", siret=establishment.siret)
+    # On a refused form, the saved fiche (not the typed values) tells what is still missing.
+    saved = Establishment.objects.get(pk=establishment.pk)
+    context = {
+        "establishment": saved,
+        "form": form,
+        "missing": saved.missing_fiche_fields(),
+        "menu": "etablissements",
+    }
+    return render(request, "espace/establishment_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def colleague_account_request(request):
+    """DEMANDE CRÉATION DE COMPTE."""
+    establishments = establishments_for_user(user=request.user)
+    initial = {"establishment": request.current_establishment or None}
+    form = ColleagueAccountRequestForm(request.POST or None, establishments=establishments, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        account_request = colleague_account_request_submit(
+            requested_by=request.user,
+            establishment=form.cleaned_data["establishment"],
+            user_fields=form.user_fields,
+            secret_answer=form.cleaned_data["secret_answer"],
+        )
+        request.session[DONE_SESSION_KEY] = account_request.reference
+        return redirect("habilitations:create_space_done")
+    return render(request, "espace/colleague_account_request.html", {"form": form})

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    """The public shell: the home page and its information banner, the legal pages, the CGU."""
+
+    name = "portal"
+    verbose_name = "Pages publiques"

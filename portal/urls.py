@@ -1,0 +1,24 @@
+from django.urls import path
+from django.views.generic import TemplateView
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("favicon.ico", views.FaviconView.as_view(), name="favicon"),
+    path(
+        "mentions-legales/", TemplateView.as_view(template_name="portal/mentions_legales.html"), name="mentions_legales"
+    ),
+    path(
+        "conditions-generales-d-utilisation/",
+        TemplateView.as_view(template_name="portal/cgu.html"),
+        name="cgu",
+    ),
+    path(
+        "contrat-de-prestation/",
+        TemplateView.as_view(template_name="portal/contrat_de_prestation.html"),
+        name="contrat_de_prestation",
+    ),
+]

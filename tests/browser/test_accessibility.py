@@ -1,0 +1,183 @@
+"""Accessibility in a real browser: axe-core on every kind of page, the DSFR header's mobile menu at 320 px, the
+security codes' alternatives. The `page` fixture also fails any test whose pages log a JavaScript error."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from tests.factories import EstablishmentFactory, HabilitationFactory, SireneEtablissementFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "Mot-de-passe-2026;"
+PUBLIC_PAGES = [
+    "/",
+    "/creer-mon-espace/",
+    "/mot-de-passe-oublie/",
+    "/identifiant-oublie/",
+    "/besoin-d-aide/",
+    "/besoin-d-aide/assistance/",
+    "/mentions-legales/",
+    "/conditions-generales-d-utilisation/",
+    "/contrat-de-prestation/",
+    "/simulation-indemnisation/",
+]
+
+
+@pytest.fixture
+def employer(db):
+    user = UserFactory(identifiant="gerard.menuca", password=PASSWORD)
+    establishment = EstablishmentFactory(denomination="ATELIERS MENUCA", enseigne="LA FOURNÉE")
+    HabilitationFactory(user=user, establishment=establishment)
+    user.establishment = establishment
+    return user
+
+
+def log_in(page, live_server, user):
+    page.goto(live_server.url + "/")
+    page.get_by_label("Identifiant").fill(user.identifiant)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Connexion").click()
+    assert page.url == live_server.url + "/espace/"
+
+
+def space_pages(user):
+    return [
+        "/espace/",
+        "/espace/etablissements/",
+        reverse("espace:establishment", args=[user.establishment.siret]),
+        "/espace/demande-creation-compte/",
+        "/espace/mon-compte/",
+        "/espace/mon-compte/mot-de-passe/",
+        "/espace/dap/",
+        "/besoin-d-aide/",
+    ]
+
+
+def _audit(page, base, paths, axe) -> dict:
+    """Each page audited at 1280 px with axe-core, then checked at 320 px: nothing wider than the screen."""
+    failures = {}
+    for path in paths:
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(base + path)
+        problems = axe()
+        page.set_viewport_size({"width": 320, "height": 800})
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > 320:
+            problems.append(f"à 320 px, la page fait {width} px de large")
+        if problems:
+            failures[path] = problems
+    return failures
+
+
+def test_public_pages_pass_axe_core_and_fit_320_px(live_server, page, axe):
+    assert _audit(page, live_server.url, PUBLIC_PAGES, axe) == {}
+
+
+def test_the_pages_of_the_space_pass_axe_core_and_fit_320_px(live_server, page, axe, employer):
+    log_in(page, live_server, employer)
+
+    assert _audit(page, live_server.url, space_pages(employer), axe) == {}
+
+
+def test_step_2_of_creer_mon_espace_passes_axe_core_with_its_errors_shown(live_server, page, axe, captcha_test_mode):
+    SireneEtablissementFactory(siret="73282932000074")
+    page.goto(live_server.url + "/creer-mon-espace/")
+    page.get_by_label("N° de Siret").fill("732 829 320 00074")
+    page.get_by_label("Recopier le code ci-contre").fill("PASSED")
+    page.locator("label[for=id_cgu]").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="VALIDER").click()
+
+    assert axe() == []
+    # ENVOYER, greyed, says why to assistive technology and stays reachable.
+    envoyer = page.get_by_role("button", name="ENVOYER")
+    expect(envoyer).to_have_attribute("aria-disabled", "true")
+    expect(envoyer).to_have_accessible_description(
+        "Le bouton ENVOYER est grisé : renseignez d'abord tous les champs marqués d'un * et le code de sécurité."
+    )
+    envoyer.focus()
+    expect(envoyer).to_be_focused()
+
+
+def test_at_320_px_the_header_menu_opens_with_the_help_link(live_server, page):
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(live_server.url + "/")
+    page.wait_for_function("() => window.dsfr !== undefined")
+
+    expect(page.locator(".fr-header__tools-links")).to_be_hidden()
+    page.get_by_role("button", name="Menu").click()
+
+    menu = page.locator("#menu-modal")
+    expect(menu).to_be_visible()
+    expect(menu.get_by_role("link", name="BESOIN D'AIDE ?")).to_be_visible()
+    menu.get_by_role("button", name="Fermer").click()
+    expect(menu).to_be_hidden()
+
+
+def test_at_320_px_the_space_menu_and_deconnexion_are_in_the_mobile_menu(live_server, page, employer):
+    log_in(page, live_server, employer)
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(live_server.url + "/espace/")
+
+    page.get_by_role("button", name="Menu").click()
+
+    menu = page.locator("#menu-modal")
+    for name in [
+        "ÉTABLISSEMENTS",
+        "DEMANDES D'AUTORISATION PRÉALABLE",
+        "DÉCISIONS D'AUTORISATION",
+        "DEMANDES D'INDEMNISATION",
+    ]:
+        expect(menu.get_by_role("link", name=name)).to_be_visible()
+    for name in ["DEMANDE CRÉATION DE COMPTE", "Mon compte", "BESOIN D'AIDE ?"]:
+        expect(menu.get_by_role("link", name=name)).to_be_visible()
+    with page.expect_navigation():
+        menu.get_by_role("button", name="DECONNEXION").click()
+    assert page.url == live_server.url + "/"
+    expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
+
+
+def test_at_1280_px_the_header_keeps_its_buttons_on_one_line(live_server, page, employer):
+    log_in(page, live_server, employer)
+
+    tops = page.locator(".fr-header__tools-links > .fr-btns-group > li").evaluate_all(
+        "items => items.map((item) => Math.round(item.getBoundingClientRect().top))"
+    )
+
+    assert len(tops) == 5
+    assert len(set(tops)) == 1, tops  # DECONNEXION does not wrap on its own line
+
+
+def test_the_operation_of_the_recovery_is_text_that_a_screen_reader_reads(live_server, page):
+    page.goto(live_server.url + "/mot-de-passe-oublie/")
+
+    answer = page.get_by_label("Veuillez résoudre l'opération suivante")
+
+    label = answer.evaluate("element => element.labels[0].textContent")
+    first, second = (int(number) for number in label.split(":")[1].strip().rstrip("=").split("+"))
+    assert label == f"Veuillez résoudre l'opération suivante : {first} + {second} ="
+    assert page.locator("form img").count() == 0  # no image: the operation is text
+
+
+def test_the_image_code_has_an_audio_alternative_where_flite_is_installed(live_server, page, settings):
+    if not settings.CAPTCHA_FLITE_PATH:
+        pytest.skip("flite absent : pas de version audio du code")
+    page.goto(live_server.url + "/creer-mon-espace/")
+
+    audio = page.locator("audio[data-captcha-audio]")
+    expect(audio).to_have_attribute("aria-label", "Écouter le code de sécurité (lettres et chiffres épelés en anglais)")
+    response = page.request.get(live_server.url + audio.get_attribute("src"))
+    assert response.status == 200
+    assert response.headers["content-type"] == "audio/wav"
+    assert response.body()[:4] == b"RIFF"
+
+
+def test_the_audit_finds_what_it_looks_for(page, axe):
+    """The audit itself works: a page without a language, a title or an image alternative fails it."""
+    page.set_content("<html><body><main><img src='data:image/gif;base64,R0lGODlhAQABAAAAACw='></main></body></html>")
+
+    found = " ".join(axe())
+
+    assert "image-alt" in found and "html-has-lang" in found and "document-title" in found
