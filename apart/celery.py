@@ -16,4 +16,4 @@ def _in_process_without_broker(sender, **kwargs):
     """No CELERY_BROKER_URL: tasks run in the web process (eager), and the producer Celery still opens for them
     is an in-memory one (not a connection to a default AMQP server on localhost)."""
     if not sender.conf.broker_url:
-        sender.conf.broker_url = "memory://"
+        sender.conf.broker_url = "memory://localhost/"

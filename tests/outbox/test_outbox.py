@@ -217,3 +217,21 @@ def test_the_periodic_task_sends_what_the_broker_missed(celery_worker_process):
     assert [message["To"] for message in messages] == ["oublie@example.fr"]
     email.refresh_from_db()
     assert email.status == OutboxStatus.SENT
+
+
+@pytest.mark.django_db
+def test_without_a_broker_the_in_process_sending_logs_no_broker_warning(
+    settings, caplog, django_capture_on_commit_callbacks
+):
+    """With no CELERY_BROKER_URL the task runs in the web process; Celery's producer must not look for an AMQP
+    server on localhost (kombu's « No hostname was supplied » on every e-mail)."""
+    from apart.celery import app
+
+    assert settings.CELERY_BROKER_URL == "" and app.conf.task_always_eager
+    with caplog.at_level("WARNING"), django_capture_on_commit_callbacks(execute=True):
+        email = _create(to="sans.broker@example.fr")
+
+    assert app.conf.broker_url == "memory://localhost/"
+    assert not [record for record in caplog.records if record.name.startswith("kombu")]
+    email.refresh_from_db()
+    assert email.status == OutboxStatus.SENT

@@ -155,10 +155,10 @@ def test_health_check_reports_the_database(client):
 
 
 def test_health_check_reports_an_unreachable_broker(client, settings):
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     from apart.celery import app
 
-    previous = app.conf.broker_url
+    previous = app.conf.broker_url  # read first: Celery loads its configuration from the settings lazily
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     app.conf.broker_url = "redis://127.0.0.1:1/0"
     try:
         response = client.get("/sante/")
