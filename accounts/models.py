@@ -4,6 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from apart.normalization import normalize_courriel
 
@@ -152,7 +153,7 @@ class PasswordResetToken(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.user} — {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.user} — {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
 
 
 class RecoveryEventKind(models.TextChoices):

@@ -10,6 +10,8 @@ admin.site.site_header = "Activité Partielle — administration ASP"
 admin.site.site_title = "Administration APART"
 admin.site.index_title = "Bureau des agents de l'ASP"
 admin.site.index_template = "admin/apart_index.html"
+# The apps are on the home page (its dashboard and list): the lists keep the width of the screen for their columns.
+admin.site.enable_nav_sidebar = False
 
 # Admin pages of models that changed app keep answering at their old address.
 MOVED_ADMIN_MODELS = {

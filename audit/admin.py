@@ -34,7 +34,7 @@ class StaffActionAdmin(admin.ModelAdmin):
             return "—"
         subject = obj.subject
         if subject is None:
-            return f"{obj.subject_type.name} n°{obj.subject_id} (supprimé)"
+            return f"{obj.subject_type.name} n°{obj.subject_id} (n'existe plus)"
         try:
             url = reverse(f"admin:{obj.subject_type.app_label}_{obj.subject_type.model}_change", args=[obj.subject_id])
         except NoReverseMatch:

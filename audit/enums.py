@@ -11,7 +11,7 @@ class StaffActionKind(models.TextChoices):
     # Accounts and habilitations
     ACCOUNT_REQUEST_APPROVE = "account_request_approve", "Validation d'une demande de création de compte"
     ACCOUNT_REQUEST_REJECT = "account_request_reject", "Refus d'une demande de création de compte"
-    EMAILS_RESEND = "emails_resend", "Renvoi des courriels du compte (Cas n°3)"
+    EMAILS_RESEND = "emails_resend", "Renvoi des courriels du compte"
     SECRET_QUESTION_RESET = "secret_question_reset", "Réinitialisation de la question secrète"
     HABILITATION_CREATE = "habilitation_create", "Création d'une habilitation"
     HABILITATION_TRANSFER = "habilitation_transfer", "Transfert de l'habilitation (Cas 2.1)"

@@ -63,4 +63,4 @@ class StaffAction(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.created_at:%d/%m/%Y %H:%M} — {self.actor or 'automatique'} — {self.get_action_display()}"
+        return f"{timezone.localtime(self.created_at):%d/%m/%Y %H:%M} — {self.actor or 'automatique'} — {self.get_action_display()}"

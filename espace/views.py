@@ -15,7 +15,6 @@ from habilitations.perms import can_create_dap
 from habilitations.selectors import establishments_for_user
 from habilitations.services import colleague_account_request_submit, establishment_fiche_update
 from habilitations.views import DONE_SESSION_KEY
-from referentiels.codes_postaux import communes_for_code_postal
 
 from .forms import ApartLoginForm, ColleagueAccountRequestForm
 from .middleware import establishment_open
@@ -69,10 +68,7 @@ def establishment_detail(request, siret):
     confirm it exists."""
     establishment = get_object_or_404(establishments_for_user(user=request.user), siret=siret)
     establishment_open(request, establishment)
-    code_postal = (request.POST.get("code_postal") or establishment.code_postal).strip()
-    form = EstablishmentFicheForm(
-        request.POST or None, instance=establishment, communes=communes_for_code_postal(code_postal)
-    )
+    form = EstablishmentFicheForm(request.POST or None, instance=establishment)
     if request.method == "POST" and form.is_valid():
         establishment_fiche_update(establishment=establishment, fields=form.fiche_fields)
         messages.success(request, "La fiche établissement a été enregistrée.")

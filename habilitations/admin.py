@@ -13,7 +13,7 @@ from django.utils.timesince import timesince
 from apart.admin_actions import action_confirm_page, is_confirmed
 from audit.models import StaffAction
 
-from .enums import AccountRequestStatus
+from .enums import AccountRequestStatus, ExtranetCode
 from .forms import EstablishmentFicheForm
 from .models import AccountRequest, Establishment, Extranet, Habilitation
 from .services import (
@@ -58,6 +58,19 @@ def _habilitations_table(habilitations) -> str:
     )
 
 
+class FicheFilter(admin.SimpleListFilter):
+    title = "fiche établissement"
+    parameter_name = "fiche"
+
+    def lookups(self, request, model_admin):
+        return [("complete", "Complète"), ("incomplete", "Incomplète")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("complete", "incomplete"):
+            return queryset.filter(fiche_complete=self.value() == "complete")
+        return queryset
+
+
 class EstablishmentAdminForm(EstablishmentFicheForm):
     """The fiche as the space checks it (phones, courriels, names…), with the admin's look."""
 
@@ -73,20 +86,20 @@ class EstablishmentAdmin(admin.ModelAdmin):
     """Establishments come from CRÉER MON ESPACE: staff correct a fiche here, never its SIRET."""
 
     form = EstablishmentAdminForm
-    list_display = ["siret", "denomination", "enseigne", "code_postal", "ville", "fiche_complete", "created_at"]
-    list_filter = ["fiche_complete", "created_at"]
+    list_display = ["siret", "denomination", "enseigne", "code_postal", "ville", "fiche", "created_at"]
+    list_filter = [FicheFilter, "created_at"]
     search_fields = ["siret", "siren", "denomination", "enseigne", "courriel", "ville"]
     readonly_fields = [
         "siret",
         "siren",
         "enseigne",
-        "fiche_complete",
+        "fiche",
         "habilitations_table",
         "created_at",
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["siret", "siren", "denomination", "enseigne", "fiche_complete"]}),
+        (None, {"fields": ["siret", "siren", "denomination", "enseigne", "fiche"]}),
         (
             "Adresse",
             {
@@ -115,6 +128,11 @@ class EstablishmentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # an establishment is created by an approved account request
+
+    @admin.display(description="fiche complète", boolean=True, ordering="fiche_complete")
+    def fiche(self, obj):
+        # A generated column: the admin does not know it is a boolean, and would print True / False.
+        return obj.fiche_complete
 
     @admin.display(description="habilitations")
     def habilitations_table(self, obj):
@@ -158,6 +176,24 @@ class HabilitationCreateForm(forms.ModelForm):
         model = Habilitation
         fields = ["user", "establishment", "valid_from"]
         help_texts = {"valid_from": "L'habilitation court un an à partir de cette date."}
+
+    def clean(self):
+        cleaned_data = super().clean()
+        user, establishment = cleaned_data.get("user"), cleaned_data.get("establishment")
+        valid_from = cleaned_data.get("valid_from")
+        if user and establishment and valid_from:
+            current = (
+                Habilitation.objects.for_extranet(ExtranetCode.APART)
+                .filter(user=user, establishment=establishment, valid_until__gte=valid_from)
+                .first()
+            )
+            if current is not None:
+                raise forms.ValidationError(
+                    f"Ce compte est déjà habilité sur cet établissement, du {current.valid_from:%d/%m/%Y} au "
+                    f"{current.valid_until:%d/%m/%Y} : prolongez cette habilitation plutôt que d'en créer une.",
+                    code="already_habilitated",
+                )
+        return cleaned_data
 
 
 @admin.register(Habilitation)
@@ -342,7 +378,9 @@ class AccountRequestAdmin(admin.ModelAdmin):
     @admin.display(description="reçue", ordering="created_at")
     def received(self, obj):
         return format_html(
-            "{}<br><small>il y a {}</small>", f"{obj.created_at:%d/%m/%Y %H:%M}", timesince(obj.created_at)
+            "{}<small>il y a {}</small>",
+            f"{timezone.localtime(obj.created_at):%d/%m/%Y %H:%M}",
+            timesince(obj.created_at),
         )
 
     @admin.display(description="établissement", ordering="siret")
@@ -403,7 +441,7 @@ class AccountRequestAdmin(admin.ModelAdmin):
                     (
                         str(account_request),
                         [
-                            f"{check['label']} : {check.get('detail') or 'échec'}"
+                            f"{check['label']} — {check.get('detail') or 'non'}"
                             for check in account_request.failed_checks
                         ],
                     )

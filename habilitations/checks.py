@@ -89,13 +89,13 @@ def account_request_checks(account_request, *, existing_user: User | None) -> li
             "denomination",
             "Dénomination cohérente avec SIRENE",
             found and denominations_match(account_request.denomination, sirene.get("denomination", "")),
-            f"SIRENE : {sirene.get('denomination', '—')}",
+            f"saisie : {account_request.denomination} ; SIRENE : {sirene.get('denomination', '—')}",
         ),
         _check(
             "code_postal",
             "Code postal cohérent avec SIRENE",
             found and account_request.code_postal == sirene.get("code_postal"),
-            f"SIRENE : {sirene.get('code_postal', '—')}",
+            f"saisi : {account_request.code_postal} ; SIRENE : {sirene.get('code_postal', '—')}",
         ),
         _check(
             "no_open_request",

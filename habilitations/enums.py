@@ -40,5 +40,5 @@ class ApartAccessRefusal(models.TextChoices):
 
 class HabilitationEndOutcome(models.TextChoices):
     ENDED = "ended", "terminée (dernier jour : hier)"
-    DELETED = "deleted", "supprimée (elle n'avait pas encore commencé)"
+    DELETED = "deleted", "supprimée (elle ne commençait qu'aujourd'hui ou plus tard : pas d'historique à garder)"
     ALREADY_ENDED = "already_ended", "déjà terminée, inchangée"

@@ -18,7 +18,7 @@ from apart.forms import (
     TextField,
 )
 from apart.normalization import strip_accents
-from referentiels.codes_postaux import comparable_name
+from referentiels.codes_postaux import code_postal_unknown, communes_for_code_postal, comparable_name
 from referentiels.enums import INDICES_REPETITION, TYPES_VOIE_LABELS
 from referentiels.forms import SiretField
 
@@ -27,6 +27,7 @@ from .models import COMPLEMENT_ADRESSE_MAX_LENGTH, ESTABLISHMENT_IDENTITY_FIELDS
 CGU_MISSING = "N'oubliez pas de cocher les conditions générales d'utilisation avant de valider votre demande."
 ETAT_CIVIL = "Merci de saisir votre état civil uniquement."
 VILLE_NOT_IN_CODE_POSTAL = "Veuillez choisir la ville correspondant au code postal."
+CODE_POSTAL_UNKNOWN = "Ce code postal ne correspond à aucune commune : vérifiez votre saisie."
 
 # Words that name a function or a company rather than a person (non-blocking check of the seeds).
 FUNCTION_WORDS = frozenset(
@@ -135,6 +136,11 @@ class CommuneChoiceMixin:
                 return name
         raise forms.ValidationError(VILLE_NOT_IN_CODE_POSTAL, code="ville")
 
+    def check_code_postal(self, code_postal: str) -> str:
+        if code_postal_unknown(code_postal, self.communes):
+            raise forms.ValidationError(CODE_POSTAL_UNKNOWN, code="code_postal_unknown")
+        return code_postal
+
     @property
     def code_commune(self) -> str:
         return self.commune_codes.get(self.cleaned_data.get("ville"), "")
@@ -236,6 +242,9 @@ class AccountRequestForm(CommuneChoiceMixin, RequiredFieldsMessageMixin, UserToC
         self.enseigne = enseigne
         self.etat_civil_warning = False
 
+    def clean_code_postal(self):
+        return self.check_code_postal(self.cleaned_data["code_postal"])
+
     def clean_numero_voie(self):
         value = self.cleaned_data["numero_voie"].strip()
         if value and not value.isdigit():
@@ -317,8 +326,12 @@ class EstablishmentFicheForm(CommuneChoiceMixin, forms.ModelForm):
 
     REQUIRED_FIELDS = ("denomination", "libelle_voie", "code_postal", "ville")
 
-    def __init__(self, *args, communes=(), **kwargs):
+    def __init__(self, *args, communes=None, **kwargs):
+        """`communes`: those of the code postal shown (typed, else the fiche's); looked up when not given."""
         super().__init__(*args, **kwargs)
+        if communes is None:
+            code_postal = self.data.get(self.add_prefix("code_postal")) or self.instance.code_postal or ""
+            communes = communes_for_code_postal(code_postal.strip())
         for name, field in self.fields.items():
             field.required = name in self.REQUIRED_FIELDS
             field.label = field.label[:1].upper() + field.label[1:]
@@ -333,7 +346,7 @@ class EstablishmentFicheForm(CommuneChoiceMixin, forms.ModelForm):
         code_postal = self.cleaned_data["code_postal"].strip()
         if not (len(code_postal) == 5 and code_postal.isdigit()):
             raise forms.ValidationError("Le code postal doit comporter 5 chiffres.", code="code_postal")
-        return code_postal
+        return self.check_code_postal(code_postal)
 
     def clean_code_naf(self):
         code = self.cleaned_data["code_naf"].strip().upper()

@@ -298,7 +298,12 @@ class AccountRequest(EstablishmentIdentity):
         verbose_name="compte utilisateur",
     )
     establishment = models.ForeignKey(
-        Establishment, on_delete=models.SET_NULL, null=True, blank=True, related_name="account_requests"
+        Establishment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account_requests",
+        verbose_name="établissement",
     )
     created_at = models.DateTimeField("reçue le", default=timezone.now, db_index=True)
 

@@ -65,7 +65,10 @@ def establishment_fiche_update(*, establishment: Establishment, fields: dict, by
         audit_record(
             actor=by,
             action=StaffActionKind.FICHE_UPDATE,
-            summary=f"Fiche établissement {establishment.siret} modifiée : {', '.join(sorted(changed))}",
+            summary=(
+                f"Fiche établissement {establishment.siret} modifiée : "
+                + ", ".join(str(Establishment._meta.get_field(name).verbose_name) for name in sorted(changed))
+            ),
             subject=establishment,
             siret=establishment.siret,
             fields=sorted(changed),
@@ -317,9 +320,9 @@ class HabilitationEnd:
 def habilitation_end(*, habilitation: Habilitation, by, about=None, notify: bool = True) -> HabilitationEnd:
     """End a habilitation now: it stops working today, on this establishment only.
 
-    A habilitation that had already begun keeps its history and ends yesterday; one that had not begun yet
-    (it starts today or later) never took effect and is removed (the valid_until >= valid_from rule forbids an
-    end before its start). One already ended is left as it is.
+    A habilitation that began before today keeps its history and ends yesterday; one that starts today or later
+    is removed (the valid_until >= valid_from rule forbids an end before its start, and it has no past to keep).
+    One already ended is left as it is.
     """
     habilitation = _habilitation_lock(habilitation)
     today = timezone.localdate()

@@ -126,14 +126,20 @@ def account_step(request):
 @require_GET
 def done(request):
     reference = request.session.get(DONE_SESSION_KEY)
-    account_request = AccountRequest.objects.filter(reference=reference).select_related("user").first()
+    account_request = AccountRequest.objects.filter(reference=reference).select_related("user", "requested_by").first()
     if account_request is None:
         return redirect("habilitations:create_space")
     masked_identifiant = None
     if account_request.case == AccountRequestCase.EXISTING_APART:
         existing = account_request.user or user_for_courriel(account_request.courriel)
         masked_identifiant = identifiant_mask(existing.identifiant) if existing else None
-    context = {"account_request": account_request, "masked_identifiant": masked_identifiant}
+    requester = account_request.requested_by
+    context = {
+        "account_request": account_request,
+        "masked_identifiant": masked_identifiant,
+        # DEMANDE CRÉATION DE COMPTE: the e-mails go to the colleague, not to the user reading this page.
+        "for_someone_else": requester is not None and requester.courriel != account_request.courriel,
+    }
     return render(request, "habilitations/done.html", context)
 
 

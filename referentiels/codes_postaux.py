@@ -110,3 +110,16 @@ def commune_name(communes: list[CodePostalCommune], *, code_commune: str = "", n
         if wanted in (comparable_name(commune.nom_commune), comparable_name(commune.libelle_acheminement)):
             return commune.nom_commune
     return " ".join(name.split())
+
+
+# La Poste's file has no Saint-Barthélemy, Saint-Martin (971xx served apart), Saint-Pierre-et-Miquelon, Monaco or
+# the Pacific: a code of these ranges that the table does not know is accepted as typed.
+UNLISTED_PREFIXES = ("97", "98")
+
+
+def code_postal_unknown(code_postal: str, communes: list[CodePostalCommune]) -> bool:
+    """True when `code_postal` (5 digits) serves no commune, as far as the loaded table can tell (an empty table,
+    as on a machine where it was never loaded, tells nothing)."""
+    if communes or code_postal.startswith(UNLISTED_PREFIXES):
+        return False
+    return CodePostalCommune.objects.exists()

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from accounts.models import User
@@ -112,16 +113,7 @@ HABILITATION_ACTIONS = {
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     form = TicketAdminForm
-    list_display = [
-        "reference",
-        "age",
-        "status",
-        "motif",
-        "siret",
-        "denomination",
-        "courriel",
-        "assignee",
-    ]
+    list_display = ["reference", "age", "status", "motif", "establishment_column", "courriel", "assignee"]
     list_filter = [
         TicketOpenFilter,
         "status",
@@ -172,6 +164,10 @@ class TicketAdmin(admin.ModelAdmin):
         if compact.isdigit() and len(compact) >= 9:  # a SIRET typed with spaces: 732 829 320 00074
             search_term = compact
         return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="établissement", ordering="siret")
+    def establishment_column(self, obj):
+        return format_html("{}<small>{}</small>", obj.siret, obj.denomination)
 
     @admin.display(description="ancienneté", ordering="created_at")
     def age(self, obj):
@@ -301,7 +297,9 @@ class TicketAdmin(admin.ModelAdmin):
             return f"Habilitation de {who} prolongée jusqu'au {result.valid_until:%d/%m/%Y}."
         return {
             HabilitationEndOutcome.ENDED: f"Habilitation de {who} terminée (dernier jour : hier).",
-            HabilitationEndOutcome.DELETED: f"Habilitation de {who} supprimée : elle n'avait pas encore commencé.",
+            HabilitationEndOutcome.DELETED: (
+                f"Habilitation de {who} supprimée : elle ne commençait qu'aujourd'hui ou plus tard."
+            ),
             HabilitationEndOutcome.ALREADY_ENDED: f"L'habilitation de {who} était déjà terminée.",
         }[result.outcome]
 

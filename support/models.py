@@ -159,4 +159,4 @@ class TicketMessage(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self):
-        return f"{self.ticket.reference} — {self.get_author_kind_display()} — {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.ticket.reference} — {self.get_author_kind_display()} — {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"

@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
                     ("ticket_assign", "Attribution"),
                     ("account_request_approve", "Validation d'une demande de création de compte"),
                     ("account_request_reject", "Refus d'une demande de création de compte"),
-                    ("emails_resend", "Renvoi des courriels du compte (Cas n°3)"),
+                    ("emails_resend", "Renvoi des courriels du compte"),
                     ("secret_question_reset", "Réinitialisation de la question secrète"),
                     ("habilitation_create", "Création d'une habilitation"),
                     ("habilitation_transfer", "Transfert de l'habilitation (Cas 2.1)"),

@@ -1,6 +1,8 @@
-# The establishment's enseigne (SIRENE's commercial name), and `fiche_complete` derived by the database from the
-# fiche's fields: a generated column replaces the one save() used to keep up to date (an update() left it stale).
+# The establishment's enseigne (SIRENE's commercial name), the account request's "établissement" named in French,
+# and `fiche_complete` derived by the database from the fiche's fields: a generated column replaces the one save()
+# used to keep up to date (an update() left it stale).
 
+import django.db.models.deletion
 from django.db import migrations, models
 
 ENSEIGNE = models.CharField(
@@ -16,6 +18,18 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(model_name="accountrequest", name="enseigne", field=ENSEIGNE),
         migrations.AddField(model_name="establishment", name="enseigne", field=ENSEIGNE),
+        migrations.AlterField(
+            model_name="accountrequest",
+            name="establishment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="account_requests",
+                to="habilitations.establishment",
+                verbose_name="établissement",
+            ),
+        ),
         migrations.RemoveField(model_name="establishment", name="fiche_complete"),
         migrations.AddField(
             model_name="establishment",

@@ -21,7 +21,7 @@
       field.type = "text";
       field.className = "fr-input";
       field.maxLength = 100;
-      field.value = value;
+      field.value = current.tagName === "SELECT" ? "" : value; // a commune of another code postal is no answer
     }
     field.id = "id_ville";
     field.name = "ville";
@@ -32,7 +32,8 @@
     });
     const base = communes.length ? "fr-select" : "fr-input";
     current.classList.forEach((name) => {
-      if (name === "fr-input" || name === "fr-select") return;
+      // Not greyed as INSEE's any more: the user changed the code postal.
+      if (name === "fr-input" || name === "fr-select" || name === "apart-insee") return;
       field.classList.add(name.replace(/^fr-(input|select)--/, `${base}--`)); // fr-input--error → fr-select--error
     });
     current.replaceWith(field);

@@ -201,7 +201,11 @@ def test_a_colleague_account_request_goes_through_the_same_processing(employer_c
 
     response = employer_client.post(reverse("espace:colleague_account_request"), data, follow=True)
 
-    assert "Votre demande de création de compte a bien été transmise" in response.content.decode()
+    html = response.content.decode()
+    # The page speaks of the colleague, to whom the e-mails go, not to the user who asked.
+    assert "La demande de création de compte pour Julie Cabinette a bien été transmise." in html
+    assert "recevra à l'adresse julie@cabinet-expert.fr" in html
+    assert "Votre demande de création de compte a bien été transmise" not in html
     account_request = AccountRequest.objects.get()
     assert account_request.status == AccountRequestStatus.APPROVED
     assert account_request.requested_by == employer_client.user
@@ -305,3 +309,39 @@ def test_the_current_establishment_is_never_one_the_user_does_not_hold(employer_
     response = employer_client.get(reverse("espace:colleague_account_request"))
 
     assert response.context["form"]["establishment"].value() == mine.pk
+
+
+def test_a_code_postal_that_serves_no_commune_is_refused(employer_client):
+    from tests.factories import load_communes
+
+    load_communes("75011")
+    establishment = holding(employer_client.user)
+    url = reverse("espace:establishment", args=[establishment.siret])
+
+    unknown = employer_client.post(
+        url, {"denomination": "X", "libelle_voie": "Y", "code_postal": "99999", "ville": "Nulle-Part"}
+    )
+    saint_barthelemy = employer_client.post(
+        url, {"denomination": "X", "libelle_voie": "Y", "code_postal": "97133", "ville": "Gustavia"}
+    )
+
+    assert unknown.context["form"].errors["code_postal"] == [
+        "Ce code postal ne correspond à aucune commune : vérifiez votre saisie."
+    ]
+    # La Poste's file has no Saint-Barthélemy: a code of the overseas ranges is taken as typed.
+    assert saint_barthelemy.status_code == 302
+    establishment.refresh_from_db()
+    assert (establishment.code_postal, establishment.ville) == ("97133", "Gustavia")
+
+
+def test_a_user_who_must_change_a_temporary_password_is_offered_no_page_of_the_space(client):
+    user = UserFactory(temporary_password=True)
+    HabilitationFactory(user=user)
+    client.force_login(user)
+
+    html = client.get(reverse("accounts:first_login_password")).content.decode()
+
+    header = html[html.index('<header role="banner"') : html.index("</header>")]
+    assert "BONJOUR," in header and "DECONNEXION" in header
+    for link in ["/espace/etablissements/", "/espace/dap/", "/espace/mon-compte/", "/espace/demande-creation-compte/"]:
+        assert f'href="{link}"' not in header, link

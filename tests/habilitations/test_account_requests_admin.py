@@ -72,8 +72,9 @@ def test_approving_a_request_whose_checks_failed_asks_for_a_confirmation_naming_
     assert page.templates[0].name == "admin/apart/action_confirm.html"
     assert "Valider des demandes dont des contrôles ont échoué" in html
     assert str(pending_request) in html
-    assert "Dénomination cohérente avec SIRENE : SIRENE : BOULANGERIE DU CANAL" in html
-    assert "Code postal cohérent avec SIRENE : SIRENE : 75011" in html
+    # What was typed beside what SIRENE says, for the agent to judge.
+    assert "Dénomination cohérente avec SIRENE — saisie : GARAGE MODERNE ; SIRENE : BOULANGERIE DU CANAL" in html
+    assert "Code postal cohérent avec SIRENE — saisi : 69003 ; SIRENE : 75011" in html
     assert "Courriel durable" not in html  # a check that passed is not named
     assert 'name="apply"' in html
     pending_request.refresh_from_db()

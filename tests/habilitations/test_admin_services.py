@@ -13,7 +13,7 @@ from apart.outbox.models import OutboxEmail
 from audit.enums import StaffActionKind
 from audit.models import StaffAction
 from habilitations.models import Establishment, Habilitation, one_year_after
-from tests.factories import EstablishmentFactory, HabilitationFactory, UserFactory
+from tests.factories import EstablishmentFactory, HabilitationFactory, UserFactory, load_communes
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +88,26 @@ def test_adding_a_habilitation_that_exists_renews_it_instead_of_a_duplicate(staf
     [habilitation] = Habilitation.objects.all()
     assert habilitation.pk == expired.pk
     assert (habilitation.valid_from, habilitation.valid_until) == (TODAY(), one_year_after(TODAY()))
+
+
+def test_adding_a_habilitation_that_is_running_is_refused_on_the_form(staff_client):
+    """Nothing to create: the agent is told to extend it; no e-mail, no line in the journal."""
+    running = HabilitationFactory(valid_from=days(-10))
+
+    response = staff_client.post(
+        reverse("admin:habilitations_habilitation_add"),
+        {"user": running.user.pk, "establishment": running.establishment.pk, "valid_from": TODAY().isoformat()},
+    )
+
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.non_field_errors()
+    assert error == (
+        f"Ce compte est déjà habilité sur cet établissement, du {days(-10):%d/%m/%Y} au "
+        f"{running.valid_until:%d/%m/%Y} : prolongez cette habilitation plutôt que d'en créer une."
+    )
+    assert Habilitation.objects.count() == 1
+    assert subjects_to(running.user.courriel) == []
+    assert not StaffAction.objects.exists()
 
 
 # --- HabilitationAdmin: the object page is read-only ----------------------------------------------------------
@@ -262,6 +282,37 @@ def test_a_fiche_edit_has_the_checks_of_the_space(staff_client, field, value, me
     assert response.context["adminform"].form.errors[field] == [message]
     assert getattr(Establishment.objects.get(pk=establishment.pk), field) == before
     assert StaffAction.objects.count() == 0
+
+
+def test_a_fiche_edit_chooses_the_ville_among_the_communes_of_its_code_postal(staff_client):
+    load_communes("67100", "75011")
+    establishment = EstablishmentFactory(complete=True, code_postal="75011", ville="Paris 11e Arrondissement")
+
+    refused = staff_client.post(
+        establishment_url(establishment), fiche_data(establishment, code_postal="67100", ville="Paris")
+    )
+    accepted = staff_client.post(
+        establishment_url(establishment), fiche_data(establishment, code_postal="67100", ville="STRASBOURG")
+    )
+
+    assert refused.context["adminform"].form.errors["ville"] == [
+        "Veuillez choisir la ville correspondant au code postal."
+    ]
+    assert accepted.status_code == 302
+    saved = Establishment.objects.get(pk=establishment.pk)
+    assert (saved.code_postal, saved.ville, saved.code_commune) == ("67100", "Strasbourg", "67482")
+
+
+def test_the_establishment_list_shows_the_fiche_as_an_icon_not_true_or_false(staff_client):
+    EstablishmentFactory(complete=True)
+    EstablishmentFactory()
+
+    html = staff_client.get(reverse("admin:habilitations_establishment_changelist")).content.decode()
+    complete = staff_client.get(reverse("admin:habilitations_establishment_changelist"), {"fiche": "complete"})
+
+    assert 'alt="True"' in html and 'alt="False"' in html  # Django's yes / no icons
+    assert ">True<" not in html and ">False<" not in html
+    assert complete.context["cl"].result_count == 1
 
 
 def test_the_establishment_page_lists_its_habilitations_read_only(staff_client):

@@ -265,9 +265,9 @@ def test_cas_2_1_the_first_post_shows_a_confirmation_and_changes_nothing(staff_c
     assert response.status_code == 200
     html = response.content.decode()
     assert "Vérifiez avant de transférer" in html
-    assert re.search(r'<label>Nom :</label><div class="readonly">Martin</div>', html)
-    assert re.search(r'<label>Prénom :</label><div class="readonly">Sophie</div>', html)
-    assert '<div class="readonly">ancien.gerant</div>' in html
+    assert '<tr><th scope="row">Nom</th><td>Martin</td></tr>' in html
+    assert '<tr><th scope="row">Prénom</th><td>Sophie</td></tr>' in html
+    assert '<tr><th scope="row">Habilitations terminées</th><td>ancien.gerant</td></tr>' in html
     assert 'value="Confirmer le transfert"' in html
     assert hidden_fields(html)["confirmed"] == ["True"]
     assert not User.objects.filter(courriel=NEW).exists()
