@@ -67,6 +67,23 @@ def _production_hashers(request):
         request.getfixturevalue("settings").PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS
 
 
+# --- ASP staff in the admin -------------------------------------------------------------------
+
+
+@pytest.fixture
+def agent(db):
+    """An ASP agent: staff, every right (the admin's rights per role come with the security issue)."""
+    from tests.factories import UserFactory
+
+    return UserFactory(staff=True, identifiant="agent.asp")
+
+
+@pytest.fixture
+def staff_client(client, agent):
+    client.force_login(agent)
+    return client
+
+
 def _redis_url(worker_id: str) -> str:
     """A Redis database of the worker's own: TEST_REDIS_URL's number, minus the xdist worker's."""
     url = os.environ.get("TEST_REDIS_URL")

@@ -316,6 +316,14 @@ class Columns:
         return " AND ".join(conditions)
 
 
+def read_stock(
+    stock: Stock, stream: IO[bytes], path: Path, *, on_error, on_progress=None
+) -> tuple[StockReader, Columns]:
+    """The reader of an open stock file and where the stock's columns are in its header."""
+    reader = StockReader(stream, name=path.name, on_error=on_error, on_progress=on_progress)
+    return reader, Columns(stock, reader, path)
+
+
 def check_header(stock: Stock, path: Path) -> None:
     with open_stock(path) as (stream, _raw):
-        Columns(stock, StockReader(stream, name=path.name, on_error=None), path)
+        read_stock(stock, stream, path, on_error=None)

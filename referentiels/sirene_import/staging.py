@@ -10,7 +10,7 @@ from django.db import connections, transaction
 
 from ..models import SireneEtablissement, SireneUniteLegale
 from .layouts import ETABLISSEMENTS, UNITES_LEGALES, Stock, row_error
-from .reading import Columns, StockReader, open_stock
+from .reading import open_stock, read_stock
 from .report import FileReport, Output, Progress
 from .upsert import refresh_denominations_sql, upsert_sql
 
@@ -33,13 +33,9 @@ def import_postgres(
     connection = connections[using]
     stage = f"sirene_import_{stock.kind}"
     with open_stock(path) as (stream, raw), Progress(raw, path, progress, position) as bar:
-        reader = StockReader(
-            stream,
-            name=path.name,
-            on_error=lambda line, reason: out.error(report, line, reason),
-            on_progress=bar.update,
+        reader, columns = read_stock(
+            stock, stream, path, on_error=lambda line, reason: out.error(report, line, reason), on_progress=bar.update
         )
-        columns = Columns(stock, reader, path)
         with transaction.atomic(using=using), connection.cursor() as cursor:
             pg = cursor.cursor  # the psycopg cursor, for COPY and streaming
             pg.execute("SET LOCAL synchronous_commit = off")

@@ -20,7 +20,7 @@ from .layouts import (
     row_error,
     unite_legale_fields,
 )
-from .reading import Columns, StockReader, open_stock
+from .reading import Columns, open_stock, read_stock
 from .report import FileReport, Output, Progress
 
 BULK_BATCH_SIZE = 2000  # rows per bulk_create on databases other than PostgreSQL
@@ -96,13 +96,9 @@ def import_bulk(
     report = FileReport(kind=stock.kind, path=path)
     started = time.perf_counter()
     with open_stock(path) as (stream, raw), Progress(raw, path, progress, 0) as bar:
-        reader = StockReader(
-            stream,
-            name=path.name,
-            on_error=lambda line, reason: out.error(report, line, reason),
-            on_progress=bar.update,
+        reader, columns = read_stock(
+            stock, stream, path, on_error=lambda line, reason: out.error(report, line, reason), on_progress=bar.update
         )
-        columns = Columns(stock, reader, path)
         flush = _flush_unites_legales if stock is UNITES_LEGALES else _flush_etablissements
         if refresh_denominations:
             report.denominations_refreshed = 0

@@ -37,17 +37,6 @@ JOURNAL = reverse("admin:audit_staffaction_changelist")
 ONE_MONTH = datetime.timedelta(days=30)
 
 
-@pytest.fixture
-def agent():
-    return UserFactory(staff=True, identifiant="agent.asp")
-
-
-@pytest.fixture
-def staff_client(client, agent):
-    client.force_login(agent)
-    return client
-
-
 # --- Every operation writes its line ------------------------------------------------------------------------
 
 

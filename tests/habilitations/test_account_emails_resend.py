@@ -17,7 +17,7 @@ from audit.models import StaffAction
 from habilitations.models import AccountRequest, Habilitation
 from habilitations.services import account_emails_resend, account_request_habilitation
 from support.models import Ticket
-from tests.factories import AccountRequestFactory, HabilitationFactory, OutboxEmailFactory, TicketFactory, UserFactory
+from tests.factories import AccountRequestFactory, HabilitationFactory, OutboxEmailFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +33,6 @@ def clear_password(email) -> str:
 
 def rows_to(address) -> set:
     return set(OutboxEmail.objects.filter(to=address))
-
-
-@pytest.fixture
-def agent():
-    return UserFactory(staff=True, identifiant="agent.asp")
 
 
 # --- The service -------------------------------------------------------------------------------------------

@@ -22,17 +22,6 @@ def change_url(account_request):
     return reverse("admin:habilitations_accountrequest_change", args=[account_request.pk])
 
 
-@pytest.fixture
-def agent():
-    return UserFactory(staff=True, identifiant="agent.asp")
-
-
-@pytest.fixture
-def staff_client(client, agent):
-    client.force_login(agent)
-    return client
-
-
 @pytest.fixture(autouse=True)
 def _staff_decides(settings):
     settings.ACCOUNT_REQUESTS_AUTO_APPROVE = False

@@ -12,6 +12,7 @@ from django.utils import timezone
 from apart.outbox.models import OutboxEmail
 from audit.enums import StaffActionKind
 from audit.models import StaffAction
+from habilitations.forms import EstablishmentFicheForm
 from habilitations.models import Establishment, Habilitation, one_year_after
 from tests.factories import EstablishmentFactory, HabilitationFactory, UserFactory, load_communes
 
@@ -20,17 +21,6 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
 HABILITATIONS = reverse("admin:habilitations_habilitation_changelist")
 USERS = reverse("admin:accounts_user_changelist")
-
-
-@pytest.fixture
-def agent():
-    return UserFactory(staff=True, identifiant="agent.asp")
-
-
-@pytest.fixture
-def staff_client(client, agent):
-    client.force_login(agent)
-    return client
 
 
 def subjects_to(address):
@@ -200,26 +190,7 @@ def test_staff_who_may_only_view_habilitations_cannot_extend_or_end_them(client)
 
 
 def fiche_data(establishment, **changes):
-    names = [
-        "denomination",
-        "numero_voie",
-        "extension_voie",
-        "type_voie",
-        "libelle_voie",
-        "complement_adresse",
-        "code_postal",
-        "ville",
-        "telephone",
-        "fax",
-        "courriel",
-        "contact_nom",
-        "contact_prenom",
-        "contact_telephone",
-        "contact_courriel",
-        "effectif",
-        "code_naf",
-        "idcc",
-    ]
+    names = EstablishmentFicheForm._meta.fields
     data = {name: getattr(establishment, name) if getattr(establishment, name) is not None else "" for name in names}
     return {**data, **changes}
 

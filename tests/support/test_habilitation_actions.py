@@ -36,11 +36,6 @@ def days(n):
     return TODAY() + datetime.timedelta(days=n)
 
 
-@pytest.fixture
-def agent():
-    return UserFactory(staff=True)
-
-
 def test_ending_twice_is_harmless(agent):
     habilitation = HabilitationFactory(valid_from=days(-30))
 

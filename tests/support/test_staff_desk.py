@@ -30,17 +30,6 @@ NEW = "nouvelle@boulangerie.fr"  # the requester's address, which the tickets be
 
 
 @pytest.fixture
-def agent():
-    return UserFactory(staff=True, identifiant="agent.asp")
-
-
-@pytest.fixture
-def staff_client(client, agent):
-    client.force_login(agent)
-    return client
-
-
-@pytest.fixture
 def establishment():
     return EstablishmentFactory(denomination="BOULANGERIE DU CANAL")
 
