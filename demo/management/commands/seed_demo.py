@@ -37,15 +37,20 @@ EMPLOYER = {
     "secret_question": "Quel est le nom de votre premier animal de compagnie ?",
     "secret_answer": "Rex",
 }
-EMPLOYER_SIRETS = ["73282932000074", "73282932000041"]
-COMPLETE_FICHE = {
-    "contact_nom": "Menuça",
-    "contact_prenom": "Gérard",
-    "contact_telephone": "01 02 03 04 05",
-    "contact_courriel": "gerard.menuca@example.fr",
-    "effectif": 12,
-    "code_naf": "10.71C",
+# Each SIRET with whether its fiche établissement is complete: the space shows both states.
+EMPLOYER_SIRETS = {"73282932000074": True, "73282932000041": False}
+EXPERT = {
+    "identifiant": "claire.lambert",
+    "password": "Demo-APART-2026;",
+    "courriel": "claire.lambert@cabinet-lambert.example",
+    "nom": "Lambert",
+    "prenom": "Claire",
+    "telephone": "0388000000",
+    "secret_question": "Quelle est votre ville de naissance ?",
+    "secret_answer": "Colmar",
 }
+# The expert-comptable's clients; the other demo SIRETs stay free for CRÉER MON ESPACE.
+EXPERT_SIRETS = {"41729318000010": True, "41729318000028": True, "82650391400010": False, "79034512800017": True}
 
 
 class Command(BaseCommand):
@@ -62,14 +67,19 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._announcement()
             self._staff()
-            employer = self._employer()
+            employer = self._holder(EMPLOYER, EMPLOYER_SIRETS)
+            expert = self._holder(EXPERT, EXPERT_SIRETS)
         self.stdout.write(self.style.SUCCESS(f"Compte agent ASP : {STAFF['identifiant']} / {STAFF['password']}"))
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Compte employeur : {employer.identifiant} / {EMPLOYER['password']} "
-                f"({employer.habilitations.count()} établissements)"
+        for role, account, password in (
+            ("employeur", employer, EMPLOYER["password"]),
+            ("expert-comptable", expert, EXPERT["password"]),
+        ):
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Compte {role} : {account.identifiant} / {password} "
+                    f"({account.habilitations.count()} établissements)"
+                )
             )
-        )
 
     def _announcement(self):
         if not Announcement.objects.exists():
@@ -88,23 +98,30 @@ class Command(BaseCommand):
         staff.set_password(STAFF["password"])
         staff.save(update_fields=["password"])
 
-    def _employer(self):
-        fields = {key: value for key, value in EMPLOYER.items() if key != "password"}
-        employer = User.objects.filter(identifiant=EMPLOYER["identifiant"]).first() or user_create(**fields)
-        employer.set_password(EMPLOYER["password"])
-        employer.must_change_password = False
-        employer.save(update_fields=["password", "must_change_password"])
-        for siret, complete in zip(EMPLOYER_SIRETS, (True, False), strict=True):
+    def _holder(self, account: dict, sirets: dict[str, bool]) -> User:
+        """An account habilitated on `sirets`; it is the contact person of the fiches marked complete."""
+        fields = {key: value for key, value in account.items() if key != "password"}
+        user = User.objects.filter(identifiant=account["identifiant"]).first() or user_create(**fields)
+        user.set_password(account["password"])
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        complete_fiche = {
+            "contact_nom": user.nom,
+            "contact_prenom": user.prenom,
+            "contact_telephone": user.telephone,
+            "contact_courriel": user.courriel,
+            "effectif": 12,
+            "code_naf": "10.71C",
+        }
+        for siret, complete in sirets.items():
             establishment = Establishment.objects.filter(siret=siret).first()
             if establishment is None:
                 etablissement = sirene_etablissement_get(siret=siret)
-                # One fiche complete, one to complete: the space shows both states.
-                contact = COMPLETE_FICHE if complete else {}
                 establishment = establishment_create(
                     **establishment_fields_from_sirene(etablissement).fields,
                     telephone="01 43 00 00 00",
                     courriel=f"contact.{siret[-5:]}@example.fr",
-                    **contact,
+                    **(complete_fiche if complete else {}),
                 )
-            habilitation_grant(user=employer, establishment=establishment)
-        return employer
+            habilitation_grant(user=user, establishment=establishment)
+        return user

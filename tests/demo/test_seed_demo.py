@@ -1,0 +1,61 @@
+"""`seed_demo`, the data set of `make run`: one account per role, as the README states them."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.urls import reverse
+
+from accounts.models import User
+from habilitations.models import Establishment, Habilitation
+
+pytestmark = pytest.mark.django_db
+
+# The README's table of demo accounts.
+ACCOUNTS = [
+    ("gerard.menuca", "Demo-APART-2026;", ["ATELIERS MENUCA"]),
+    ("claire.lambert", "Demo-APART-2026;", ["BOULANGERIE AU PAIN DORE", "LE COMPTOIR DES HALLES"]),
+]
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Run once for the module (the codes postaux make it slow), twice to prove it idempotent; rolled back after."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
+def test_running_it_twice_creates_each_account_and_establishment_once(seeded):
+    assert User.objects.filter(identifiant__in=["admin", "gerard.menuca", "claire.lambert"]).count() == 3
+    assert Establishment.objects.count() == 6
+    assert Habilitation.objects.filter(user__identifiant="claire.lambert").count() == 4
+
+
+@pytest.mark.parametrize(("identifiant", "password", "names"), ACCOUNTS)
+def test_each_demo_account_logs_in_and_sees_its_establishments(client, seeded, identifiant, password, names):
+    response = client.post(reverse("espace:login"), {"username": identifiant, "password": password})
+
+    assert response.status_code == 302 and response.url == reverse("espace:home")
+    html = client.get(reverse("espace:home")).content.decode()
+    for name in names:
+        assert name in html
+
+
+def test_the_fiches_marked_complete_name_their_holder_as_contact(seeded):
+    fiche = Establishment.objects.get(siret="41729318000010")
+    assert (fiche.fiche_complete, fiche.contact_nom, fiche.contact_courriel) == (
+        True,
+        "Lambert",
+        "claire.lambert@cabinet-lambert.example",
+    )
+    assert not Establishment.objects.get(siret="82650391400010").fiche_complete
+
+
+def test_the_staff_account_reaches_the_admin(client, seeded):
+    client.post(reverse("admin:login"), {"username": "admin", "password": "Admin-APART-2026;"})
+
+    assert client.get(reverse("admin:index")).status_code == 200
