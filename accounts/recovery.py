@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from apart.normalization import normalize_courriel
 from apart.outbox.services import email_enqueue
+from apart.ratelimit import Limit, limit_hit
 
 from .models import PasswordResetToken, RecoveryEvent, RecoveryEventKind, User
 from .services import user_password_change
@@ -69,18 +69,10 @@ def _record(kind: str, *, typed: str = "", user=None, ip_address: str | None = N
 def rate_limited(*, flow: str, typed: str, ip_address: str | None) -> bool:
     """Step 1 is limited per IP address and per identifiant or courriel (in the cache: Redis when configured)."""
     window = settings.RECOVERY_RATE_WINDOW_SECONDS
-    limited = False
-    for key, limit in (
-        (f"recovery:ip:{ip_address}", settings.RECOVERY_RATE_LIMIT_PER_IP),
-        (f"recovery:{flow}:{hashlib.sha256(typed.encode()).hexdigest()}", settings.RECOVERY_RATE_LIMIT_PER_ACCOUNT),
-    ):
-        cache.add(key, 0, timeout=window)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
-            count = 1
-        limited = limited or count > limit
+    limited = limit_hit(
+        Limit("recovery:ip", str(ip_address), settings.RECOVERY_RATE_LIMIT_PER_IP, window),
+        Limit(f"recovery:{flow}", typed, settings.RECOVERY_RATE_LIMIT_PER_ACCOUNT, window),
+    )
     if limited:
         _record(RecoveryEventKind.RATE_LIMITED, typed=typed, ip_address=ip_address)
     return limited
