@@ -20,6 +20,8 @@ if (BASE_DIR / ".env").is_file():
 
 DEFAULT_SECRET_KEY = "insecure-dev-only-secret-key-for-the-apart-replica"
 SECRET_KEY = env("SECRET_KEY", default=DEFAULT_SECRET_KEY)
+# Key(s) of apart.secretbox (secrets encrypted until used): comma-separated, the first encrypts; SECRET_KEY if empty.
+SECRETBOX_KEY = env("SECRETBOX_KEY", default="")
 DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
