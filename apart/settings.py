@@ -173,6 +173,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Agence de Services et de Paiement <noreply@asp-public.fr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+# Sent (and definitively failed) e-mails are deleted after this many days by the hourly housekeeping.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
 
 # Celery: with no broker, tasks run in-process (eager).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
@@ -189,6 +191,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-emails": {
         "task": "apart.outbox.tasks.send_pending_emails",
         "schedule": timedelta(minutes=1),
+    },
+    # Expired tokens, captchas, sessions and old outbox rows (accounts.housekeeping, also `manage.py purge_expired`).
+    "purge-expired": {
+        "task": "accounts.tasks.purge_expired",
+        "schedule": timedelta(hours=1),
     },
 }
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
@@ -122,3 +123,14 @@ def outbox_send_pending(*, due_only: bool = True, limit: int | None = None) -> t
     ids = list(queryset.order_by("created_at", "id").values_list("pk", flat=True)[:limit])
     sent = sum(outbox_email_send(email_id=email_id) for email_id in ids)
     return sent, len(ids) - sent
+
+
+def outbox_purge(*, now=None) -> int:
+    """Delete the rows past OUTBOX_RETENTION_DAYS: sent ones by their sending date, failed ones by their creation
+    (they had all their attempts within hours and will never leave; kept as long, so that support can still see
+    why a person got nothing). A pending row is never deleted, however old. Returns the number deleted."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.OUTBOX_RETENTION_DAYS)
+    sent = Q(status=OutboxStatus.SENT, sent_at__lt=cutoff)
+    failed = Q(status=OutboxStatus.FAILED, created_at__lt=cutoff)
+    deleted, _per_model = OutboxEmail.objects.filter(sent | failed).delete()
+    return deleted
