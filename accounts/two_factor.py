@@ -185,5 +185,8 @@ def two_factor_disable(*, user) -> None:
 
 def demo_device_set(*, user, key_hex: str) -> TOTPDevice:
     """seed_demo only: a confirmed device with a published key (demo accounts, never a real one)."""
-    TOTPDevice.objects.filter(user=user).delete()
-    return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, key=key_hex, confirmed=True)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True, key=key_hex).first()
+    if device is None:
+        TOTPDevice.objects.filter(user=user).delete()
+        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, key=key_hex, confirmed=True)
+    return device

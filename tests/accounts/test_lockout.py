@@ -7,7 +7,7 @@ import time_machine
 from axes.models import AccessAttempt
 from django.urls import reverse
 
-from tests.factories import HabilitationFactory, UserFactory
+from tests.factories import HabilitationFactory, UserFactory, two_factor_login
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_staff_lift_a_lockout_in_the_admin(client, employer):
         attempt(client)
     staff = UserFactory(staff=True)
     admin_client = type(client)()
-    admin_client.force_login(staff)
+    two_factor_login(admin_client, staff)
     attempt_row = AccessAttempt.objects.get(username="gerard.menuca")
 
     response = admin_client.post(
