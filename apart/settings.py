@@ -219,6 +219,7 @@ LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
 
 # Double authentification (accounts.two_factor): the name authenticator apps show next to the identifiant.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Activité Partielle (APART)")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin lists devices (to delete a lost one), never shows their keys
 
 LOGIN_URL = "portal:home"
 LOGIN_REDIRECT_URL = "espace:home"
