@@ -99,7 +99,7 @@ def code_failed(request, *, username: str) -> None:
 
 def code_accepted(request, *, pending: Pending, device: TOTPDevice) -> None:
     request.session.pop(PENDING_SESSION_KEY, None)
-    if not request.user.is_authenticated:
+    if request.user.pk != pending.user.pk:  # (another account logged in on this browser is logged out by login())
         login(request, pending.user, backend=pending.backend)  # a new session key; django-axes resets the counts
     otp_login(request, device)
 

@@ -181,7 +181,7 @@ def two_factor_verify(request):
     pending = pending_login(request)
     if pending is None:
         return redirect("portal:home")
-    if request.user.is_authenticated and request.user.is_verified():
+    if request.user.pk == pending.user.pk and request.user.is_verified():
         return redirect(_home_of(request.user))
     if confirmed_device(pending.user) is None:
         return redirect("accounts:two_factor_enrol")

@@ -257,3 +257,14 @@ def test_without_a_device_an_employer_logs_in_with_the_password_alone(client, em
 
     assert response.status_code == 302 and response.url == reverse("espace:home")
     assert client.get(reverse("espace:home")).status_code == 200
+
+
+def test_a_code_given_in_a_browser_where_another_account_is_logged_in_opens_the_right_account(client, employer_device):
+    colleague = UserFactory(identifiant="collegue")
+    HabilitationFactory(user=colleague)
+    client.force_login(colleague)
+
+    login(client)
+    verify(client, code_of(employer_device))
+
+    assert client.session["_auth_user_id"] == str(employer_device.user.pk)
