@@ -5,6 +5,7 @@ with a device is held in the session (PENDING_SESSION_KEY) until the code is giv
 authenticated before. Wrong codes count toward the login lockout (accounts.lockout) like wrong passwords.
 """
 
+import logging
 import secrets
 import time
 from base64 import b32encode
@@ -22,6 +23,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import TwoFactorRecoveryCode, User
+
+logger = logging.getLogger("apart.security")
 
 REQUIRED_GROUP = "Agent UD"
 PENDING_SESSION_KEY = "two_factor_pending"
@@ -94,6 +97,7 @@ def pending_login(request) -> Pending | None:
 
 def code_failed(request, *, username: str) -> None:
     """A wrong code is a failed login for django-axes: same counters, same lockout, same audit."""
+    logger.warning("Code de vérification refusé : identifiant=%r", username)
     user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
 
 
@@ -153,7 +157,10 @@ def recovery_code_use(*, user, code: str) -> bool:
         return False
     for row in user.two_factor_recovery_codes.unused():
         if check_password(code, row.code_hash):
-            return TwoFactorRecoveryCode.objects.unused().filter(pk=row.pk).update(used_at=timezone.now()) == 1
+            used = TwoFactorRecoveryCode.objects.unused().filter(pk=row.pk).update(used_at=timezone.now()) == 1
+            if used:
+                logger.info("Code de secours utilisé : identifiant=%r", user.get_username())
+            return used
     return False
 
 
@@ -174,6 +181,7 @@ def two_factor_enable(*, user, device_id: int, code: str) -> tuple[TOTPDevice, l
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    logger.info("Double authentification activée : identifiant=%r", user.get_username())
     return device, recovery_codes_create(user=user)
 
 
@@ -181,6 +189,7 @@ def two_factor_enable(*, user, device_id: int, code: str) -> tuple[TOTPDevice, l
 def two_factor_disable(*, user) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     user.two_factor_recovery_codes.all().delete()
+    logger.info("Double authentification désactivée : identifiant=%r", user.get_username())
 
 
 def demo_device_set(*, user, key_hex: str) -> TOTPDevice:

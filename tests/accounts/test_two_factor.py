@@ -268,3 +268,12 @@ def test_a_code_given_in_a_browser_where_another_account_is_logged_in_opens_the_
     verify(client, code_of(employer_device))
 
     assert client.session["_auth_user_id"] == str(employer_device.user.pk)
+
+
+@pytest.mark.argon2
+def test_recovery_codes_are_hashed_with_the_production_hasher(employer):
+    codes = recovery_codes_create(user=employer)
+
+    hashes = list(TwoFactorRecoveryCode.objects.values_list("code_hash", flat=True))
+    assert len(hashes) == 10 and all(value.startswith("argon2$") for value in hashes)
+    assert not any(code.replace("-", "") in value for value in hashes for code in codes)
