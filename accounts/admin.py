@@ -1,11 +1,57 @@
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.views import LoginView
+from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.cache import never_cache
 
+from .lockout import ip_lockout_remaining, lockout_response
 from .models import PasswordResetToken, RecoveryEvent, User
 from .services import user_secret_question_reset
+from .two_factor import login_or_ask_code
+
+
+class _AdminLoginView(LoginView):
+    def form_valid(self, form):
+        return login_or_ask_code(
+            self.request, form.get_user(), username=form.cleaned_data["username"], next_url=self.get_success_url()
+        )
+
+
+@never_cache
+@login_not_required
+def admin_login(request, extra_context=None):
+    """/admin/login/ under the policy of /connexion/: the same lockout (the IP limit checked before the form, as
+    there; the pair lockout in django-axes' backend), then the "Code de vérification" before the session exists.
+    Django's AdminSite.login otherwise."""
+    site = admin.site
+    if request.method == "GET" and site.has_permission(request):
+        return HttpResponseRedirect(reverse("admin:index", current_app=site.name))
+    if request.method == "POST" and ip_lockout_remaining(request):
+        return lockout_response(request)
+    context = {
+        **site.each_context(request),
+        "title": "Connexion",
+        "subtitle": None,
+        "app_path": request.get_full_path(),
+        "username": request.user.get_username(),
+    }
+    if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+        context[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=site.name)
+    context.update(extra_context or {})
+    request.current_app = site.name
+    view = _AdminLoginView.as_view(
+        extra_context=context, authentication_form=AdminAuthenticationForm, template_name="admin/login.html"
+    )
+    return view(request)
+
+
+admin.site.login = admin_login
 
 
 class UserAdminCreationForm(UserCreationForm):

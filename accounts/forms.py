@@ -227,3 +227,23 @@ class PasswordResetForm(forms.Form):
     @staticmethod
     def policy() -> list[str]:
         return password_validation.password_validators_help_texts()
+
+
+class TwoFactorCodeForm(forms.Form):
+    """The "Code de vérification" of the double authentification: from the app, or a recovery code."""
+
+    code = TextField(
+        label="Code de vérification",
+        max_length=20,
+        help_text="Le code à 6 chiffres affiché par votre application d'authentification, ou un de vos codes de secours.",
+        attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+
+class TwoFactorEnrolForm(forms.Form):
+    code = TextField(
+        label="Code de vérification",
+        max_length=10,
+        help_text="Le code à 6 chiffres affiché par votre application après l'ajout du compte.",
+        attrs={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )

@@ -1,11 +1,14 @@
 """Brute force: django-axes locks (identifiant, IP) after 5 failures; an IP alone is locked after 30.
 
-Locking the pair, not the identifiant, means nobody can lock a known user out from elsewhere.
+Locking the pair, not the identifiant, means nobody can lock a known user out from elsewhere. One policy for every
+login form: the IP limit lives in django-axes' handler (AXES_HANDLER), which every `authenticate()` consults, so
+/connexion/, /admin/login/ and the "Code de vérification" step (accounts.two_factor) share the same counters.
 """
 
 import datetime
 import logging
 
+from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_ip_address
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
@@ -44,6 +47,18 @@ def pair_lockout_remaining(request, username: str) -> datetime.timedelta | None:
     if attempt is None or attempt.failures_since_start < settings.AXES_FAILURE_LIMIT:
         return None
     return _remaining(attempt.attempt_time)
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """django-axes' pair lockout, plus the IP lockout over any identifiants."""
+
+    def is_locked(self, request, credentials=None) -> bool:
+        return super().is_locked(request, credentials) or ip_lockout_remaining(request) is not None
+
+
+def is_locked_out(request, username: str) -> bool:
+    """The check of a login step that calls no `authenticate()` (the second factor)."""
+    return bool(ip_lockout_remaining(request) or pair_lockout_remaining(request, username))
 
 
 def minutes_left(delta: datetime.timedelta) -> int:

@@ -186,3 +186,28 @@ class RecoveryEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.typed}"
+
+
+class TwoFactorRecoveryCodeQuerySet(models.QuerySet):
+    def unused(self):
+        return self.filter(used_at__isnull=True)
+
+
+class TwoFactorRecoveryCode(models.Model):
+    """One of the 10 "Codes de secours" of the double authentification: single use, only its hash is kept (Django's
+    password hashers: a human types it)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="two_factor_recovery_codes")
+    code_hash = models.CharField("empreinte du code", max_length=128)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    used_at = models.DateTimeField("utilisé le", null=True, blank=True)
+
+    objects = TwoFactorRecoveryCodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "code de secours"
+        verbose_name_plural = "codes de secours"
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.user} — {'utilisé' if self.used_at else 'disponible'}"

@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import (
     CourrielChangeForm,
@@ -16,8 +18,10 @@ from .forms import (
     ProfileForm,
     SecretAnswerForm,
     SecretQuestionChangeForm,
+    TwoFactorCodeForm,
+    TwoFactorEnrolForm,
 )
-from .lockout import minutes_left
+from .lockout import is_locked_out, lockout_response, minutes_left
 from .recovery import (
     TOKEN_STATES,
     Challenge,
@@ -36,6 +40,19 @@ from .services import (
     user_password_change,
     user_profile_update,
     user_secret_question_change,
+)
+from .two_factor import code_accepted as two_factor_code_accepted
+from .two_factor import code_failed as two_factor_code_failed
+from .two_factor import (
+    confirmed_device,
+    pending_login,
+    qr_code_svg,
+    second_factor_check,
+    text_key,
+    two_factor_device_start,
+    two_factor_disable,
+    two_factor_enable,
+    two_factor_required,
 )
 
 
@@ -75,7 +92,8 @@ def my_account(request):
         user_profile_update(user=user, **form.cleaned_data)
         messages.success(request, "Vos informations ont été enregistrées.")
         return redirect("accounts:my_account")
-    return render(request, "accounts/my_account.html", {"form": form, "menu": "compte"})
+    context = {"form": form, "menu": "compte", "two_factor_enabled": confirmed_device(user) is not None}
+    return render(request, "accounts/my_account.html", context)
 
 
 @sensitive_post_parameters("current_password")
@@ -141,6 +159,123 @@ def password_change(request):
         return redirect("accounts:my_account")
     context = {"form": form, "title": "Changer mon mot de passe", "policy": form.policy()}
     return render(request, "accounts/form_page.html", context)
+
+
+# --- Double authentification ---------------------------------------------------------------------
+
+WRONG_CODE = "Le code de vérification est incorrect ou a expiré : saisissez le code affiché en ce moment par votre application, ou un de vos codes de secours."
+WRONG_ENROL_CODE = (
+    "Le code de vérification est incorrect ou a expiré : saisissez le code affiché en ce moment par votre application."
+)
+ENROL_SESSION_KEY = "two_factor_enrol_device"
+
+
+def _home_of(user) -> str:
+    return "admin:index" if user.is_staff else "espace:home"
+
+
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request):
+    """The login's second step: « Code de vérification » (or a recovery code), after the password."""
+    pending = pending_login(request)
+    if pending is None:
+        return redirect("portal:home")
+    if request.user.pk == pending.user.pk and request.user.is_verified():
+        return redirect(_home_of(request.user))
+    if confirmed_device(pending.user) is None:
+        return redirect("accounts:two_factor_enrol")
+    if is_locked_out(request, pending.username):
+        return lockout_response(request, credentials={"username": pending.username})
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        check = second_factor_check(user=pending.user, code=form.cleaned_data["code"])
+        if check.device is not None:
+            two_factor_code_accepted(request, pending=pending, device=check.device)
+            if check.recovery_codes_left is not None:
+                messages.warning(
+                    request,
+                    f"Vous vous êtes connecté avec un code de secours, qui ne servira plus. Il vous en reste "
+                    f"{check.recovery_codes_left} : vous pouvez en générer de nouveaux depuis « Mon compte ».",
+                )
+            return redirect(pending.next_url or _home_of(pending.user))
+        two_factor_code_failed(request, username=pending.username)
+        if is_locked_out(request, pending.username):
+            return lockout_response(request, credentials={"username": pending.username})
+        form.add_error("code", forms.ValidationError(WRONG_CODE, code="wrong_code"))
+    return render(request, "accounts/two_factor_verify.html", {"form": form})
+
+
+@login_required
+def two_factor(request):
+    """Mon compte › Double authentification: its state, and the way to turn it on or off."""
+    user = request.user
+    context = {
+        "device": confirmed_device(user),
+        "required": two_factor_required(user),
+        "codes_left": user.two_factor_recovery_codes.unused().count(),
+        "form": TwoFactorCodeForm(),
+        "menu": "compte",
+    }
+    return render(request, "accounts/two_factor.html", context)
+
+
+@sensitive_post_parameters("code")
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_enrol(request):
+    """QR code and text key of a new key; a code from the app confirms it; the recovery codes are shown once."""
+    user = request.user
+    device = None
+    form = TwoFactorEnrolForm(request.POST or None)
+    if request.method == "POST":
+        device_id = request.session.get(ENROL_SESSION_KEY)
+        if form.is_valid() and device_id:
+            enabled = two_factor_enable(user=user, device_id=device_id, code=form.cleaned_data["code"])
+            if enabled is not None:
+                device, codes = enabled
+                del request.session[ENROL_SESSION_KEY]
+                otp_login(request, device)
+                # Rendered here, not after a redirect: the codes in clear are never stored anywhere.
+                return render(request, "accounts/two_factor_codes.html", {"codes": codes, "next": _home_of(user)})
+            form.add_error("code", forms.ValidationError(WRONG_ENROL_CODE, code="wrong_code"))
+        device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first() if device_id else None
+    if device is None:
+        device = two_factor_device_start(user=user)
+        request.session[ENROL_SESSION_KEY] = device.pk
+    context = {
+        "form": form,
+        "qr_code": qr_code_svg(device),
+        "text_key": text_key(device),
+        "required": two_factor_required(user),
+        "menu": "compte",
+    }
+    return render(request, "accounts/two_factor_enrol.html", context, status=200)
+
+
+@sensitive_post_parameters("code")
+@login_required
+@require_POST
+def two_factor_disable_view(request):
+    user = request.user
+    if two_factor_required(user):
+        messages.error(request, "La double authentification est obligatoire pour votre compte : elle reste activée.")
+        return redirect("accounts:two_factor")
+    form = TwoFactorCodeForm(request.POST)
+    if form.is_valid() and second_factor_check(user=user, code=form.cleaned_data["code"]).device is not None:
+        two_factor_disable(user=user)
+        messages.success(request, "La double authentification est désactivée.")
+        return redirect("accounts:two_factor")
+    if form.is_valid():
+        form.add_error("code", forms.ValidationError(WRONG_CODE, code="wrong_code"))
+    context = {
+        "device": confirmed_device(user),
+        "required": False,
+        "codes_left": user.two_factor_recovery_codes.unused().count(),
+        "form": form,
+        "menu": "compte",
+    }
+    return render(request, "accounts/two_factor.html", context)
 
 
 # --- Credential recovery -------------------------------------------------------------------------

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "captcha",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # The project's apps, in the order of their layers (pyproject.toml's import-linter contract): each one
     # imports only from those above it in this list.
     "apart",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "accounts.middleware.MustChangePasswordMiddleware",
     "espace.middleware.CurrentEstablishmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -216,8 +220,13 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_HANDLER = "accounts.lockout.LockoutHandler"  # adds the IP limit below, for every login form
 AXES_VERBOSE = False
 LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
+
+# Double authentification (accounts.two_factor): the name authenticator apps show next to the identifiant.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Activité Partielle (APART)")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin lists devices (to delete a lost one), never shows their keys
 
 LOGIN_URL = "portal:home"
 LOGIN_REDIRECT_URL = "espace:home"

@@ -1,7 +1,6 @@
 """MON ESPACE PERSONNEL: the login of the home page, then the employer's pages under /espace/."""
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +8,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts.lockout import ip_lockout_remaining, lockout_response
+from accounts.two_factor import login_or_ask_code
 from habilitations.forms import EstablishmentFicheForm
 from habilitations.models import Establishment
 from habilitations.perms import can_create_dap
@@ -33,10 +33,10 @@ def login_view(request):
         return lockout_response(request)
     form = ApartLoginForm(request, data=request.POST)
     if form.is_valid():
-        login(request, form.get_user())  # a new session key
-        if form.get_user().must_change_password:
-            return redirect("accounts:first_login_password")
-        return redirect("espace:home")
+        user = form.get_user()
+        # Logged in now (a new session key), or after the "Code de vérification" when the account has a device.
+        next_url = "accounts:first_login_password" if user.must_change_password else "espace:home"
+        return login_or_ask_code(request, user, username=form.cleaned_data["username"], next_url=next_url)
     return render(request, "portal/home.html", {"login_form": form})
 
 

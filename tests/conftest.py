@@ -80,7 +80,9 @@ def agent(db):
 
 @pytest.fixture
 def staff_client(client, agent):
-    client.force_login(agent)
+    from tests.factories import two_factor_login
+
+    two_factor_login(client, agent)
     return client
 
 

@@ -291,3 +291,19 @@ def load_communes(*codes_postaux: str) -> int:
         [CodePostalCommune(**{field: getattr(row, field) for field in fields}) for row in rows]
     )
     return len(rows)
+
+
+def two_factor_login(client, user):
+    """A session as after the "Code de vérification": the account's TOTP device (created when it has none), the
+    session marked verified as django_otp.login() does. The staff fixtures log in with it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Application d'authentification", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

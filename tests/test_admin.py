@@ -8,6 +8,7 @@ from apart.outbox.models import OutboxEmail
 from habilitations.services import establishment_create, habilitation_grant
 from portal.models import Announcement
 from referentiels.models import CodePostalCommune, SireneEtablissement, SireneUniteLegale
+from tests.factories import two_factor_login
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ def staff_client(client):
     staff = user_create(
         identifiant="agent.asp", courriel="agent@asp.example", nom="ASP", prenom="Agent", is_superuser=True
     )
-    client.force_login(staff)
+    two_factor_login(client, staff)
     return client
 
 
@@ -203,7 +204,7 @@ def test_the_dashboard_shows_a_staff_member_only_what_they_may_see(client):
 
     agent = UserFactory(is_staff=True)
     agent.user_permissions.add(Permission.objects.get(codename="view_ticket"))
-    client.force_login(agent)
+    two_factor_login(client, agent)
 
     html = client.get("/admin/").content.decode()
 

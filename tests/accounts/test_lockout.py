@@ -7,7 +7,7 @@ import time_machine
 from axes.models import AccessAttempt
 from django.urls import reverse
 
-from tests.factories import HabilitationFactory, UserFactory
+from tests.factories import HabilitationFactory, UserFactory, two_factor_login
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_staff_lift_a_lockout_in_the_admin(client, employer):
         attempt(client)
     staff = UserFactory(staff=True)
     admin_client = type(client)()
-    admin_client.force_login(staff)
+    two_factor_login(admin_client, staff)
     attempt_row = AccessAttempt.objects.get(username="gerard.menuca")
 
     response = admin_client.post(
@@ -91,3 +91,42 @@ def test_staff_lift_a_lockout_in_the_admin(client, employer):
 
     assert response.status_code == 302
     assert attempt(client, password=PASSWORD).status_code == 302
+
+
+# --- One lockout for every login form: /admin/login/ too --------------------------------------------------------
+
+ADMIN_LOGIN = reverse("admin:login")
+
+
+@pytest.fixture
+def staff_member():
+    return UserFactory(staff=True, identifiant="agent.asp")
+
+
+def admin_attempt(client, username="agent.asp", password="mauvais", ip="203.0.113.7"):
+    return client.post(ADMIN_LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_once_the_ip_is_locked_on_connexion_the_admin_login_refuses_even_the_right_password(
+    client, employer, staff_member, settings
+):
+    for number in range(settings.LOGIN_IP_FAILURE_LIMIT):
+        attempt(client, username=f"inconnu{number}")
+
+    response = admin_attempt(client, password=PASSWORD)
+
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Connexion temporairement bloquée" in html and "pendant encore 15 minutes" in html
+    assert "_auth_user_id" not in client.session
+    assert admin_attempt(client, password=PASSWORD, ip="203.0.113.8").status_code == 302  # another IP
+
+
+def test_failures_on_the_admin_login_count_toward_the_same_lockout(client, employer, staff_member, settings):
+    for number in range(settings.LOGIN_IP_FAILURE_LIMIT - 1):
+        attempt(client, username=f"inconnu{number}")
+    assert admin_attempt(client, username="inconnu-admin").status_code == 200  # the 30th failure, on the admin
+
+    assert admin_attempt(client, password=PASSWORD).status_code == 429
+    assert attempt(client, password=PASSWORD).status_code == 429
+    assert "_auth_user_id" not in client.session

@@ -19,7 +19,7 @@ from accounts.models import PasswordResetToken, RecoveryEvent, RecoveryEventKind
 from apart.captcha import OPERATION_INVALID
 from apart.forms import REQUIRED
 from apart.outbox.models import OutboxEmail
-from tests.factories import HabilitationFactory, UserFactory
+from tests.factories import HabilitationFactory, UserFactory, two_factor_login
 
 pytestmark = pytest.mark.django_db
 
@@ -556,7 +556,7 @@ def test_the_audit_is_readable_by_staff_in_the_admin(client, user):
     ask_password(client)
     client.post(PASSWORD_QUESTION, {"answer": "faux"})
     staff = Client()
-    staff.force_login(UserFactory(staff=True))
+    two_factor_login(staff, UserFactory(staff=True))
 
     html = staff.get(reverse("admin:accounts_recoveryevent_changelist")).content.decode()
 

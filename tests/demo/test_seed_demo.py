@@ -1,11 +1,13 @@
 """`seed_demo`, the data set of `make run`: one account per role, as the README states them."""
 
 import io
+from base64 import b32decode
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
+from django_otp.oath import totp
 
 from accounts.models import User
 from habilitations.models import Establishment, Habilitation
@@ -57,5 +59,8 @@ def test_the_fiches_marked_complete_name_their_holder_as_contact(seeded):
 
 def test_the_staff_account_reaches_the_admin(client, seeded):
     client.post(reverse("admin:login"), {"username": "admin", "password": "Admin-APART-2026;"})
+    # The README's demo key, in any authenticator app.
+    code = totp(b32decode("APARTDEMOAPARTDEMOAPARTDEMOAPART"))
+    client.post(reverse("accounts:two_factor_verify"), {"code": f"{code:06d}"})
 
     assert client.get(reverse("admin:index")).status_code == 200

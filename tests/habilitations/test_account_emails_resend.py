@@ -17,7 +17,13 @@ from audit.models import StaffAction
 from habilitations.models import AccountRequest, Habilitation
 from habilitations.services import account_emails_resend, account_request_habilitation
 from support.models import Ticket
-from tests.factories import AccountRequestFactory, HabilitationFactory, OutboxEmailFactory, TicketFactory
+from tests.factories import (
+    AccountRequestFactory,
+    HabilitationFactory,
+    OutboxEmailFactory,
+    TicketFactory,
+    two_factor_login,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -149,7 +155,7 @@ def case():
 @pytest.mark.parametrize("caller", CALLERS)
 def test_from_every_page_a_holder_who_never_connected_gets_a_new_password(client, agent, case, caller):
     first_password = clear_password(OutboxEmail.objects.get(to=COURRIEL, kind="mot_de_passe"))
-    client.force_login(agent)
+    two_factor_login(client, agent)
     before = rows_to(COURRIEL)
 
     response = caller(client, case)
@@ -169,7 +175,7 @@ def test_from_every_page_a_holder_who_never_connected_gets_a_new_password(client
 @pytest.mark.parametrize("caller", CALLERS)
 def test_from_every_page_a_holder_who_chose_a_password_keeps_it(client, agent, case, caller):
     user_password_change(user=case.account_request.user, new_password=OWN_PASSWORD)  # the first connection
-    client.force_login(agent)
+    two_factor_login(client, agent)
     before = rows_to(COURRIEL)
 
     response = caller(client, case)
@@ -188,7 +194,7 @@ def test_from_every_page_a_holder_who_chose_a_password_keeps_it(client, agent, c
     [(from_the_account_request_admin, "account_request"), (from_the_ticket_desk, "ticket")],
 )
 def test_the_journal_row_is_about_the_page_it_came_from(client, agent, case, caller, subject):
-    client.force_login(agent)
+    two_factor_login(client, agent)
 
     caller(client, case)
 

@@ -10,7 +10,7 @@ from audit.enums import StaffActionKind
 from audit.models import StaffAction
 from habilitations.enums import AccountRequestStatus
 from habilitations.models import AccountRequest, Establishment
-from tests.factories import AccountRequestFactory, UserFactory
+from tests.factories import AccountRequestFactory, UserFactory, two_factor_login
 
 pytestmark = pytest.mark.django_db
 
@@ -208,7 +208,7 @@ def test_the_secret_question_of_a_pending_request_cannot_be_edited(staff_client,
 def viewer_client(client):
     viewer = UserFactory(is_staff=True, identifiant="lecteur.asp")
     viewer.user_permissions.add(Permission.objects.get(codename="view_accountrequest"))
-    client.force_login(viewer)
+    two_factor_login(client, viewer)
     return client
 
 
@@ -220,7 +220,7 @@ def test_staff_who_may_only_view_are_not_offered_the_actions(viewer_client, pend
     for action in ("approve_selected", "reject_selected", "resend_emails"):
         assert f'value="{action}"' not in html
     # With the change permission, the same page offers them.
-    viewer_client.force_login(UserFactory(staff=True))
+    two_factor_login(viewer_client, UserFactory(staff=True))
     html = viewer_client.get(CHANGELIST).content.decode()
     for action in ("approve_selected", "reject_selected", "resend_emails"):
         assert f'value="{action}"' in html

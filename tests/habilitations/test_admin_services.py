@@ -14,7 +14,7 @@ from audit.enums import StaffActionKind
 from audit.models import StaffAction
 from habilitations.forms import EstablishmentFicheForm
 from habilitations.models import Establishment, Habilitation, one_year_after
-from tests.factories import EstablishmentFactory, HabilitationFactory, UserFactory, load_communes
+from tests.factories import EstablishmentFactory, HabilitationFactory, UserFactory, load_communes, two_factor_login
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +174,7 @@ def test_end_selected_asks_for_a_confirmation_then_goes_through_the_service(staf
 def test_staff_who_may_only_view_habilitations_cannot_extend_or_end_them(client):
     viewer = UserFactory(is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_habilitation"))
-    client.force_login(viewer)
+    two_factor_login(client, viewer)
     habilitation = HabilitationFactory(valid_from=days(-30))
 
     html = client.get(HABILITATIONS).content.decode()

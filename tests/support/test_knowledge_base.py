@@ -8,7 +8,7 @@ from support.enums import ArticleCategory
 from support.models import Article
 from support.selectors import articles_search
 from support.text import article_html
-from tests.factories import UserFactory
+from tests.factories import UserFactory, two_factor_login
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +161,7 @@ def test_a_word_cut_short_still_finds_the_article():
 
 
 def test_staff_write_and_publish_articles_in_the_admin(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    two_factor_login(client, UserFactory(is_staff=True, is_superuser=True))
 
     response = client.post(
         reverse("admin:support_article_add"),

@@ -17,7 +17,7 @@ from audit.models import StaffAction
 from habilitations.models import Habilitation, one_year_after
 from support.enums import TicketMessageAuthor, TicketMotif, TicketStatus
 from support.models import Ticket
-from tests.factories import EstablishmentFactory, HabilitationFactory, TicketFactory, UserFactory
+from tests.factories import EstablishmentFactory, HabilitationFactory, TicketFactory, UserFactory, two_factor_login
 
 pytestmark = pytest.mark.django_db
 
@@ -545,7 +545,7 @@ def test_an_unknown_action_is_a_404(staff_client, establishment, old_holder):
 def test_staff_without_the_right_on_habilitations_cannot_act(client, establishment, old_holder):
     clerk = UserFactory(is_staff=True)
     clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_ticket", "change_ticket"]))
-    client.force_login(clerk)
+    two_factor_login(client, clerk)
     ticket = TicketFactory(establishment=establishment, courriel=NEW)
     habilitation = Habilitation.objects.get(user=old_holder)
 

@@ -1,5 +1,6 @@
 """`python manage.py seed_demo`: the demo data set of `make run` (idempotent)."""
 
+from base64 import b32decode
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
@@ -7,6 +8,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_create
+from accounts.two_factor import demo_device_set
 from habilitations.models import Establishment
 from habilitations.selectors import establishment_fields_from_sirene
 from habilitations.services import establishment_create, habilitation_grant
@@ -27,6 +29,9 @@ ANNOUNCEMENT = (
 
 # Stated in README.md: keep both in step.
 STAFF = {"identifiant": "admin", "password": "Admin-APART-2026;", "courriel": "admin@asp-public.example"}
+# The double authentification of the demo staff account: a published key (README), typed into any authenticator
+# app. Demo data only: a real account enrols with a key of its own.
+STAFF_TOTP_KEY = "APARTDEMOAPARTDEMOAPARTDEMOAPART"
 EMPLOYER = {
     "identifiant": "gerard.menuca",
     "password": "Demo-APART-2026;",
@@ -97,6 +102,7 @@ class Command(BaseCommand):
             )
         staff.set_password(STAFF["password"])
         staff.save(update_fields=["password"])
+        demo_device_set(user=staff, key_hex=b32decode(STAFF_TOTP_KEY).hex())
 
     def _holder(self, account: dict, sirets: dict[str, bool]) -> User:
         """An account habilitated on `sirets`; it is the contact person of the fiches marked complete."""
