@@ -291,3 +291,24 @@ def load_communes(*codes_postaux: str) -> int:
         [CodePostalCommune(**{field: getattr(row, field) for field in fields}) for row in rows]
     )
     return len(rows)
+
+
+def delivered(email: OutboxEmail):
+    """The message the outbox row became, as the recipient gets it (secrets filled in): sent now if still pending.
+    The row itself holds placeholders only (apart.outbox.placeholders); the test mail backend keeps the message."""
+    from django.core import mail
+
+    from apart.outbox.services import outbox_email_send
+
+    def find():
+        return next((m for m in mail.outbox if m.extra_headers.get("X-APART-Outbox-Id") == str(email.pk)), None)
+
+    if find() is None:
+        outbox_email_send(email_id=email.pk)
+    message = find()
+    assert message is not None, f"le courriel {email.pk} n'a pas été envoyé"
+    return message
+
+
+def delivered_text(email: OutboxEmail) -> str:
+    return delivered(email).body

@@ -17,7 +17,13 @@ from audit.models import StaffAction
 from habilitations.models import AccountRequest, Habilitation
 from habilitations.services import account_emails_resend, account_request_habilitation
 from support.models import Ticket
-from tests.factories import AccountRequestFactory, HabilitationFactory, OutboxEmailFactory, TicketFactory
+from tests.factories import (
+    AccountRequestFactory,
+    HabilitationFactory,
+    OutboxEmailFactory,
+    TicketFactory,
+    delivered_text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +34,7 @@ CREATION_KINDS = ["identifiant", "mot_de_passe", "habilitation"]
 
 
 def clear_password(email) -> str:
-    return re.search(r"Voici votre nouveau mot de passe de connexion : \[(.+)\]", email.body_text).group(1)
+    return re.search(r"Voici votre nouveau mot de passe de connexion : \[(.+)\]", delivered_text(email)).group(1)
 
 
 def rows_to(address) -> set:
