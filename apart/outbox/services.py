@@ -188,7 +188,7 @@ def outbox_send_pending(*, due_only: bool = True, limit: int | None = None) -> t
 
     Returns (sent, failed).
     """
-    queryset = OutboxEmail.objects.due() if due_only else OutboxEmail.objects.pending()
+    queryset = OutboxEmail.objects.due() if due_only else OutboxEmail.objects.unclaimed()
     ids = list(queryset.order_by("created_at", "id").values_list("pk", flat=True)[:limit])
     sent = sum(outbox_email_send(email_id=email_id) for email_id in ids)
     return sent, len(ids) - sent
