@@ -9,6 +9,7 @@ import pytest
 from django.core import mail, signing
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import PasswordResetToken, User
@@ -187,3 +188,37 @@ def test_the_dev_mailbox_masks_the_secrets_too(client, settings):
 
     assert f"[{MASK}]" in detail and f"[{MASK}]" in html
     assert "Ab1;xyz" not in detail + html
+
+
+def test_the_migration_seals_the_secrets_of_the_rows_written_before(settings):
+    """Rows written in clear by the previous version: a sent one loses its secret, a pending one keeps it sealed
+    and is still delivered whole."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("apart.outbox.migrations.0003_outbox_seal_existing_secrets")
+    link = f"{settings.SITE_URL}/mot-de-passe/reinitialiser/Zx-9_token/"
+    fields = {"from_email": settings.DEFAULT_FROM_EMAIL, "subject": "s", "to": "gerard@example.fr"}
+    sent = OutboxEmail.objects.create(
+        kind="reinitialisation_mot_de_passe",
+        body_text=f"Cliquez ici pour réinitialiser votre mot de passe : {link}\n",
+        body_html=f'<a href="{link}">{link}</a>',
+        status=OutboxStatus.SENT,
+        sent_at=timezone.now(),
+        **fields,
+    )
+    pending = OutboxEmail.objects.create(
+        kind="mot_de_passe",
+        body_text="Voici votre nouveau mot de passe de connexion : [a<b&c]\n",
+        body_html="<code>[a&lt;b&amp;c]</code>",
+        **fields,
+    )
+
+    migration.seal_existing_secrets(apps, None)
+
+    assert_nowhere_in_the_outbox(link, "a<b&c", "Zx-9_token")
+    sent.refresh_from_db()
+    assert sent.secrets_sealed == "" and sent.body_text.startswith("Cliquez ici")
+    assert delivered(pending).body == "Voici votre nouveau mot de passe de connexion : [a<b&c]\n"
+    assert mail.outbox[0].alternatives[0].content == "<code>[a&lt;b&amp;c]</code>"
