@@ -178,7 +178,9 @@ def _password_reset_link_send(*, user: User) -> None:
         expires_at=now + datetime.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
     )
     link = f"{settings.SITE_URL}{reverse('accounts:password_reset', args=[token])}"
-    email_enqueue(kind="reinitialisation_mot_de_passe", to=user.courriel, context={"user": user, "link": link})
+    email_enqueue(
+        kind="reinitialisation_mot_de_passe", to=user.courriel, context={"user": user}, secrets={"link": link}
+    )
 
 
 TOKEN_STATES = {

@@ -77,13 +77,9 @@ class CourrielChangeLinkInvalid(Exception):
 def user_courriel_change_request(*, user: User, new_courriel: str) -> None:
     """A link to confirm the new address is sent to it; the old address is told of the request."""
     token = signing.dumps({"user": user.pk, "from": user.courriel, "to": new_courriel}, salt=COURRIEL_CHANGE_SALT)
-    context = {
-        "user": user,
-        "new_courriel": new_courriel,
-        "link": f"{settings.SITE_URL}{reverse('accounts:courriel_confirm', args=[token])}",
-        "site_url": settings.SITE_URL,
-    }
-    email_enqueue(kind="courriel_confirmation", to=new_courriel, context=context)
+    context = {"user": user, "new_courriel": new_courriel, "site_url": settings.SITE_URL}
+    link = f"{settings.SITE_URL}{reverse('accounts:courriel_confirm', args=[token])}"
+    email_enqueue(kind="courriel_confirmation", to=new_courriel, context=context, secrets={"link": link})
     email_enqueue(kind="courriel_changement_demande", to=user.courriel, context=context)
 
 

@@ -144,8 +144,18 @@ RECOVERY_RATE_LIMIT_PER_ACCOUNT = env.int("RECOVERY_RATE_LIMIT_PER_ACCOUNT", def
 
 # Cache: Redis when REDIS_URL is set (also django-axes' and rate limits' storage later).
 REDIS_URL = env("REDIS_URL", default="")
+# A Redis that accepts connections and never answers must not hang the request: 2 s, then the caller decides
+# (the rate limits let the request through, apart.ratelimit).
+REDIS_TIMEOUT_SECONDS = 2
+REDIS_CACHE_OPTIONS = {"socket_timeout": REDIS_TIMEOUT_SECONDS, "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -179,6 +189,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 # Sent (and definitively failed) e-mails are deleted after this many days by the hourly housekeeping.
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
+# A sender claims a row for this long before talking to the SMTP server; one killed mid-way is retried after it.
+OUTBOX_SEND_LEASE_SECONDS = env.int("OUTBOX_SEND_LEASE_SECONDS", default=5 * 60)
 
 # Celery: with no broker, tasks run in-process (eager).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
@@ -188,8 +200,15 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+# Publishing a task happens in the request (after commit): a broker that hangs gives up after 2 s, once, and the
+# row stays pending for the periodic sender (apart.outbox).
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+}
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="apart")
 CELERY_BEAT_SCHEDULE = {
     "send-pending-emails": {

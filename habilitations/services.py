@@ -158,9 +158,11 @@ def account_emails_send(
 ) -> list[OutboxEmail]:
     """The e-mails of the seeds: a new account gets three (identifiant, mot de passe, habilitation), an existing
     one the habilitation alone. Returns the outbox rows written."""
-    context = {"user": user, "password": password, "habilitation": habilitation, "site_url": settings.SITE_URL}
+    context = {"user": user, "habilitation": habilitation, "site_url": settings.SITE_URL}
     kinds = ["identifiant", "mot_de_passe", "habilitation"] if new_account else ["habilitation"]
-    return [email_enqueue(kind=kind, to=user.courriel, context=context) for kind in kinds]
+    return [
+        email_enqueue(kind=kind, to=user.courriel, context=context, secrets={"password": password}) for kind in kinds
+    ]
 
 
 @dataclass(frozen=True)

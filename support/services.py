@@ -121,7 +121,8 @@ def ticket_create(
     email_enqueue(
         kind="ticket_accuse_reception",
         to=ticket.courriel,
-        context=_ticket_context(ticket, reply_url=ticket_reply_url(ticket=ticket)),
+        context=_ticket_context(ticket),
+        secrets={"reply_url": ticket_reply_url(ticket=ticket)},  # a bearer link: whoever holds it answers
     )
     email_enqueue(kind="ticket_nouvelle_demande", to=settings.SUPPORT_EMAIL, context=_ticket_context(ticket))
     return ticket
@@ -210,7 +211,8 @@ def ticket_reply(*, ticket: Ticket, by, body: str, status: str | None = None) ->
     message.email = email_enqueue(
         kind="ticket_reponse",
         to=ticket.courriel,
-        context=_ticket_context(ticket, message=message, reply_url=ticket_reply_url(ticket=ticket)),
+        context=_ticket_context(ticket, message=message),
+        secrets={"reply_url": ticket_reply_url(ticket=ticket)},
     )
     message.save(update_fields=["email"])
     ticket.status = status or TicketStatus.EN_ATTENTE

@@ -307,3 +307,24 @@ def two_factor_login(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+def delivered(email: OutboxEmail):
+    """The message the outbox row became, as the recipient gets it (secrets filled in): sent now if still pending.
+    The row itself holds placeholders only (apart.outbox.placeholders); the test mail backend keeps the message."""
+    from django.core import mail
+
+    from apart.outbox.services import outbox_email_send
+
+    def find():
+        return next((m for m in mail.outbox if m.extra_headers.get("X-APART-Outbox-Id") == str(email.pk)), None)
+
+    if find() is None:
+        outbox_email_send(email_id=email.pk)
+    message = find()
+    assert message is not None, f"le courriel {email.pk} n'a pas été envoyé"
+    return message
+
+
+def delivered_text(email: OutboxEmail) -> str:
+    return delivered(email).body

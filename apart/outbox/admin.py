@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
+from django.utils.html import format_html
 
 from .models import OutboxEmail, OutboxStatus
-from .services import outbox_email_send
+from .placeholders import secrets_mask
+from .services import outbox_email_send, outbox_failed_requeue
 
 
 @admin.register(OutboxEmail)
@@ -10,11 +12,38 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "created_at"]
     search_fields = ["to", "subject"]
     date_hierarchy = "created_at"
-    readonly_fields = [field.name for field in OutboxEmail._meta.fields]
-    actions = ["send_now"]
+    # The bodies as stored, every secret masked; the sealed secrets themselves are never shown.
+    fields = [
+        "kind",
+        "to",
+        "from_email",
+        "subject",
+        "texte",
+        "html",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "last_attempt_at",
+        "claimed_until",
+        "created_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+    actions = ["send_now", "resend"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="texte")
+    def texte(self, email):
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', secrets_mask(email.body_text))
+
+    @admin.display(description="HTML (source)")
+    def html(self, email):
+        if not email.body_html:
+            return "—"
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', secrets_mask(email.body_html))
 
     @admin.action(description="Envoyer maintenant les courriels en attente sélectionnés", permissions=["change"])
     def send_now(self, request, queryset):
@@ -23,3 +52,16 @@ class OutboxEmailAdmin(admin.ModelAdmin):
             for pk in queryset.filter(status=OutboxStatus.PENDING).values_list("pk", flat=True)
         )
         self.message_user(request, f"{sent} courriel(s) envoyé(s).", messages.SUCCESS)
+
+    @admin.action(description="Renvoyer", permissions=["change"])
+    def resend(self, request, queryset):
+        requeued = outbox_failed_requeue(email_ids=list(queryset.values_list("pk", flat=True)))
+        for email in OutboxEmail.objects.filter(pk__in=requeued):
+            self.log_change(request, email, "Courriel en échec remis en file d'envoi.")
+        skipped = queryset.count() - len(requeued)
+        self.message_user(
+            request,
+            f"{len(requeued)} courriel(s) en échec remis en file d'envoi."
+            + (f" {skipped} autre(s) sélectionné(s), pas en échec : inchangé(s)." if skipped else ""),
+            messages.SUCCESS,
+        )

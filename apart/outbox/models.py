@@ -13,9 +13,14 @@ class OutboxEmailQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=OutboxStatus.PENDING)
 
+    def unclaimed(self, at=None):
+        """Pending rows no sender holds: never claimed, or claimed by a sender that died (its lease is over)."""
+        at = at or timezone.now()
+        return self.pending().filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=at))
+
     def due(self, at=None):
         at = at or timezone.now()
-        return self.pending().filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=at))
+        return self.unclaimed(at).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=at))
 
 
 class OutboxEmail(models.Model):
@@ -27,12 +32,19 @@ class OutboxEmail(models.Model):
     subject = models.CharField("objet", max_length=255)
     body_text = models.TextField("texte")
     body_html = models.TextField("HTML", blank=True)
+    # The secrets of the body (reset link, temporary password…), encrypted (apart.secretbox) until the e-mail is
+    # sent, then wiped: the bodies hold a placeholder where each goes (apart.outbox.secrets).
+    secrets_sealed = models.TextField("secrets (chiffrés)", blank=True, editable=False)
     status = models.CharField(
         "état", max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING, db_index=True
     )
     attempts = models.PositiveIntegerField("tentatives", default=0)
     last_error = models.TextField("dernière erreur", blank=True)
     next_attempt_at = models.DateTimeField("prochaine tentative", null=True, blank=True)
+    # Set, and committed, before the SMTP conversation: another sender leaves the row alone until then; a sender
+    # killed mid-way leaves it claimed, and the row is sent again (same Message-ID) once the lease is over.
+    claimed_until = models.DateTimeField("en cours d'envoi jusqu'au", null=True, blank=True)
+    last_attempt_at = models.DateTimeField("dernière tentative", null=True, blank=True)
     created_at = models.DateTimeField("créé le", default=timezone.now, db_index=True)
     sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
 

@@ -2,16 +2,21 @@
 
 import logging
 from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.db.models import Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from apart.secretbox import SecretUnreadable
+
 from .models import OutboxEmail, OutboxStatus
+from .placeholders import new_nonce, placeholder, secrets_fill, secrets_seal
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +29,9 @@ def _render_html(template_name: str, context: dict) -> str:
     return template.render(context)
 
 
-def outbox_email_create(*, kind: str, to: str, subject: str, body_text: str, body_html: str = "") -> OutboxEmail:
+def outbox_email_create(
+    *, kind: str, to: str, subject: str, body_text: str, body_html: str = "", secrets_sealed: str = ""
+) -> OutboxEmail:
     """Write one outbox row and queue its sending for after the surrounding transaction commits."""
     email = OutboxEmail.objects.create(
         kind=kind,
@@ -33,27 +40,48 @@ def outbox_email_create(*, kind: str, to: str, subject: str, body_text: str, bod
         subject=subject,
         body_text=body_text,
         body_html=body_html,
+        secrets_sealed=secrets_sealed,
     )
     transaction.on_commit(lambda: _queue_sending(email.pk))
     return email
 
 
 def email_enqueue(
-    *, kind: str, to: str, context: dict | None = None, template_prefix: str | None = None
+    *,
+    kind: str,
+    to: str,
+    context: dict | None = None,
+    template_prefix: str | None = None,
+    secrets: dict[str, str | None] | None = None,
 ) -> OutboxEmail:
     """Render the template pair of `kind` and write it to the outbox.
 
     Templates: `<prefix>_subject.txt`, `<prefix>_message.txt` and optionally `<prefix>_message.html`,
-    where the prefix defaults to `emails/<kind>`.
+    where the prefix defaults to `emails/<kind>`. `secrets` (a reset link, a temporary password…) are rendered
+    as placeholders and kept sealed in the row until it is sent: no secret is ever stored in clear.
     """
     prefix = template_prefix or f"emails/{kind}"
-    context = {"support_email": settings.SUPPORT_EMAIL, **(context or {})}
+    nonce = new_nonce()
+    values = {name: str(value) for name, value in (secrets or {}).items() if value}
+    context = {
+        "support_email": settings.SUPPORT_EMAIL,
+        **(context or {}),
+        **{name: value for name, value in (secrets or {}).items() if not value},  # nothing to hide: as before
+        **{name: placeholder(nonce, name) for name in values},
+    }
+    subject = " ".join(render_to_string(f"{prefix}_subject.txt", context).split())
+    body_text = render_to_string(f"{prefix}_message.txt", context).strip() + "\n"
+    body_html = _render_html(f"{prefix}_message.html", context)
+    used = {
+        name: value for name, value in values.items() if placeholder(nonce, name) in subject + body_text + body_html
+    }
     return outbox_email_create(
         kind=kind,
         to=to,
-        subject=" ".join(render_to_string(f"{prefix}_subject.txt", context).split()),
-        body_text=render_to_string(f"{prefix}_message.txt", context).strip() + "\n",
-        body_html=_render_html(f"{prefix}_message.html", context),
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        secrets_sealed=secrets_seal(nonce, used),
     )
 
 
@@ -70,48 +98,90 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
+def message_id(email: OutboxEmail) -> str:
+    """The row's Message-ID, the same at every attempt: a message delivered twice (a sender killed after the SMTP
+    server accepted it) is recognised as one by the receiving side."""
+    domain = parseaddr(email.from_email)[1].rpartition("@")[2] or DNS_NAME.get_fqdn()
+    return f"<outbox-{email.pk}-{int(email.created_at.timestamp())}@{domain}>"
+
+
 def _build_message(email: OutboxEmail) -> EmailMultiAlternatives:
+    subject, body_text, body_html = secrets_fill(
+        email.secrets_sealed, email.subject, email.body_text, email.body_html, html=(False, False, True)
+    )
     message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.body_text,
+        subject=subject,
+        body=body_text,
         from_email=email.from_email,
         to=[email.to],
-        headers={"X-APART-Outbox-Id": str(email.pk)},
+        headers={"X-APART-Outbox-Id": str(email.pk), "Message-ID": message_id(email)},
     )
-    if email.body_html:
-        message.attach_alternative(email.body_html, "text/html")
+    if body_html:
+        message.attach_alternative(body_html, "text/html")
     return message
 
 
+def _claim(email_id: int) -> OutboxEmail | None:
+    """Take the row and record the attempt, committed before any SMTP: a sender killed during the conversation
+    leaves a trace (the attempt) and a lease, after which the row is sent again, under the same Message-ID."""
+    now = timezone.now()
+    with transaction.atomic():
+        email = OutboxEmail.objects.select_for_update(skip_locked=True).unclaimed(now).filter(pk=email_id).first()
+        if email is None:
+            return None
+        email.attempts += 1
+        email.last_attempt_at = now
+        email.claimed_until = now + timedelta(seconds=settings.OUTBOX_SEND_LEASE_SECONDS)
+        email.save(update_fields=["attempts", "last_attempt_at", "claimed_until"])
+    return email
+
+
 def outbox_email_send(*, email_id: int) -> bool:
-    """Send one pending row, at most once: the row is locked, and a row already sent is left alone.
+    """Send one pending row: at least once, and as a rule once (the row is claimed first; a row already sent or
+    being sent by another sender is left alone). The secrets are wiped with the row's SENT mark.
 
     Returns True when this call sent the e-mail.
     """
-    with transaction.atomic():
-        email = (
-            OutboxEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, status=OutboxStatus.PENDING)
-            .first()
+    email = _claim(email_id)
+    if email is None:
+        return False
+    try:
+        _build_message(email).send()
+    except Exception as error:  # SMTP refused, unreachable, timed out, secret unreadable…: keep the row for later.
+        unreadable = isinstance(error, SecretUnreadable)
+        failed = unreadable or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        OutboxEmail.objects.filter(pk=email.pk, status=OutboxStatus.PENDING).update(
+            last_error=(
+                "Secret illisible (clé SECRETBOX_KEY changée ?) : le courriel ne peut plus être envoyé."
+                if unreadable
+                else f"{type(error).__name__}: {error}"[:2000]
+            ),
+            status=OutboxStatus.FAILED if failed else OutboxStatus.PENDING,
+            next_attempt_at=timezone.now() + _backoff(email.attempts),
+            claimed_until=None,
         )
-        if email is None:
-            return False
-        email.attempts += 1
-        try:
-            _build_message(email).send()
-        except Exception as error:  # SMTP refused, unreachable, timed out…: keep the row for a later run.
-            email.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                email.status = OutboxStatus.FAILED
-            email.next_attempt_at = timezone.now() + _backoff(email.attempts)
-            email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-            logger.warning("Échec de l'envoi du courriel %s (tentative %s) : %s", email.pk, email.attempts, error)
-            return False
-        email.status = OutboxStatus.SENT
-        email.sent_at = timezone.now()
-        email.last_error = ""
-        email.save(update_fields=["attempts", "last_error", "status", "sent_at"])
-        return True
+        logger.warning("Échec de l'envoi du courriel %s (tentative %s) : %s", email.pk, email.attempts, error)
+        return False
+    OutboxEmail.objects.filter(pk=email.pk, status=OutboxStatus.PENDING).update(
+        status=OutboxStatus.SENT, sent_at=timezone.now(), last_error="", secrets_sealed="", claimed_until=None
+    )
+    return True
+
+
+def outbox_failed_requeue(*, email_ids: list[int] | None = None) -> list[int]:
+    """FAILED rows (those of `email_ids`, or all) back to pending with a fresh set of attempts, their sending
+    queued after commit. Returns the ids requeued; a row in another state is left alone."""
+    with transaction.atomic():
+        queryset = OutboxEmail.objects.select_for_update().filter(status=OutboxStatus.FAILED)
+        if email_ids is not None:
+            queryset = queryset.filter(pk__in=email_ids)
+        ids = list(queryset.values_list("pk", flat=True))
+        OutboxEmail.objects.filter(pk__in=ids).update(
+            status=OutboxStatus.PENDING, attempts=0, next_attempt_at=None, claimed_until=None
+        )
+        for email_id in ids:
+            transaction.on_commit(lambda email_id=email_id: _queue_sending(email_id))
+    return ids
 
 
 def outbox_send_pending(*, due_only: bool = True, limit: int | None = None) -> tuple[int, int]:
@@ -119,7 +189,7 @@ def outbox_send_pending(*, due_only: bool = True, limit: int | None = None) -> t
 
     Returns (sent, failed).
     """
-    queryset = OutboxEmail.objects.due() if due_only else OutboxEmail.objects.pending()
+    queryset = OutboxEmail.objects.due() if due_only else OutboxEmail.objects.unclaimed()
     ids = list(queryset.order_by("created_at", "id").values_list("pk", flat=True)[:limit])
     sent = sum(outbox_email_send(email_id=email_id) for email_id in ids)
     return sent, len(ids) - sent

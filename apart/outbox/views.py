@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from .models import OutboxEmail
+from .placeholders import secrets_mask
 
 
 def _require_debug():
@@ -21,13 +22,14 @@ def email_list(request):
 def email_detail(request, pk):
     _require_debug()
     email = get_object_or_404(OutboxEmail, pk=pk)
-    return render(request, "outbox/email_detail.html", {"email": email})
+    # Secrets are masked here as in the admin: they are read in the e-mail itself (the console, Mailpit).
+    return render(request, "outbox/email_detail.html", {"email": email, "body_text": secrets_mask(email.body_text)})
 
 
 def email_html(request, pk):
     _require_debug()
     email = get_object_or_404(OutboxEmail, pk=pk)
-    response = HttpResponse(email.body_html or "<p>(pas de version HTML)</p>")
+    response = HttpResponse(secrets_mask(email.body_html) or "<p>(pas de version HTML)</p>")
     # The e-mail's own HTML runs nothing: no script at all in this response.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
     return response

@@ -14,7 +14,7 @@ from accounts.services import user_secret_question_clear, user_secret_question_r
 from apart.outbox.models import OutboxEmail
 from audit.enums import StaffActionKind
 from audit.models import StaffAction
-from tests.factories import HabilitationFactory, UserFactory
+from tests.factories import HabilitationFactory, UserFactory, delivered_text
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_a_courriel_change_is_confirmed_by_a_link_sent_to_the_new_address(employ
     notice = OutboxEmail.objects.get(to="gerard@ancien.fr")
     assert "gerard@nouveau.fr" in notice.body_text and "Si vous n'êtes pas à l'origine" in notice.body_text
     confirmation = OutboxEmail.objects.get(to="gerard@nouveau.fr")
-    link = re.search(r"http://[^ ]+/mon-compte/courriel/confirmer/[^ \n]+/", confirmation.body_text).group(0)
+    link = re.search(r"http://[^ ]+/mon-compte/courriel/confirmer/[^ \n]+/", delivered_text(confirmation)).group(0)
     path = urlsplit(link).path
 
     anonymous = Client()
@@ -79,7 +79,7 @@ def test_a_courriel_change_link_expires_after_24_hours(employer_client):
         reverse("accounts:courriel_change"),
         {"courriel": "gerard@nouveau.fr", "courriel_confirm": "gerard@nouveau.fr", "current_password": PASSWORD},
     )
-    body = OutboxEmail.objects.get(to="gerard@nouveau.fr").body_text
+    body = delivered_text(OutboxEmail.objects.get(to="gerard@nouveau.fr"))
     path = "/" + re.search(r"(mon-compte/courriel/confirmer/[^ \n]+/)", body).group(1)
 
     with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(hours=25)):

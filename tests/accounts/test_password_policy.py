@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.password_validation import SPECIAL_CHARACTERS_EXAMPLES
 from accounts.recovery import recovery_answer, recovery_start
 from apart.outbox.models import OutboxEmail
-from tests.factories import HabilitationFactory, UserFactory
+from tests.factories import HabilitationFactory, UserFactory, delivered_text
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,7 @@ def _reset_page(client):
         answer="Rex",
         ip_address="127.0.0.1",
     )
-    body = OutboxEmail.objects.get(kind="reinitialisation_mot_de_passe").body_text
+    body = delivered_text(OutboxEmail.objects.get(kind="reinitialisation_mot_de_passe"))
     return client.get(urlsplit(re.search(r"http://\S+", body).group(0)).path)
 
 

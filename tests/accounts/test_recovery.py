@@ -19,7 +19,7 @@ from accounts.models import PasswordResetToken, RecoveryEvent, RecoveryEventKind
 from apart.captcha import OPERATION_INVALID
 from apart.forms import REQUIRED
 from apart.outbox.models import OutboxEmail
-from tests.factories import HabilitationFactory, UserFactory, two_factor_login
+from tests.factories import HabilitationFactory, UserFactory, delivered_text, two_factor_login
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def ask_identifiant(client, courriel="gerard@example.fr", **extra):
 
 def reset_link(to="gerard@example.fr"):
     email = OutboxEmail.objects.filter(kind="reinitialisation_mot_de_passe", to=to).latest("id")
-    return urlsplit(re.search(r"http://\S+", email.body_text).group(0)).path
+    return urlsplit(re.search(r"http://\S+", delivered_text(email)).group(0)).path
 
 
 def request_link(client):
@@ -118,7 +118,7 @@ def test_the_whole_password_flow(client, user):
     email = OutboxEmail.objects.get(kind="reinitialisation_mot_de_passe")
     assert email.subject == "Réinitialisation de votre mot de passe"
     assert email.to == "gerard@example.fr"
-    assert "Cliquez ici pour réinitialiser votre mot de passe : http://" in email.body_text
+    assert "Cliquez ici pour réinitialiser votre mot de passe : http://" in delivered_text(email)
     assert "Si vous n'êtes pas à l'origine de cette demande, merci de l'ignorer." in email.body_text
     assert "Agence de Services et de Paiement (ASP)" in email.body_text
     assert "INFORMATIONS CONFIDENTIELLES" in email.body_text

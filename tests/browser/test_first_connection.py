@@ -15,7 +15,7 @@ from apart.outbox.models import OutboxEmail
 from habilitations.enums import AccountRequestStatus, ExtranetCode, SireneStatus
 from habilitations.models import Extranet
 from habilitations.services import account_request_process_automatically, account_request_submit
-from tests.factories import SireneEtablissementFactory
+from tests.factories import SireneEtablissementFactory, delivered_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -83,7 +83,7 @@ def account():
     # French typography: « Bonjour Gérard Menuça, », a space before each colon.
     assert identifiant_email.body_text.startswith("Bonjour Gérard Menuça,\n")
     identifiant = re.search(r"Voici votre identifiant de connexion :\n\n(\S+)\n", identifiant_email.body_text)
-    password = re.search(r"Voici votre nouveau mot de passe de connexion : \[(.+?)\]", password_email.body_text)
+    password = re.search(r"Voici votre nouveau mot de passe de connexion : \[(.+?)\]", delivered_text(password_email))
     identifiant, password = identifiant.group(1), password.group(1)
     assert identifiant == IDENTIFIANT
     return {"identifiant": identifiant, "password": password, "siret": etablissement.siret}

@@ -18,7 +18,7 @@ from accounts.recovery import recovery_answer, recovery_start
 from apart.outbox.models import OutboxEmail
 from habilitations.enums import ExtranetCode
 from habilitations.models import Extranet
-from tests.factories import HabilitationFactory, UserFactory
+from tests.factories import HabilitationFactory, UserFactory, delivered_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,7 +107,7 @@ def alert(page, text):
 
 def reset_link():
     email = OutboxEmail.objects.get(kind="reinitialisation_mot_de_passe", to=COURRIEL)
-    return re.search(r"https?://\S+", email.body_text).group(0)
+    return re.search(r"https?://\S+", delivered_text(email)).group(0)
 
 
 def fill_new_password(page, password):

@@ -22,6 +22,7 @@ from tests.factories import (
     HabilitationFactory,
     OutboxEmailFactory,
     TicketFactory,
+    delivered_text,
     two_factor_login,
 )
 
@@ -34,7 +35,7 @@ CREATION_KINDS = ["identifiant", "mot_de_passe", "habilitation"]
 
 
 def clear_password(email) -> str:
-    return re.search(r"Voici votre nouveau mot de passe de connexion : \[(.+)\]", email.body_text).group(1)
+    return re.search(r"Voici votre nouveau mot de passe de connexion : \[(.+)\]", delivered_text(email)).group(1)
 
 
 def rows_to(address) -> set:

@@ -24,6 +24,7 @@ from tests.factories import (
     HabilitationFactory,
     SireneEtablissementFactory,
     UserFactory,
+    delivered_text,
     make_siret,
 )
 
@@ -41,7 +42,7 @@ def emails_to(address):
 
 
 def password_in(email) -> str:
-    return re.search(r"Voici votre nouveau mot de passe de connexion : \[(.+)\]", email.body_text).group(1)
+    return re.search(r"Voici votre nouveau mot de passe de connexion : \[(.+)\]", delivered_text(email)).group(1)
 
 
 def test_cas_1_a_new_person_gets_an_account_a_habilitation_and_three_emails():

@@ -13,7 +13,7 @@ from apart.outbox.models import OutboxEmail
 from support.enums import TicketMessageAuthor, TicketMotif, TicketStatus
 from support.models import Ticket, TicketMessage
 from support.services import REPLY_LINK_SALT, ticket_create, ticket_reply
-from tests.factories import UserFactory
+from tests.factories import UserFactory, delivered_text
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def ticket():
 def answered(ticket, settings):
     """The agent's reply, e-mailed; returns the link it carries (path only)."""
     message = ticket_reply(ticket=ticket, by=UserFactory(is_staff=True), body="Quel est votre identifiant ?")
-    return link_in(message.email.body_text)
+    return link_in(delivered_text(message.email))
 
 
 def link_in(body: str) -> str:
@@ -47,7 +47,7 @@ def link_in(body: str) -> str:
 def test_the_acknowledgement_already_carries_a_working_link(client, ticket):
     acknowledgement = OutboxEmail.objects.get(kind="ticket_accuse_reception")
 
-    response = client.get(link_in(acknowledgement.body_text))
+    response = client.get(link_in(delivered_text(acknowledgement)))
 
     assert response.status_code == 200
     assert ticket.reference in response.content.decode()
@@ -119,7 +119,7 @@ def test_a_link_works_29_days_and_is_refused_after_30(client, ticket):
     sent_at = timezone.now()
     with time_machine.travel(sent_at, tick=False):
         message = ticket_reply(ticket=ticket, by=UserFactory(is_staff=True), body="Quel est votre identifiant ?")
-    link = link_in(message.email.body_text)
+    link = link_in(delivered_text(message.email))
 
     with time_machine.travel(sent_at + datetime.timedelta(days=29), tick=False):
         assert client.get(link).status_code == 200

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from apart.outbox.services import outbox_send_pending
+from apart.outbox.services import outbox_failed_requeue, outbox_send_pending
 
 
 class Command(BaseCommand):
@@ -12,7 +12,15 @@ class Command(BaseCommand):
             action="store_true",
             help="N'envoie que les courriels dont le délai avant nouvelle tentative est écoulé.",
         )
+        parser.add_argument(
+            "--failed",
+            action="store_true",
+            help="Remet d'abord en file les courriels en échec définitif (nouvelle série de tentatives).",
+        )
 
-    def handle(self, *args, due_only=False, **options):
-        sent, failed = outbox_send_pending(due_only=due_only)
-        self.stdout.write(f"{sent} courriel(s) envoyé(s), {failed} en échec.")
+    def handle(self, *args, due_only=False, failed=False, **options):
+        if failed:
+            requeued = outbox_failed_requeue()
+            self.stdout.write(f"{len(requeued)} courriel(s) en échec remis en file d'envoi.")
+        sent, failed_count = outbox_send_pending(due_only=due_only)
+        self.stdout.write(f"{sent} courriel(s) envoyé(s), {failed_count} en échec.")
