@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.services import user_create
 from apart.outbox.models import OutboxEmail, OutboxStatus
 from apart.outbox.services import outbox_email_send, outbox_send_pending
-from tests.factories import OutboxEmailFactory
+from tests.factories import OutboxEmailFactory, two_factor_login
 
 
 class WorkerKilled(BaseException):
@@ -157,7 +157,7 @@ def test_the_admin_action_renvoyer_sends_the_failed_rows_again_for_staff_who_may
     viewer.is_staff = True
     viewer.save()
     viewer.user_permissions.add(Permission.objects.get(codename="view_outboxemail"))
-    client.force_login(viewer)
+    two_factor_login(client, viewer)
 
     assert 'value="resend"' not in client.get(reverse("admin:outbox_outboxemail_changelist")).content.decode()
     resend(client, failed)

@@ -20,7 +20,14 @@ from apart.outbox.placeholders import MASK
 from apart.outbox.services import email_enqueue, outbox_send_pending
 from habilitations.services import account_emails_resend
 from support.services import ticket_from_reply_token, ticket_reply
-from tests.factories import AccountRequestFactory, HabilitationFactory, TicketFactory, UserFactory, delivered
+from tests.factories import (
+    AccountRequestFactory,
+    HabilitationFactory,
+    TicketFactory,
+    UserFactory,
+    delivered,
+    two_factor_login,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -148,8 +155,11 @@ def test_an_unreadable_secret_fails_the_row_without_sending_a_placeholder(settin
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(
-        user_create(identifiant="agent.asp", courriel="agent@asp.example", nom="ASP", prenom="Agent", is_superuser=True)
+    two_factor_login(
+        client,
+        user_create(
+            identifiant="agent.asp", courriel="agent@asp.example", nom="ASP", prenom="Agent", is_superuser=True
+        ),
     )
     return client
 
