@@ -66,12 +66,20 @@ def _record(kind: str, *, typed: str = "", user=None, ip_address: str | None = N
 # --- rate limits and the answer lockout ----------------------------------------------------------
 
 
+def account_key(*, flow: str, typed: str) -> str:
+    """The account a step 1 is about, as the lookup sees it: an identifiant or a courriel in any case or spacing
+    is the same account, so it is the same key for the limits (GERARD.Menuca1 counts against gerard.menuca1)."""
+    return normalize_courriel(typed) if flow == "identifiant" else typed.strip().lower()
+
+
 def rate_limited(*, flow: str, typed: str, ip_address: str | None) -> bool:
     """Step 1 is limited per IP address and per identifiant or courriel (in the cache: Redis when configured)."""
     window = settings.RECOVERY_RATE_WINDOW_SECONDS
     limited = limit_hit(
         Limit("recovery:ip", str(ip_address), settings.RECOVERY_RATE_LIMIT_PER_IP, window),
-        Limit(f"recovery:{flow}", typed, settings.RECOVERY_RATE_LIMIT_PER_ACCOUNT, window),
+        Limit(
+            f"recovery:{flow}", account_key(flow=flow, typed=typed), settings.RECOVERY_RATE_LIMIT_PER_ACCOUNT, window
+        ),
     )
     if limited:
         _record(RecoveryEventKind.RATE_LIMITED, typed=typed, ip_address=ip_address)

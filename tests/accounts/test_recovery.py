@@ -543,6 +543,23 @@ def test_step1_is_rate_limited_per_identifiant(client, user, settings):
     assert RecoveryEvent.objects.filter(kind=RecoveryEventKind.RATE_LIMITED).exists()
 
 
+@pytest.mark.parametrize(
+    ("flow", "spellings"),
+    [
+        ("password", ["gerard.menuca1", "GERARD.MENUCA1", "Gerard.Menuca1", " gErArD.mEnUcA1 "]),
+        ("identifiant", ["gerard@example.fr", "GERARD@EXAMPLE.FR", "Gérard@Example.fr", " gerard@EXAMPLE.fr"]),
+    ],
+)
+def test_changing_the_case_does_not_bypass_the_per_account_limit(client, user, settings, flow, spellings):
+    settings.RECOVERY_RATE_LIMIT_PER_IP = 100
+    ask = ask_password if flow == "password" else ask_identifiant
+    for number in range(settings.RECOVERY_RATE_LIMIT_PER_ACCOUNT):
+        assert ask(client, spellings[number % len(spellings)]).status_code == 302
+
+    for spelling in spellings:
+        assert ask(client, spelling).status_code == 429
+
+
 def test_step1_is_rate_limited_per_ip_address(client, user, settings):
     settings.RECOVERY_RATE_LIMIT_PER_IP = 3
     for number in range(3):
