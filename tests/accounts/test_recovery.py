@@ -1,21 +1,27 @@
 """Credential recovery: J'ai oublié mon mot de passe / mon identifiant, and the abuse cases."""
 
+import contextlib
 import datetime
 import html
 import itertools
 import re
+import threading
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
 import time_machine
 from axes.models import AccessAttempt
 from captcha.models import CaptchaStore
+from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import PasswordResetToken, RecoveryEvent, RecoveryEventKind
+from accounts.models import PasswordResetToken, RecoveryEvent, RecoveryEventKind, User
+from accounts.recovery import Challenge, RecoveryLocked, recovery_answer, recovery_start
 from apart.captcha import OPERATION_INVALID
 from apart.forms import REQUIRED
 from apart.outbox.models import OutboxEmail
@@ -506,6 +512,22 @@ def test_an_unknown_courriel_behaves_like_a_known_one(client, user):
     assert known.url == unknown.url == IDENTIFIANT_QUESTION
 
 
+@pytest.mark.parametrize("flow", ["password", "identifiant"])
+def test_a_known_and_an_unknown_account_both_hash_the_answer(client, user, flow):
+    """The delay of step 2 must not tell a real account (one hash) from an unknown one (none, before)."""
+    ask, question = (ask_password, PASSWORD_QUESTION) if flow == "password" else (ask_identifiant, IDENTIFIANT_QUESTION)
+    unknown = "personne.inconnue" if flow == "password" else "personne@example.fr"
+    calls = {}
+    for who, typed in (("known", None), ("unknown", unknown)):
+        ask(client, *([typed] if typed else []))
+        with mock.patch("accounts.credentials.check_password", wraps=check_password) as hasher:
+            response = client.post(question, {"answer": "faux"})
+        assert response.context["form"].errors["answer"] == ["Votre réponse est incorrecte"]
+        calls[who] = hasher.call_count
+
+    assert calls == {"known": 1, "unknown": 1}
+
+
 # --- Abuse --------------------------------------------------------------------------------------
 
 
@@ -530,6 +552,49 @@ def test_five_wrong_answers_lock_both_flows_for_30_minutes(client, user, caplog)
 
     assert response.status_code == 302
     assert OutboxEmail.objects.filter(kind="reinitialisation_mot_de_passe").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_answers_cannot_take_more_tries_than_the_limit(settings):
+    """4 wrong answers, then 4 workers answer at the same moment: one of them gets the fifth try, no more."""
+    account = UserFactory(identifiant="gerard.menuca1", courriel="gerard@example.fr")
+    challenge = recovery_start(flow="password", typed="gerard.menuca1", ip_address="192.0.2.1")
+    for _ in range(settings.RECOVERY_MAX_WRONG_ANSWERS - 1):
+        assert recovery_answer(challenge=challenge, answer="faux", ip_address="192.0.2.1") is False
+    workers = 4
+    # Every answer checked waits for the others: the workers that passed the lockout check meet here.
+    meeting = threading.Barrier(workers, timeout=3)
+    checked, outcomes = [], []
+
+    def slow_check(*args, **kwargs):
+        checked.append(1)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            meeting.wait()
+        return check_password(*args, **kwargs)
+
+    def answer():
+        try:
+            outcomes.append(
+                recovery_answer(challenge=Challenge(**challenge.as_session()), answer="faux", ip_address=None)
+            )
+        except RecoveryLocked:
+            outcomes.append("locked")
+        finally:
+            connection.close()
+
+    with mock.patch("accounts.credentials.check_password", side_effect=slow_check):
+        threads = [threading.Thread(target=answer) for _ in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+
+    assert len(checked) == 1
+    assert sorted(outcomes, key=str) == [False] + ["locked"] * (workers - 1)
+    wrong = RecoveryEvent.objects.filter(kind=RecoveryEventKind.WRONG_ANSWER, user=account)
+    assert wrong.count() == settings.RECOVERY_MAX_WRONG_ANSWERS
+    assert User.objects.get(pk=account.pk).check_secret_answer("Rex")
 
 
 def test_step1_is_rate_limited_per_identifiant(client, user, settings):
