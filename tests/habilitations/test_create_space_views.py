@@ -3,9 +3,11 @@
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from habilitations.enums import AccountRequestStatus
 from habilitations.models import AccountRequest
 from referentiels.enums import TYPES_VOIE
 from referentiels.models import CodePostalCommune
@@ -442,6 +444,36 @@ def test_cas_2_the_page_masks_the_existing_identifiant(at_step2):
         "à ce compte établissement." in html
     )
     assert "gerard.menuca1" not in html
+
+
+def _done_page(communes, courriel, **overrides) -> tuple[str, AccountRequest]:
+    """CRÉER MON ESPACE in a new browser, up to the done page; its HTML with the request's own values blanked."""
+    browser = Client()
+    etablissement = SireneEtablissementFactory()
+    assert step1(browser, etablissement.siret).status_code == 302
+    assert browser.post(STEP2, step2_data(courriel=courriel, courriel_confirm=courriel, **overrides)).status_code == 302
+    html = browser.get(DONE).content.decode()
+    account_request = AccountRequest.objects.get(siret=etablissement.siret)
+    html = html.replace(account_request.reference, "REFERENCE").replace(etablissement.siret, "SIRET")
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html), account_request
+
+
+@pytest.mark.parametrize("case", ["name_mismatch", "pending"])
+def test_an_existing_account_is_not_revealed_unless_approved_with_its_name(communes, settings, case):
+    """Typing someone's courriel must not tell whether it has an account: the same page as a brand-new person's."""
+    holder = UserFactory(
+        identifiant="gerard.menuca1", courriel="gerard.menuca@example.fr", nom="Menuça", prenom="Gérard"
+    )
+    HabilitationFactory(user=holder)
+    settings.ACCOUNT_REQUESTS_AUTO_APPROVE = case != "pending"
+    generic, _ = _done_page(communes, "personne.nouvelle@example.fr")
+
+    overrides = {"nom": "Durand", "prenom": "Paul"} if case == "name_mismatch" else {}
+    html, account_request = _done_page(communes, "gerard.menuca@example.fr", **overrides)
+
+    assert account_request.status == AccountRequestStatus.PENDING
+    assert "g*****.m*****1" not in html and "déjà une habilitation" not in html
+    assert html == generic
 
 
 def test_the_done_page_needs_a_request_of_this_session(client):
