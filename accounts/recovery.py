@@ -1,8 +1,8 @@
 """Credential recovery: "J'ai oublié mon mot de passe" and "J'ai oublié mon identifiant".
 
 What the flows reveal: step 1 always leads to a secret question. An identifiant or a courriel that matches no
-account (or an account without a secret question) gets a decoy question, chosen from the typed value so it
-never changes, and every answer to it is "incorrecte". So nobody can learn from these pages whether an
+account (or an account without a listed secret question) gets a decoy question, drawn from the same list as
+the accounts' questions (accounts.secret_questions) and chosen from the typed value so it never changes, and every answer to it is "incorrecte". So nobody can learn from these pages whether an
 account exists; the real user, who knows their own question, sees at once that they mistyped.
 """
 
@@ -25,16 +25,8 @@ from apart.ratelimit import Limit, limit_hit
 
 from .credentials import secret_answer_matches
 from .models import PasswordResetToken, RecoveryAnswerCounter, RecoveryEvent, RecoveryEventKind, User
+from .secret_questions import SECRET_QUESTIONS, is_listed
 from .services import user_password_change
-
-DECOY_QUESTIONS = (
-    "Quel est le nom de votre premier animal de compagnie ?",
-    "Quelle est la ville de naissance de votre mère ?",
-    "Quel était le nom de votre école primaire ?",
-    "Quel est le prénom de votre meilleur ami d'enfance ?",
-    "Quelle était la marque de votre première voiture ?",
-    "Quel est votre plat préféré ?",
-)
 
 
 @dataclass(frozen=True)
@@ -58,7 +50,7 @@ class Challenge:
 
 def _decoy_question(typed: str) -> str:
     digest = hmac.new(settings.SECRET_KEY.encode(), typed.encode(), hashlib.sha256).digest()
-    return DECOY_QUESTIONS[digest[0] % len(DECOY_QUESTIONS)]
+    return SECRET_QUESTIONS[digest[0] % len(SECRET_QUESTIONS)]
 
 
 def _record(kind: str, *, typed: str = "", user=None, ip_address: str | None = None) -> None:
@@ -133,8 +125,10 @@ def recovery_start(*, flow: str, typed: str, ip_address: str | None) -> Challeng
         typed = normalize_courriel(typed)
         user = User.objects.with_courriel(typed).filter(is_active=True).first()
         kind = RecoveryEventKind.IDENTIFIANT_ASKED
-    if user is not None and not user.secret_answer_hash:
-        user = None  # no question to ask: it behaves as an unknown account (the assistance can help)
+    if user is not None and not (user.secret_answer_hash and is_listed(user.secret_question)):
+        # No question to ask, or an old free-text one (it would tell that the account exists): it behaves as an
+        # unknown account (the assistance can help; the person chooses a listed question at the next connection).
+        user = None
     _record(kind, typed=typed, user=user, ip_address=ip_address)
     question = user.secret_question if user else _decoy_question(f"{flow}:{typed.lower()}")
     return Challenge(flow=flow, typed=typed, user_id=user.pk if user else None, question=question)

@@ -46,7 +46,9 @@ def _captcha(captcha_test_mode):
 @pytest.fixture
 def user():
     account = UserFactory(
-        identifiant="gerard.menuca1", courriel="gerard@example.fr", secret_question="Cylindrée de ma moto ?"
+        identifiant="gerard.menuca1",
+        courriel="gerard@example.fr",
+        secret_question="Quelle était la marque de votre première voiture ?",
     )
     account.set_secret_answer("Cylindrée")
     account.save()
@@ -114,7 +116,7 @@ def operation(response) -> tuple[str, int, str]:
 def test_the_whole_password_flow(client, user):
     assert ask_password(client).url == PASSWORD_QUESTION
     question = client.get(PASSWORD_QUESTION)
-    assert "Cylindrée de ma moto ?" in question.content.decode()
+    assert "Quelle était la marque de votre première voiture ?" in question.content.decode()
 
     sent = client.post(PASSWORD_QUESTION, {"answer": "  CYLINDREE "}, follow=True)
 
@@ -424,7 +426,11 @@ def test_the_whole_identifiant_flow(client, user):
 
     assert ask_identifiant(client, courriel="Gérard@Example.fr").url == IDENTIFIANT_QUESTION
     question = client.get(IDENTIFIANT_QUESTION).content.decode()
-    assert "Question secrète" in question and "Cylindrée de ma moto ?" in question and "Valider" in question
+    assert (
+        "Question secrète" in question
+        and "Quelle était la marque de votre première voiture ?" in question
+        and "Valider" in question
+    )
     sent = client.post(IDENTIFIANT_QUESTION, {"answer": "cylindrée"}, follow=True)
 
     assert "Un courriel contenant votre identifiant de connexion vous a été envoyé." in sent.content.decode()
@@ -526,6 +532,46 @@ def test_a_known_and_an_unknown_account_both_hash_the_answer(client, user, flow)
         calls[who] = hasher.call_count
 
     assert calls == {"known": 1, "unknown": 1}
+
+
+def _question_page(client, flow, typed) -> tuple[str, str]:
+    """The question shown for `typed`, and the page with that question blanked (and its CSRF token removed)."""
+    ask, url = (ask_password, PASSWORD_QUESTION) if flow == "password" else (ask_identifiant, IDENTIFIANT_QUESTION)
+    ask(client, typed)
+    response = client.get(url)
+    question = response.context["question"]
+    page = response.content.decode().replace(html.escape(question), "QUESTION")
+    return question, re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+
+
+@pytest.mark.parametrize(("flow", "unknown"), [("password", "personne.inconnue"), ("identifiant", "x@example.fr")])
+def test_the_decoy_and_the_real_question_come_from_the_same_list(client, user, flow, unknown):
+    holder = Client()
+    holder.force_login(user)
+    listed = re.findall(
+        r'<option value="([^"]+)"', holder.get(reverse("accounts:secret_question_change")).content.decode()
+    )
+    listed = [html.unescape(value) for value in listed]
+    known_typed = "gerard.menuca1" if flow == "password" else "gerard@example.fr"
+
+    real, real_page = _question_page(client, flow, known_typed)
+    decoys = {_question_page(client, flow, f"{number}{unknown}")[0] for number in range(12)}
+    decoy, decoy_page = _question_page(client, flow, unknown)
+
+    assert real in listed and decoys <= set(listed) and len(decoys) > 1
+    assert real_page == decoy_page  # nothing but the question's text differs, and it reads as one of the list
+
+
+def test_an_old_free_text_question_is_never_shown(client, user):
+    User.objects.filter(pk=user.pk).update(secret_question="Cylindrée de ma moto ?")
+
+    ask_password(client)
+    response = client.get(PASSWORD_QUESTION)
+    wrong = client.post(PASSWORD_QUESTION, {"answer": "cylindree"})
+
+    assert "Cylindrée de ma moto ?" not in response.content.decode()
+    assert wrong.context["form"].errors["answer"] == ["Votre réponse est incorrecte"]
+    assert OutboxEmail.objects.count() == 0
 
 
 # --- Abuse --------------------------------------------------------------------------------------

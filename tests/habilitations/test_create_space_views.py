@@ -66,7 +66,7 @@ def step2_data(**overrides):
         "telephone": "06 12 34 56 78",
         "courriel": "gerard.menuca@example.fr",
         "courriel_confirm": "gerard.menuca@example.fr",
-        "secret_question": "Quelle est la cylindrée de votre moto ?",
+        "secret_question": "Quelle était la marque de votre première voiture ?",
         "secret_answer": "Cylindrée",
         "captcha_0": "x",
         "captcha_1": "PASSED",
@@ -365,7 +365,7 @@ def test_step2_each_bad_input_gets_its_message_on_its_field(at_step2, field, val
     form = response.context["form"]
     assert form[field].value() == value  # what was typed is kept, the bad value included
     assert form["courriel"].value() in ("gerard.menuca@example.fr", value)
-    assert form["secret_question"].value() == "Quelle est la cylindrée de votre moto ?"
+    assert form["secret_question"].value() == "Quelle était la marque de votre première voiture ?"
 
 
 def test_step2_courriel_confirmations_must_match_on_both_fields(at_step2):
@@ -444,6 +444,17 @@ def test_cas_2_the_page_masks_the_existing_identifiant(at_step2):
         "à ce compte établissement." in html
     )
     assert "gerard.menuca1" not in html
+
+
+def test_step2_the_secret_question_is_chosen_in_the_list(at_step2):
+    html = at_step2.get(STEP2).content.decode()
+    assert '<select name="secret_question"' in html
+    assert '<option value="Quelle est votre ville de naissance ?">' in html
+
+    response = at_step2.post(STEP2, step2_data(secret_question="Quelle est la cylindrée de votre moto ?"))
+
+    assert field_errors(response, "secret_question") == ["Choisissez une des questions de la liste."]
+    assert AccountRequest.objects.count() == 0
 
 
 def _done_page(communes, courriel, **overrides) -> tuple[str, AccountRequest]:
