@@ -10,6 +10,7 @@ from apart.forms import REQUIRED, CourrielField, NameField, PhoneField, TextFiel
 from apart.validation import clean_courriel
 
 from .models import User
+from .secret_questions import secret_question_field
 
 EMAIL_INSTEAD_OF_IDENTIFIANT = "Ne pas saisir d'adresse de messagerie"
 WRONG_CREDENTIALS = "Identifiant ou mot de passe incorrect."
@@ -148,7 +149,7 @@ class CourrielChangeForm(_CurrentPasswordMixin, forms.Form):
 
 
 class SecretQuestionChangeForm(_CurrentPasswordMixin, forms.Form):
-    secret_question = TextField(label="Question secrète", max_length=255)
+    secret_question = secret_question_field()
     secret_answer = TextField(
         label="Réponse",
         max_length=100,

@@ -211,3 +211,20 @@ class TwoFactorRecoveryCode(models.Model):
 
     def __str__(self):
         return f"{self.user} — {'utilisé' if self.used_at else 'disponible'}"
+class RecoveryAnswerCounter(models.Model):
+    """The answers counted against one account's secret question (or one unknown entry's decoy question).
+
+    One row per account, taken one try at a time by `UPDATE … SET tries = tries + 1 WHERE tries < limit`: workers
+    answering at the same moment cannot each read "4 tries" and all get a fifth.
+    """
+
+    key = models.CharField("compte ou saisie (empreinte)", max_length=64, unique=True)
+    tries = models.PositiveSmallIntegerField("réponses comptées", default=0)
+    last_try_at = models.DateTimeField("dernière réponse comptée", default=timezone.now)
+
+    class Meta:
+        verbose_name = "compteur de réponses secrètes"
+        verbose_name_plural = "compteurs de réponses secrètes"
+
+    def __str__(self):
+        return f"{self.tries} réponse(s) — {timezone.localtime(self.last_try_at):%d/%m/%Y %H:%M}"

@@ -1,8 +1,8 @@
 """Credential recovery: "J'ai oublié mon mot de passe" and "J'ai oublié mon identifiant".
 
 What the flows reveal: step 1 always leads to a secret question. An identifiant or a courriel that matches no
-account (or an account without a secret question) gets a decoy question, chosen from the typed value so it
-never changes, and every answer to it is "incorrecte". So nobody can learn from these pages whether an
+account (or an account without a listed secret question) gets a decoy question, drawn from the same list as
+the accounts' questions (accounts.secret_questions) and chosen from the typed value so it never changes, and every answer to it is "incorrecte". So nobody can learn from these pages whether an
 account exists; the real user, who knows their own question, sees at once that they mistyped.
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,17 +23,10 @@ from apart.normalization import normalize_courriel
 from apart.outbox.services import email_enqueue
 from apart.ratelimit import Limit, limit_hit
 
-from .models import PasswordResetToken, RecoveryEvent, RecoveryEventKind, User
+from .credentials import secret_answer_matches
+from .models import PasswordResetToken, RecoveryAnswerCounter, RecoveryEvent, RecoveryEventKind, User
+from .secret_questions import SECRET_QUESTIONS, is_listed
 from .services import user_password_change
-
-DECOY_QUESTIONS = (
-    "Quel est le nom de votre premier animal de compagnie ?",
-    "Quelle est la ville de naissance de votre mère ?",
-    "Quel était le nom de votre école primaire ?",
-    "Quel est le prénom de votre meilleur ami d'enfance ?",
-    "Quelle était la marque de votre première voiture ?",
-    "Quel est votre plat préféré ?",
-)
 
 
 @dataclass(frozen=True)
@@ -56,7 +50,7 @@ class Challenge:
 
 def _decoy_question(typed: str) -> str:
     digest = hmac.new(settings.SECRET_KEY.encode(), typed.encode(), hashlib.sha256).digest()
-    return DECOY_QUESTIONS[digest[0] % len(DECOY_QUESTIONS)]
+    return SECRET_QUESTIONS[digest[0] % len(SECRET_QUESTIONS)]
 
 
 def _record(kind: str, *, typed: str = "", user=None, ip_address: str | None = None) -> None:
@@ -66,48 +60,57 @@ def _record(kind: str, *, typed: str = "", user=None, ip_address: str | None = N
 # --- rate limits and the answer lockout ----------------------------------------------------------
 
 
+def account_key(*, flow: str, typed: str) -> str:
+    """The account a step 1 is about, as the lookup sees it: an identifiant or a courriel in any case or spacing
+    is the same account, so it is the same key for the limits (GERARD.Menuca1 counts against gerard.menuca1)."""
+    return normalize_courriel(typed) if flow == "identifiant" else typed.strip().lower()
+
+
 def rate_limited(*, flow: str, typed: str, ip_address: str | None) -> bool:
     """Step 1 is limited per IP address and per identifiant or courriel (in the cache: Redis when configured)."""
     window = settings.RECOVERY_RATE_WINDOW_SECONDS
     limited = limit_hit(
         Limit("recovery:ip", str(ip_address), settings.RECOVERY_RATE_LIMIT_PER_IP, window),
-        Limit(f"recovery:{flow}", typed, settings.RECOVERY_RATE_LIMIT_PER_ACCOUNT, window),
+        Limit(
+            f"recovery:{flow}", account_key(flow=flow, typed=typed), settings.RECOVERY_RATE_LIMIT_PER_ACCOUNT, window
+        ),
     )
     if limited:
         _record(RecoveryEventKind.RATE_LIMITED, typed=typed, ip_address=ip_address)
     return limited
 
 
-def _wrong_answers(challenge: Challenge):
-    since = timezone.now() - settings.RECOVERY_LOCKOUT_DURATION
-    events = RecoveryEvent.objects.filter(created_at__gte=since)
+def _counter_key(challenge: Challenge) -> str:
+    """Both flows share an account's count; an unknown entry has its own (hashed: no courriel in clear)."""
     if challenge.user_id:
-        events = events.filter(user_id=challenge.user_id)
+        subject = f"user:{challenge.user_id}"
     else:
-        events = events.filter(user__isnull=True, typed=challenge.typed)
-    last_success = (
-        events.filter(kind__in=[RecoveryEventKind.RESET_EMAIL_SENT, RecoveryEventKind.IDENTIFIANT_EMAIL_SENT])
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    wrong = events.filter(kind=RecoveryEventKind.WRONG_ANSWER)
-    if last_success:
-        wrong = wrong.filter(created_at__gt=last_success)
-    return wrong
+        subject = f"{challenge.flow}:{account_key(flow=challenge.flow, typed=challenge.typed)}"
+    return hashlib.sha256(subject.encode()).hexdigest()
 
 
 def lockout_remaining(challenge: Challenge) -> datetime.timedelta | None:
     """Both flows share the count: 5 wrong answers lock the recovery of the account for 30 minutes."""
-    times = list(
-        _wrong_answers(challenge)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[: settings.RECOVERY_MAX_WRONG_ANSWERS]
-    )
-    if len(times) < settings.RECOVERY_MAX_WRONG_ANSWERS:
+    row = RecoveryAnswerCounter.objects.filter(key=_counter_key(challenge)).values_list("tries", "last_try_at").first()
+    if row is None or row[0] < settings.RECOVERY_MAX_WRONG_ANSWERS:
         return None
-    remaining = times[-1] + settings.RECOVERY_LOCKOUT_DURATION - timezone.now()
+    remaining = row[1] + settings.RECOVERY_LOCKOUT_DURATION - timezone.now()
     return remaining if remaining > datetime.timedelta(0) else None
+
+
+def _try_take(key: str) -> bool:
+    """Take one try before the answer is checked: one UPDATE … WHERE tries < limit, whose row count decides.
+
+    Concurrent answers queue on the row, and each sees the count the previous one left: no stale read can grant
+    an extra try. A count whose last try is older than the lockout duration starts again at one.
+    """
+    now = timezone.now()
+    expired = Q(last_try_at__lte=now - settings.RECOVERY_LOCKOUT_DURATION)
+    RecoveryAnswerCounter.objects.get_or_create(key=key)
+    taken = RecoveryAnswerCounter.objects.filter(
+        Q(tries__lt=settings.RECOVERY_MAX_WRONG_ANSWERS) | expired, key=key
+    ).update(tries=Case(When(expired, then=Value(1)), default=F("tries") + 1), last_try_at=now)
+    return taken == 1
 
 
 # --- step 1 and 2 --------------------------------------------------------------------------------
@@ -122,8 +125,10 @@ def recovery_start(*, flow: str, typed: str, ip_address: str | None) -> Challeng
         typed = normalize_courriel(typed)
         user = User.objects.with_courriel(typed).filter(is_active=True).first()
         kind = RecoveryEventKind.IDENTIFIANT_ASKED
-    if user is not None and not user.secret_answer_hash:
-        user = None  # no question to ask: it behaves as an unknown account (the assistance can help)
+    if user is not None and not (user.secret_answer_hash and is_listed(user.secret_question)):
+        # No question to ask, or an old free-text one (it would tell that the account exists): it behaves as an
+        # unknown account (the assistance can help; the person chooses a listed question at the next connection).
+        user = None
     _record(kind, typed=typed, user=user, ip_address=ip_address)
     question = user.secret_question if user else _decoy_question(f"{flow}:{typed.lower()}")
     return Challenge(flow=flow, typed=typed, user_id=user.pk if user else None, question=question)
@@ -135,28 +140,32 @@ class RecoveryLocked(Exception):
         self.remaining = remaining
 
 
-@transaction.atomic
 def recovery_answer(*, challenge: Challenge, answer: str, ip_address: str | None) -> bool:
     """Check the secret answer; on a right one, send the reset link or the identifiant. Returns True if sent.
 
-    Raises RecoveryLocked, before checking anything, while the account's recovery is locked.
+    Raises RecoveryLocked, before checking anything, while the account's recovery is locked. The try is taken
+    (and committed) before the answer is checked; a right answer gives it back.
     """
-    remaining = lockout_remaining(challenge)
-    if remaining:
-        raise RecoveryLocked(remaining)
+    key = _counter_key(challenge)
+    if not _try_take(key):
+        raise RecoveryLocked(lockout_remaining(challenge) or settings.RECOVERY_LOCKOUT_DURATION)
     user = User.objects.filter(pk=challenge.user_id).first() if challenge.user_id else None
-    if user is None or not user.check_secret_answer(answer):
-        # Recorded and returned, never raised: the wrong answer must survive this transaction.
+    # An unknown account's answer is hashed too (against nothing, as Django's ModelBackend does for an unknown
+    # login): both answers take the time of one hash, so the delay does not tell that the account exists.
+    right = user.check_secret_answer(answer) if user is not None else secret_answer_matches(answer, "")
+    if not right:
         _record(RecoveryEventKind.WRONG_ANSWER, typed=challenge.typed, user=user, ip_address=ip_address)
         if lockout_remaining(challenge):
             _record(RecoveryEventKind.LOCKED, typed=challenge.typed, user=user, ip_address=ip_address)
         return False
-    if challenge.flow == "password":
-        _password_reset_link_send(user=user)
-        _record(RecoveryEventKind.RESET_EMAIL_SENT, typed=challenge.typed, user=user, ip_address=ip_address)
-    else:
-        email_enqueue(kind="identifiant", to=user.courriel, context={"user": user, "site_url": settings.SITE_URL})
-        _record(RecoveryEventKind.IDENTIFIANT_EMAIL_SENT, typed=challenge.typed, user=user, ip_address=ip_address)
+    with transaction.atomic():
+        RecoveryAnswerCounter.objects.filter(key=key).update(tries=0)
+        if challenge.flow == "password":
+            _password_reset_link_send(user=user)
+            _record(RecoveryEventKind.RESET_EMAIL_SENT, typed=challenge.typed, user=user, ip_address=ip_address)
+        else:
+            email_enqueue(kind="identifiant", to=user.courriel, context={"user": user, "site_url": settings.SITE_URL})
+            _record(RecoveryEventKind.IDENTIFIANT_EMAIL_SENT, typed=challenge.typed, user=user, ip_address=ip_address)
     return True
 
 

@@ -33,6 +33,7 @@ from .recovery import (
     recovery_answer,
     recovery_start,
 )
+from .secret_questions import is_listed
 from .services import (
     CourrielChangeLinkInvalid,
     user_courriel_change_confirm,
@@ -129,8 +130,9 @@ def courriel_confirm(request, token):
 @login_required
 @require_http_methods(["GET", "POST"])
 def secret_question_change(request):
+    current = request.user.secret_question
     form = SecretQuestionChangeForm(
-        request.user, request.POST or None, initial={"secret_question": request.user.secret_question}
+        request.user, request.POST or None, initial={"secret_question": current if is_listed(current) else ""}
     )
     if request.method == "POST" and form.is_valid():
         user_secret_question_change(
@@ -139,7 +141,12 @@ def secret_question_change(request):
         messages.success(request, "Votre question secrète et sa réponse sont enregistrées.")
         return redirect("accounts:my_account")
     context = {"form": form, "title": "Changer ma question secrète"}
-    if request.user.must_set_secret_question:
+    if request.user.must_set_secret_question and current and not is_listed(current):
+        context["notice"] = (
+            "Les questions secrètes se choisissent désormais dans une liste : choisissez-en une, avec sa réponse. "
+            "Elle vous permettra de retrouver votre identifiant ou votre mot de passe."
+        )
+    elif request.user.must_set_secret_question:
         context["notice"] = (
             "Votre question secrète a été réinitialisée par l'assistance : choisissez-en une nouvelle, avec sa "
             "réponse. Elle vous permettra de retrouver votre identifiant ou votre mot de passe."

@@ -10,7 +10,10 @@ import secrets
 
 from captcha.fields import CaptchaField, CaptchaTextInput
 from captcha.models import CaptchaStore
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
+from django.utils import timezone
 from django.utils.functional import lazy
 
 from .forms import REQUIRED
@@ -30,6 +33,30 @@ def addition_challenge() -> tuple[str, str]:
     return f"{first} + {second} =", str(first + second)
 
 
+class AtomicCaptchaField(CaptchaField):
+    """The answer is consumed by one `DELETE … WHERE hashkey = … AND response = …`, whose row count decides.
+
+    django-simple-captcha reads the store, then deletes it: two submissions of the same answer at the same moment
+    both read it and both pass. Here only the statement that deletes the row passes; a wrong answer still voids
+    the challenge (one attempt per challenge).
+    """
+
+    def clean(self, value):
+        if settings.CAPTCHA_TEST_MODE:
+            return super().clean(value)
+        forms_clean = super(CaptchaField, self).clean  # MultiValueField: required and the widget's two values
+        forms_clean(value)
+        key, response = value[0], (value[1] or "").strip().lower()
+        value[1] = ""
+        CaptchaStore.remove_expired()
+        live = CaptchaStore.objects.filter(hashkey=key, expiration__gt=timezone.now())
+        consumed, _ = live.filter(response=response).delete() if response else (0, {})
+        if not consumed:
+            CaptchaStore.objects.filter(hashkey=key).delete()
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
+
+
 # --- The image code ------------------------------------------------------------------------------------
 
 
@@ -40,7 +67,7 @@ class CodeCaptchaWidget(CaptchaTextInput):
 
 
 def code_captcha_field() -> CaptchaField:
-    return CaptchaField(
+    return AtomicCaptchaField(
         label=CODE_LABEL,
         widget=CodeCaptchaWidget(attrs=_ANSWER_ATTRS),
         error_messages={"invalid": CODE_INVALID, "required": REQUIRED},
@@ -88,7 +115,7 @@ class OperationBoundField(BoundField):
 
 
 def operation_captcha_field() -> CaptchaField:
-    return CaptchaField(
+    return AtomicCaptchaField(
         label=OPERATION_LABEL,
         label_suffix="",  # the label ends with the operation's « = »
         widget=OperationCaptchaWidget(),

@@ -80,9 +80,9 @@ NOMS = [
 ]  # fmt: skip
 QUESTIONS = [
     ("Quel est le nom de votre premier animal de compagnie ?", "Rex"),
-    ("Quelle est la cylindrée de votre moto ?", "Cylindrée 125"),
-    ("Dans quelle ville êtes-vous né ?", "Clermont-Ferrand"),
-    ("Quel est le prénom de votre grand-mère ?", "Germaine"),
+    ("Quelle était la marque de votre première voiture ?", "Cylindrée 125"),
+    ("Quelle est votre ville de naissance ?", "Clermont-Ferrand"),
+    ("Quel est le prénom de votre grand-mère maternelle ?", "Germaine"),
     ("Quel était le nom de votre école primaire ?", "Jules Ferry"),
 ]
 SUFFIXES = ["", "", "", " ET FILS", " SERVICES", " & ASSOCIES", " FRANCE", " DU CENTRE", " ET CIE"]

@@ -6,6 +6,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts.secret_questions import secret_question_field
 from apart.captcha import code_captcha_field
 from apart.forms import (
     REQUIRED,
@@ -156,11 +157,7 @@ class UserToCreateForm(forms.Form):
     courriel_confirm = CourrielField(
         label="Confirmer courriel", max_length=254, attrs={"autocomplete": "off", "data-nopaste": "true"}
     )
-    secret_question = TextField(
-        label="Question secrète",
-        max_length=255,
-        help_text="Par exemple : « Quel est le nom de votre premier animal de compagnie ? »",
-    )
+    secret_question = secret_question_field()
     secret_answer = TextField(label="Réponse", max_length=100, attrs={"autocomplete": "off"})
 
     def clean_secret_answer(self):

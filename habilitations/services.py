@@ -19,6 +19,7 @@ from accounts.credentials import (
     temporary_password_generate,
 )
 from accounts.models import TEMPORARY_PASSWORD_VALIDITY, User
+from accounts.secret_questions import is_listed
 from accounts.services import user_secret_question_clear
 from apart.normalization import normalize_courriel
 from apart.outbox.models import OutboxEmail
@@ -137,6 +138,8 @@ def user_create_for(person: Person, *, password: TemporaryPassword) -> tuple[Use
             telephone=person.telephone,
             secret_question=person.secret_question,
             secret_answer_hash=person.secret_answer_hash,
+            # A request typed before the questions were listed: the person chooses a listed one at the first connection.
+            must_set_secret_question=not is_listed(person.secret_question),
             must_change_password=True,
             password_expires_at=timezone.now() + TEMPORARY_PASSWORD_VALIDITY,
         )

@@ -13,11 +13,11 @@ from accounts.credentials import identifiant_mask
 from referentiels.codes_postaux import communes_for_code_postal
 from referentiels.sirene import SireneNonDiffusible, SireneUnavailable, sirene_lookup
 
-from .enums import AccountRequestCase, SireneStatus
+from .enums import AccountRequestCase, AccountRequestStatus, SireneStatus
 from .forms import AccountRequestForm, SiretForm
 from .models import AccountRequest, Establishment
 from .selectors import SireneFiche, establishment_fields_from_sirene
-from .services import account_request_process_automatically, account_request_submit, user_for_courriel
+from .services import account_request_process_automatically, account_request_submit
 
 SESSION_KEY = "creer_mon_espace"
 DONE_SESSION_KEY = "creer_mon_espace_reference"
@@ -123,16 +123,27 @@ def account_step(request):
     return render(request, "habilitations/account_step.html", context)
 
 
+def _identity_matches(account_request: AccountRequest) -> bool:
+    checks = {check["code"]: check["passed"] for check in account_request.checks or []}
+    return checks.get("identity") is True
+
+
 @require_GET
 def done(request):
     reference = request.session.get(DONE_SESSION_KEY)
     account_request = AccountRequest.objects.filter(reference=reference).select_related("user", "requested_by").first()
     if account_request is None:
         return redirect("habilitations:create_space")
+    # The existing account is hinted at only once the request is approved and the name typed is the account's:
+    # otherwise anyone typing a courriel would learn that it has an account. Every other case reads the same page.
     masked_identifiant = None
-    if account_request.case == AccountRequestCase.EXISTING_APART:
-        existing = account_request.user or user_for_courriel(account_request.courriel)
-        masked_identifiant = identifiant_mask(existing.identifiant) if existing else None
+    if (
+        account_request.case == AccountRequestCase.EXISTING_APART
+        and account_request.status == AccountRequestStatus.APPROVED
+        and account_request.user is not None
+        and _identity_matches(account_request)
+    ):
+        masked_identifiant = identifiant_mask(account_request.user.identifiant)
     requester = account_request.requested_by
     context = {
         "account_request": account_request,

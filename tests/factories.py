@@ -167,7 +167,7 @@ class AccountRequestFactory(factory.Factory):
     prenom = "Gérard"
     telephone = "06 12 34 56 78"
     courriel = factory.Sequence(lambda n: f"demandeur{n}@example.fr")
-    secret_question = "Quelle est la cylindrée de votre moto ?"
+    secret_question = "Quelle était la marque de votre première voiture ?"
     secret_answer = "Cylindrée"
     sirene_status = SireneStatus.FOUND
     sirene_data = factory.LazyAttribute(

@@ -137,12 +137,17 @@ def test_changing_the_secret_question_asks_for_the_password(employer_client):
         url, {"secret_question": "Q ?", "secret_answer": "Réponse", "current_password": "faux"}
     )
     employer_client.post(
-        url, {"secret_question": "Ma première voiture ?", "secret_answer": "Clio", "current_password": PASSWORD}
+        url,
+        {
+            "secret_question": "Quelle était la marque de votre première voiture ?",
+            "secret_answer": "Clio",
+            "current_password": PASSWORD,
+        },
     )
 
     assert refused.context["form"].errors["current_password"] == ["Le mot de passe saisi est incorrect."]
     employer_client.user.refresh_from_db()
-    assert employer_client.user.secret_question == "Ma première voiture ?"
+    assert employer_client.user.secret_question == "Quelle était la marque de votre première voiture ?"
     assert employer_client.user.check_secret_answer("CLIO")
 
 
@@ -195,10 +200,84 @@ def test_after_a_staff_reset_the_user_chooses_a_new_secret_question_first(employ
     assert employer_client.get("/espace/").url == url
     assert "réinitialisée par l&#x27;assistance" in employer_client.get(url).content.decode().replace("'", "&#x27;")
     employer_client.post(
-        url, {"secret_question": "Mon quartier ?", "secret_answer": "Croix-Rousse", "current_password": PASSWORD}
+        url,
+        {
+            "secret_question": "Dans quelle rue avez-vous grandi ?",
+            "secret_answer": "Croix-Rousse",
+            "current_password": PASSWORD,
+        },
     )
 
     employer_client.user.refresh_from_db()
     assert employer_client.user.must_set_secret_question is False
     assert employer_client.user.check_secret_answer("croix-rousse")
+    assert employer_client.get("/espace/").status_code == 200
+
+
+# --- The listed secret questions -----------------------------------------------------------------------------
+
+LISTED = "Quel est le prénom de votre grand-mère maternelle ?"
+
+
+def select_options(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None, f"pas de liste déroulante {name}"
+    return [html_unescape(value) for value in re.findall(r'<option value="([^"]+)"', select.group(1))]
+
+
+def html_unescape(value: str) -> str:
+    import html
+
+    return html.unescape(value)
+
+
+def test_the_secret_question_is_chosen_in_a_list_of_about_ten(employer_client):
+    url = reverse("accounts:secret_question_change")
+    html = employer_client.get(url).content.decode()
+
+    options = select_options(html, "secret_question")
+    assert 8 <= len(options) <= 12 and len(set(options)) == len(options)
+    assert "Quelle est votre ville de naissance ?" in options  # the demo's expert-comptable keeps hers
+    assert '<label class="fr-label" for="id_secret_question">Question secrète* :</label>' in html
+
+    refused = employer_client.post(
+        url, {"secret_question": "Ma question à moi ?", "secret_answer": "Réponse", "current_password": PASSWORD}
+    )
+    employer_client.post(url, {"secret_question": LISTED, "secret_answer": "Germaine", "current_password": PASSWORD})
+
+    assert refused.context["form"].errors["secret_question"] == ["Choisissez une des questions de la liste."]
+    employer_client.user.refresh_from_db()
+    assert employer_client.user.secret_question == LISTED and employer_client.user.check_secret_answer("germaine")
+
+
+def _flag_unlisted():
+    """The data migration's function, run on the test database."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("accounts.migrations.0008_flag_unlisted_secret_questions")
+    migration.flag_unlisted(apps, None)
+
+
+def test_an_old_free_text_question_is_replaced_by_a_listed_one_at_the_next_login(employer_client):
+    User.objects.filter(pk=employer_client.user.pk).update(secret_question="Cylindrée de ma moto ?")
+    listed = UserFactory(secret_question=LISTED)
+    without = UserFactory(secret_question="")
+
+    _flag_unlisted()
+
+    assert User.objects.get(pk=employer_client.user.pk).must_set_secret_question
+    assert not User.objects.get(pk=listed.pk).must_set_secret_question
+    assert not User.objects.get(pk=without.pk).must_set_secret_question
+    url = reverse("accounts:secret_question_change")
+    assert employer_client.get("/espace/").url == url
+    html = employer_client.get(url).content.decode()
+    assert "Les questions secrètes se choisissent désormais dans une liste" in html.replace("&#x27;", "'")
+    assert "Cylindrée de ma moto ?" not in html and LISTED in select_options(html, "secret_question")
+
+    employer_client.post(url, {"secret_question": LISTED, "secret_answer": "Germaine", "current_password": PASSWORD})
+
+    user = User.objects.get(pk=employer_client.user.pk)
+    assert user.secret_question == LISTED and not user.must_set_secret_question
     assert employer_client.get("/espace/").status_code == 200

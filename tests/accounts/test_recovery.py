@@ -1,21 +1,27 @@
 """Credential recovery: J'ai oublié mon mot de passe / mon identifiant, and the abuse cases."""
 
+import contextlib
 import datetime
 import html
 import itertools
 import re
+import threading
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
 import time_machine
 from axes.models import AccessAttempt
 from captcha.models import CaptchaStore
+from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import PasswordResetToken, RecoveryEvent, RecoveryEventKind
+from accounts.models import PasswordResetToken, RecoveryEvent, RecoveryEventKind, User
+from accounts.recovery import Challenge, RecoveryLocked, recovery_answer, recovery_start
 from apart.captcha import OPERATION_INVALID
 from apart.forms import REQUIRED
 from apart.outbox.models import OutboxEmail
@@ -40,7 +46,9 @@ def _captcha(captcha_test_mode):
 @pytest.fixture
 def user():
     account = UserFactory(
-        identifiant="gerard.menuca1", courriel="gerard@example.fr", secret_question="Cylindrée de ma moto ?"
+        identifiant="gerard.menuca1",
+        courriel="gerard@example.fr",
+        secret_question="Quelle était la marque de votre première voiture ?",
     )
     account.set_secret_answer("Cylindrée")
     account.save()
@@ -108,7 +116,7 @@ def operation(response) -> tuple[str, int, str]:
 def test_the_whole_password_flow(client, user):
     assert ask_password(client).url == PASSWORD_QUESTION
     question = client.get(PASSWORD_QUESTION)
-    assert "Cylindrée de ma moto ?" in question.content.decode()
+    assert "Quelle était la marque de votre première voiture ?" in question.content.decode()
 
     sent = client.post(PASSWORD_QUESTION, {"answer": "  CYLINDREE "}, follow=True)
 
@@ -418,7 +426,11 @@ def test_the_whole_identifiant_flow(client, user):
 
     assert ask_identifiant(client, courriel="Gérard@Example.fr").url == IDENTIFIANT_QUESTION
     question = client.get(IDENTIFIANT_QUESTION).content.decode()
-    assert "Question secrète" in question and "Cylindrée de ma moto ?" in question and "Valider" in question
+    assert (
+        "Question secrète" in question
+        and "Quelle était la marque de votre première voiture ?" in question
+        and "Valider" in question
+    )
     sent = client.post(IDENTIFIANT_QUESTION, {"answer": "cylindrée"}, follow=True)
 
     assert "Un courriel contenant votre identifiant de connexion vous a été envoyé." in sent.content.decode()
@@ -506,6 +518,62 @@ def test_an_unknown_courriel_behaves_like_a_known_one(client, user):
     assert known.url == unknown.url == IDENTIFIANT_QUESTION
 
 
+@pytest.mark.parametrize("flow", ["password", "identifiant"])
+def test_a_known_and_an_unknown_account_both_hash_the_answer(client, user, flow):
+    """The delay of step 2 must not tell a real account (one hash) from an unknown one (none, before)."""
+    ask, question = (ask_password, PASSWORD_QUESTION) if flow == "password" else (ask_identifiant, IDENTIFIANT_QUESTION)
+    unknown = "personne.inconnue" if flow == "password" else "personne@example.fr"
+    calls = {}
+    for who, typed in (("known", None), ("unknown", unknown)):
+        ask(client, *([typed] if typed else []))
+        with mock.patch("accounts.credentials.check_password", wraps=check_password) as hasher:
+            response = client.post(question, {"answer": "faux"})
+        assert response.context["form"].errors["answer"] == ["Votre réponse est incorrecte"]
+        calls[who] = hasher.call_count
+
+    assert calls == {"known": 1, "unknown": 1}
+
+
+def _question_page(client, flow, typed) -> tuple[str, str]:
+    """The question shown for `typed`, and the page with that question blanked (and its CSRF token removed)."""
+    ask, url = (ask_password, PASSWORD_QUESTION) if flow == "password" else (ask_identifiant, IDENTIFIANT_QUESTION)
+    ask(client, typed)
+    response = client.get(url)
+    question = response.context["question"]
+    page = response.content.decode().replace(html.escape(question), "QUESTION")
+    return question, re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+
+
+@pytest.mark.parametrize(("flow", "unknown"), [("password", "personne.inconnue"), ("identifiant", "x@example.fr")])
+def test_the_decoy_and_the_real_question_come_from_the_same_list(client, user, flow, unknown):
+    holder = Client()
+    holder.force_login(user)
+    listed = re.findall(
+        r'<option value="([^"]+)"', holder.get(reverse("accounts:secret_question_change")).content.decode()
+    )
+    listed = [html.unescape(value) for value in listed]
+    known_typed = "gerard.menuca1" if flow == "password" else "gerard@example.fr"
+
+    real, real_page = _question_page(client, flow, known_typed)
+    decoys = {_question_page(client, flow, f"{number}{unknown}")[0] for number in range(12)}
+    decoy, decoy_page = _question_page(client, flow, unknown)
+
+    assert real in listed and decoys <= set(listed) and len(decoys) > 1
+    assert real_page == decoy_page  # nothing but the question's text differs, and it reads as one of the list
+
+
+def test_an_old_free_text_question_is_never_shown(client, user):
+    User.objects.filter(pk=user.pk).update(secret_question="Cylindrée de ma moto ?")
+
+    ask_password(client)
+    response = client.get(PASSWORD_QUESTION)
+    wrong = client.post(PASSWORD_QUESTION, {"answer": "cylindree"})
+
+    assert "Cylindrée de ma moto ?" not in response.content.decode()
+    assert wrong.context["form"].errors["answer"] == ["Votre réponse est incorrecte"]
+    assert OutboxEmail.objects.count() == 0
+
+
 # --- Abuse --------------------------------------------------------------------------------------
 
 
@@ -532,6 +600,49 @@ def test_five_wrong_answers_lock_both_flows_for_30_minutes(client, user, caplog)
     assert OutboxEmail.objects.filter(kind="reinitialisation_mot_de_passe").count() == 1
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_answers_cannot_take_more_tries_than_the_limit(settings):
+    """4 wrong answers, then 4 workers answer at the same moment: one of them gets the fifth try, no more."""
+    account = UserFactory(identifiant="gerard.menuca1", courriel="gerard@example.fr")
+    challenge = recovery_start(flow="password", typed="gerard.menuca1", ip_address="192.0.2.1")
+    for _ in range(settings.RECOVERY_MAX_WRONG_ANSWERS - 1):
+        assert recovery_answer(challenge=challenge, answer="faux", ip_address="192.0.2.1") is False
+    workers = 4
+    # Every answer checked waits for the others: the workers that passed the lockout check meet here.
+    meeting = threading.Barrier(workers, timeout=3)
+    checked, outcomes = [], []
+
+    def slow_check(*args, **kwargs):
+        checked.append(1)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            meeting.wait()
+        return check_password(*args, **kwargs)
+
+    def answer():
+        try:
+            outcomes.append(
+                recovery_answer(challenge=Challenge(**challenge.as_session()), answer="faux", ip_address=None)
+            )
+        except RecoveryLocked:
+            outcomes.append("locked")
+        finally:
+            connection.close()
+
+    with mock.patch("accounts.credentials.check_password", side_effect=slow_check):
+        threads = [threading.Thread(target=answer) for _ in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+
+    assert len(checked) == 1
+    assert sorted(outcomes, key=str) == [False] + ["locked"] * (workers - 1)
+    wrong = RecoveryEvent.objects.filter(kind=RecoveryEventKind.WRONG_ANSWER, user=account)
+    assert wrong.count() == settings.RECOVERY_MAX_WRONG_ANSWERS
+    assert User.objects.get(pk=account.pk).check_secret_answer("Rex")
+
+
 def test_step1_is_rate_limited_per_identifiant(client, user, settings):
     for _ in range(settings.RECOVERY_RATE_LIMIT_PER_ACCOUNT):
         assert ask_password(client).status_code == 302
@@ -541,6 +652,23 @@ def test_step1_is_rate_limited_per_identifiant(client, user, settings):
     assert limited.status_code == 429
     assert "Trop de demandes ont été faites : réessayez dans 15 minutes." in limited.content.decode()
     assert RecoveryEvent.objects.filter(kind=RecoveryEventKind.RATE_LIMITED).exists()
+
+
+@pytest.mark.parametrize(
+    ("flow", "spellings"),
+    [
+        ("password", ["gerard.menuca1", "GERARD.MENUCA1", "Gerard.Menuca1", " gErArD.mEnUcA1 "]),
+        ("identifiant", ["gerard@example.fr", "GERARD@EXAMPLE.FR", "Gérard@Example.fr", " gerard@EXAMPLE.fr"]),
+    ],
+)
+def test_changing_the_case_does_not_bypass_the_per_account_limit(client, user, settings, flow, spellings):
+    settings.RECOVERY_RATE_LIMIT_PER_IP = 100
+    ask = ask_password if flow == "password" else ask_identifiant
+    for number in range(settings.RECOVERY_RATE_LIMIT_PER_ACCOUNT):
+        assert ask(client, spellings[number % len(spellings)]).status_code == 302
+
+    for spelling in spellings:
+        assert ask(client, spelling).status_code == 429
 
 
 def test_step1_is_rate_limited_per_ip_address(client, user, settings):

@@ -44,9 +44,11 @@ TYPED = {
     "Téléphone* :": "06 12 34 56 78",
     "Courriel* :": COURRIEL,
     "Confirmer courriel* :": COURRIEL,
-    "Question secrète* :": "Quel est le nom de votre premier animal de compagnie ?",
     "Réponse* :": "Rex",
 }
+# The secret question is chosen in a list (a question typed freely would tell that an account exists).
+QUESTION_LABEL = "Question secrète* :"
+QUESTION = "Quel est le nom de votre premier animal de compagnie ?"
 PREFILLED = ["Dénomination de l'établissement* :", "Numéro de voie :", "Type de voie :", "Libellé de la voie* :"]
 
 
@@ -93,6 +95,7 @@ def open_account_step(page, live_server, siret):
 def fill_typed_fields(page, values=TYPED):
     for label, value in values.items():
         field(page, label).fill(value)
+    field(page, QUESTION_LABEL).select_option(QUESTION)
 
 
 def envoyer(page):
@@ -179,6 +182,10 @@ def test_envoyer_is_enabled_only_when_every_required_field_and_the_captcha_are_f
     solve_captcha(page)
     expect(button).to_be_disabled()
     field(page, "Réponse* :").fill("Rex")
+    expect(button).to_be_enabled()
+    field(page, QUESTION_LABEL).select_option("")
+    expect(button).to_be_disabled()
+    field(page, QUESTION_LABEL).select_option(QUESTION)
     expect(button).to_be_enabled()
 
     # Emptying any required field, typed or pre-filled, greys it again; blanks do not count as a value.
@@ -375,6 +382,7 @@ def test_mismatching_courriels_come_back_with_the_message_under_both_fields(live
     # What was typed is kept, the edited pre-filled value included; the security code is a new one, to type.
     for label, value in {**TYPED, "Confirmer courriel* :": "jean.dupond@example.fr"}.items():
         expect(field(page, label)).to_have_value(value)
+    expect(field(page, QUESTION_LABEL)).to_have_value(QUESTION)
     expect(field(page, "Numéro de voie :")).to_have_value("14")
     expect(field(page, "N° de Siret :")).to_have_value(etablissement.siret)
     expect(field(page, CAPTCHA)).to_have_value("")

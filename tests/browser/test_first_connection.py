@@ -65,7 +65,7 @@ def account():
             "prenom": "Gérard",
             "telephone": "06 12 34 56 78",
             "courriel": COURRIEL,
-            "secret_question": "Quelle est la cylindrée de votre moto ?",
+            "secret_question": "Quelle était la marque de votre première voiture ?",
         },
         secret_answer="Cylindrée",
         sirene_status=SireneStatus.FOUND,

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 IDENTIFIANT = "gerard.menuca1"
 COURRIEL = "gerard.menuca@example.fr"
-QUESTION = "Quelle est la cylindrée de votre moto ?"
+QUESTION = "Quelle était la marque de votre première voiture ?"
 ANSWER = "Cylindrée"
 OLD_PASSWORD = "Ancien;Passe2025"
 NEW_PASSWORD = "Nouveau;Passe2026"

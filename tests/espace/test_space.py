@@ -195,7 +195,7 @@ def test_a_colleague_account_request_goes_through_the_same_processing(employer_c
         "telephone": "06 11 22 33 44",
         "courriel": "julie@cabinet-expert.fr",
         "courriel_confirm": "julie@cabinet-expert.fr",
-        "secret_question": "Ma ville natale ?",
+        "secret_question": "Quelle est votre ville de naissance ?",
         "secret_answer": "Nantes",
     }
 

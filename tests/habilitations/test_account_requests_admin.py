@@ -171,7 +171,7 @@ def test_a_processed_request_is_read_only(staff_client, pending_request, agent):
 
 def test_the_secret_question_of_a_pending_request_cannot_be_edited(staff_client, pending_request):
     html = staff_client.get(change_url(pending_request)).content.decode()
-    assert 'name="secret_question"' not in html and "Quelle est la cylindrée de votre moto ?" in html
+    assert 'name="secret_question"' not in html and "Quelle était la marque de votre première voiture ?" in html
 
     data = {
         name: getattr(pending_request, name)
@@ -198,7 +198,7 @@ def test_the_secret_question_of_a_pending_request_cannot_be_edited(staff_client,
 
     assert response.status_code == 302
     pending_request.refresh_from_db()
-    assert pending_request.secret_question == "Quelle est la cylindrée de votre moto ?"
+    assert pending_request.secret_question == "Quelle était la marque de votre première voiture ?"
 
 
 # --- Permissions -----------------------------------------------------------------------------------------

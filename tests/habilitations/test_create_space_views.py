@@ -3,9 +3,11 @@
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from habilitations.enums import AccountRequestStatus
 from habilitations.models import AccountRequest
 from referentiels.enums import TYPES_VOIE
 from referentiels.models import CodePostalCommune
@@ -64,7 +66,7 @@ def step2_data(**overrides):
         "telephone": "06 12 34 56 78",
         "courriel": "gerard.menuca@example.fr",
         "courriel_confirm": "gerard.menuca@example.fr",
-        "secret_question": "Quelle est la cylindrée de votre moto ?",
+        "secret_question": "Quelle était la marque de votre première voiture ?",
         "secret_answer": "Cylindrée",
         "captcha_0": "x",
         "captcha_1": "PASSED",
@@ -363,7 +365,7 @@ def test_step2_each_bad_input_gets_its_message_on_its_field(at_step2, field, val
     form = response.context["form"]
     assert form[field].value() == value  # what was typed is kept, the bad value included
     assert form["courriel"].value() in ("gerard.menuca@example.fr", value)
-    assert form["secret_question"].value() == "Quelle est la cylindrée de votre moto ?"
+    assert form["secret_question"].value() == "Quelle était la marque de votre première voiture ?"
 
 
 def test_step2_courriel_confirmations_must_match_on_both_fields(at_step2):
@@ -442,6 +444,47 @@ def test_cas_2_the_page_masks_the_existing_identifiant(at_step2):
         "à ce compte établissement." in html
     )
     assert "gerard.menuca1" not in html
+
+
+def test_step2_the_secret_question_is_chosen_in_the_list(at_step2):
+    html = at_step2.get(STEP2).content.decode()
+    assert '<select name="secret_question"' in html
+    assert '<option value="Quelle est votre ville de naissance ?">' in html
+
+    response = at_step2.post(STEP2, step2_data(secret_question="Quelle est la cylindrée de votre moto ?"))
+
+    assert field_errors(response, "secret_question") == ["Choisissez une des questions de la liste."]
+    assert AccountRequest.objects.count() == 0
+
+
+def _done_page(communes, courriel, **overrides) -> tuple[str, AccountRequest]:
+    """CRÉER MON ESPACE in a new browser, up to the done page; its HTML with the request's own values blanked."""
+    browser = Client()
+    etablissement = SireneEtablissementFactory()
+    assert step1(browser, etablissement.siret).status_code == 302
+    assert browser.post(STEP2, step2_data(courriel=courriel, courriel_confirm=courriel, **overrides)).status_code == 302
+    html = browser.get(DONE).content.decode()
+    account_request = AccountRequest.objects.get(siret=etablissement.siret)
+    html = html.replace(account_request.reference, "REFERENCE").replace(etablissement.siret, "SIRET")
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html), account_request
+
+
+@pytest.mark.parametrize("case", ["name_mismatch", "pending"])
+def test_an_existing_account_is_not_revealed_unless_approved_with_its_name(communes, settings, case):
+    """Typing someone's courriel must not tell whether it has an account: the same page as a brand-new person's."""
+    holder = UserFactory(
+        identifiant="gerard.menuca1", courriel="gerard.menuca@example.fr", nom="Menuça", prenom="Gérard"
+    )
+    HabilitationFactory(user=holder)
+    settings.ACCOUNT_REQUESTS_AUTO_APPROVE = case != "pending"
+    generic, _ = _done_page(communes, "personne.nouvelle@example.fr")
+
+    overrides = {"nom": "Durand", "prenom": "Paul"} if case == "name_mismatch" else {}
+    html, account_request = _done_page(communes, "gerard.menuca@example.fr", **overrides)
+
+    assert account_request.status == AccountRequestStatus.PENDING
+    assert "g*****.m*****1" not in html and "déjà une habilitation" not in html
+    assert html == generic
 
 
 def test_the_done_page_needs_a_request_of_this_session(client):
