@@ -211,6 +211,8 @@ class TwoFactorRecoveryCode(models.Model):
 
     def __str__(self):
         return f"{self.user} — {'utilisé' if self.used_at else 'disponible'}"
+
+
 class RecoveryAnswerCounter(models.Model):
     """The answers counted against one account's secret question (or one unknown entry's decoy question).
 
