@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
+from accounts.secret_questions import SECRET_QUESTIONS
 from apart.outbox.models import OutboxEmail, OutboxStatus
 from tests.factories import UserFactory
 
@@ -71,7 +72,7 @@ def test_a_hung_redis_costs_a_request_seconds_and_the_email_stays_pending(
     client, settings, production_settings_on, celery_on, captcha_test_mode, caplog
 ):
     settings.CACHES = production_settings_on["CACHES"]
-    user = UserFactory(identifiant="gerard.menuca1", courriel="gerard@example.fr", secret_question="Mon chien ?")
+    user = UserFactory(identifiant="gerard.menuca1", courriel="gerard@example.fr", secret_question=SECRET_QUESTIONS[0])
     user.set_secret_answer("Rex")
     user.save()
 
