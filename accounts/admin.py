@@ -1,3 +1,5 @@
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserCreationForm
@@ -12,6 +14,13 @@ class UserAdminCreationForm(UserCreationForm):
     class Meta:
         model = User
         fields = ["identifiant", "courriel", "nom", "prenom"]
+
+
+PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+
+def _is_privileged(user: User) -> bool:
+    return user.is_staff or user.is_superuser
 
 
 @admin.register(User)
@@ -50,6 +59,25 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["identifiant", "courriel", "nom", "prenom", "password1", "password2"]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Rights are given by a superuser only (the staff roles by `sync_staff_roles`): a staff member cannot raise
+        # their own rights nor anyone's. A read-only field is left out of the form, so a forged POST is ignored.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += [field for field in PRIVILEGE_FIELDS if field not in readonly]
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        # A staff member who is not a superuser cannot take over another agent's account (password, courriel…).
+        if obj is not None and not request.user.is_superuser and _is_privileged(obj) and obj.pk != request.user.pk:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser and _is_privileged(obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description="réponse secrète enregistrée", boolean=True)
     def has_secret_answer(self, obj):
@@ -90,6 +118,8 @@ class UserAdmin(DjangoUserAdmin):
         permissions=["change"],
     )
     def reset_secret_question(self, request, queryset):
+        if not request.user.is_superuser:
+            queryset = queryset.filter(is_staff=False, is_superuser=False)
         for user in queryset:
             user_secret_question_reset(user=user, by=request.user)
         self.message_user(
@@ -135,3 +165,19 @@ class PasswordResetTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    """django-axes' page of login failures; its clean-up action deletes rows, so it needs the right to delete
+    (django-axes declares none: anyone who may read the page could run it)."""
+
+    actions = ["cleanup_expired_attempts"]
+
+    @admin.action(description="Supprimer les tentatives expirées", permissions=["delete"])
+    def cleanup_expired_attempts(self, request, queryset):
+        return super().cleanup_expired_attempts(request, queryset)
+
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, AccessAttemptAdmin)
