@@ -23,6 +23,8 @@ print(json.dumps({
     "secure_cookie": settings.SESSION_COOKIE_SECURE, "csrf_secure": settings.CSRF_COOKIE_SECURE,
     "hsts": settings.SECURE_HSTS_SECONDS, "frame": settings.X_FRAME_OPTIONS,
     "captcha_test_mode": settings.CAPTCHA_TEST_MODE,
+    "session_cookie_name": settings.SESSION_COOKIE_NAME,
+    "session_absolute_hours": settings.SESSION_ABSOLUTE_LIFETIME_HOURS,
 }))
 """
 
@@ -87,3 +89,17 @@ def test_production_is_locked_down():
     assert values["secure_cookie"] is True and values["csrf_secure"] is True
     assert values["hsts"] >= 31536000
     assert values["frame"] == "DENY"
+
+
+def test_the_session_cookie_is_a_host_cookie_when_secure():
+    """`__Host-`: the browser keeps it only if Secure, for path /, without Domain (no subdomain can set it)."""
+    production = json.loads(
+        _settings(DEBUG="0", SECRET_KEY="une-cle-de-production-longue-et-aleatoire-0123456789")
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    development = json.loads(_settings().stdout.strip().splitlines()[-1])
+
+    assert production["session_cookie_name"] == "__Host-sessionid" and production["secure_cookie"] is True
+    assert development["session_cookie_name"] == "sessionid"  # plain http in development: no prefix possible
+    assert development["session_absolute_hours"] == 12
