@@ -235,6 +235,14 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+
+# Reverse proxies: their headers are believed only when BEHIND_PROXY=1 (a client can send any header otherwise).
+# PROXY_COUNT proxies in front of the application: the client's address is the PROXY_COUNT-th from the right of
+# X-Forwarded-For (apart/client_ip.py), used by django-axes and every limit.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+PROXY_COUNT = env.int("PROXY_COUNT", default=1)
+AXES_CLIENT_IP_CALLABLE = "apart.client_ip.client_ip"
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content-Security-Policy, in force in every mode: no inline script anywhere.
