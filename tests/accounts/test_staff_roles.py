@@ -153,3 +153,20 @@ def test_a_superuser_still_gives_rights(client):
     employer = User.objects.get(pk=employer.pk)
     assert employer.is_staff and employer.is_superuser
     assert list(employer.groups.values_list("name", flat=True)) == [SUPERVISEUR_ASP]
+
+
+def test_a_non_superuser_cannot_delete_an_agent_in_bulk(client):
+    """Django asks has_delete_permission(obj) of each selected account: an agent in the selection refuses it all."""
+    deleter = UserFactory(is_staff=True)
+    deleter.user_permissions.add(*Permission.objects.filter(codename__in=["view_user", "delete_user"]))
+    client.force_login(deleter)
+    agent, employer = UserFactory(is_staff=True), UserFactory()
+
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [agent.pk, employer.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 403
+
+    assert User.objects.filter(pk__in=[agent.pk, employer.pk]).count() == 2
