@@ -170,3 +170,13 @@ def test_a_non_superuser_cannot_delete_an_agent_in_bulk(client):
     assert response.status_code == 403
 
     assert User.objects.filter(pk__in=[agent.pk, employer.pk]).count() == 2
+
+
+def test_only_a_superuser_types_a_password_for_someone_else(client, supervisor):
+    employer = UserFactory()
+    password = employer.password
+    url = reverse("admin:auth_user_password_change", args=[employer.pk])
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"password1": "Pirate-2026;x", "password2": "Pirate-2026;x"}).status_code == 403
+    assert User.objects.get(pk=employer.pk).password == password
