@@ -1,3 +1,5 @@
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -5,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
@@ -60,6 +63,13 @@ class UserAdminCreationForm(UserCreationForm):
         fields = ["identifiant", "courriel", "nom", "prenom"]
 
 
+PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+
+def _is_privileged(user: User) -> bool:
+    return user.is_staff or user.is_superuser
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     add_form = UserAdminCreationForm
@@ -96,6 +106,32 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["identifiant", "courriel", "nom", "prenom", "password1", "password2"]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Rights are given by a superuser only (the staff roles by `sync_staff_roles`): a staff member cannot raise
+        # their own rights nor anyone's. A read-only field is left out of the form, so a forged POST is ignored.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += [field for field in PRIVILEGE_FIELDS if field not in readonly]
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        # A staff member who is not a superuser cannot take over another agent's account (password, courriel…).
+        if obj is not None and not request.user.is_superuser and _is_privileged(obj) and obj.pk != request.user.pk:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        # Typing a password for someone else lets one log in as them: a superuser's act only. The desk's ways (a
+        # new temporary password by « Renvoyer les courriels », « J'ai oublié mon mot de passe ») never show it.
+        if not request.user.is_superuser and str(request.user.pk) != str(id):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser and _is_privileged(obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description="réponse secrète enregistrée", boolean=True)
     def has_secret_answer(self, obj):
@@ -136,6 +172,8 @@ class UserAdmin(DjangoUserAdmin):
         permissions=["change"],
     )
     def reset_secret_question(self, request, queryset):
+        if not request.user.is_superuser:
+            queryset = queryset.filter(is_staff=False, is_superuser=False)
         for user in queryset:
             user_secret_question_reset(user=user, by=request.user)
         self.message_user(
@@ -181,3 +219,19 @@ class PasswordResetTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    """django-axes' page of login failures; its clean-up action deletes rows, so it needs the right to delete
+    (django-axes declares none: anyone who may read the page could run it)."""
+
+    actions = ["cleanup_expired_attempts"]
+
+    @admin.action(description="Supprimer les tentatives expirées", permissions=["delete"])
+    def cleanup_expired_attempts(self, request, queryset):
+        return super().cleanup_expired_attempts(request, queryset)
+
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, AccessAttemptAdmin)

@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Comptes utilisateurs ASP"
 
     def ready(self):
-        from . import dashboard  # noqa: F401  (registers its panel of the admin's home page)
+        # Imported for what they register: a panel of the admin's home page, the login time of a session.
+        from . import dashboard, signals  # noqa: F401

@@ -1,3 +1,8 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -16,6 +21,37 @@ class MustChangePasswordMiddleware:
             secret_question_url = reverse("accounts:secret_question_change")
             if user.must_set_secret_question and request.path != secret_question_url:
                 return redirect(secret_question_url)
+        return self.get_response(request)
+
+
+# When the session's login happened (epoch seconds), set on every login (accounts/signals.py).
+SESSION_LOGIN_AT = "apart_login_at"
+SESSION_EXPIRED_MESSAGE = (
+    "Votre session a expiré : pour votre sécurité, une session dure au plus {hours} heures. Reconnectez-vous."
+)
+
+
+def session_login_at_mark(request) -> None:
+    request.session[SESSION_LOGIN_AT] = int(time.time())
+
+
+class SessionAbsoluteLifetimeMiddleware:
+    """Beside the idle timeout (SESSION_COOKIE_AGE, renewed at each request), a session ends
+    SESSION_ABSOLUTE_LIFETIME_HOURS after its login however active it is: a stolen session cookie stops working."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            login_at = request.session.get(SESSION_LOGIN_AT)
+            hours = settings.SESSION_ABSOLUTE_LIFETIME_HOURS
+            if login_at is None:
+                session_login_at_mark(request)  # a session opened before this rule: its clock starts now
+            elif time.time() - login_at > hours * 3600:
+                logout(request)  # the page then answers as to anyone logged out (login page, admin's login…)
+                messages.warning(request, SESSION_EXPIRED_MESSAGE.format(hours=hours), fail_silently=True)
         return self.get_response(request)
 
 

@@ -1,7 +1,9 @@
 """Writes on ASP user accounts."""
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core import signing
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +14,7 @@ from audit.enums import StaffActionKind
 from audit.services import audit_record
 
 from .models import User
+from .roles import STAFF_ROLES
 
 
 @transaction.atomic
@@ -141,3 +144,23 @@ def user_profile_update(*, user: User, nom: str, prenom: str, telephone: str) ->
     user.nom, user.prenom, user.telephone = nom, prenom, telephone
     user.save(update_fields=["nom", "prenom", "telephone", "updated_at"])
     return user
+
+
+@transaction.atomic
+def staff_roles_sync(*, roles: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """Each staff group holds exactly its declared permissions: created if missing, given what was added to the
+    declaration, stripped of what was removed from it. Safe to run again. Returns the permissions of each group."""
+    roles = STAFF_ROLES if roles is None else roles
+    synced = {}
+    for name, declared in roles.items():
+        permissions = []
+        for dotted in declared:
+            app_label, _, codename = dotted.partition(".")
+            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if permission is None:
+                raise ImproperlyConfigured(f"Permission inconnue dans le rôle « {name} » : {dotted}")
+            permissions.append(permission)
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(permissions)
+        synced[name] = sorted(declared)
+    return synced

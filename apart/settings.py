@@ -77,6 +77,9 @@ MIDDLEWARE = [
     "accounts.middleware.MustChangePasswordMiddleware",
     "espace.middleware.CurrentEstablishmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages: the end of a session too long says so.
+    "accounts.middleware.SessionAbsoluteLifetimeMiddleware",
+    "apart.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # django-axes must stay last: it reads the result of the authentication.
@@ -251,6 +254,8 @@ LOGIN_URL = "portal:home"
 LOGIN_REDIRECT_URL = "espace:home"
 
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+# However active, a session ends this long after its login (accounts.middleware.SessionAbsoluteLifetimeMiddleware).
+SESSION_ABSOLUTE_LIFETIME_HOURS = env.int("SESSION_ABSOLUTE_LIFETIME_HOURS", default=12)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -259,10 +264,20 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
+    # The __Host- prefix: the browser keeps it only if Secure, for the whole site, never shared with a subdomain.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+
+# Reverse proxies: their headers are believed only when BEHIND_PROXY=1 (a client can send any header otherwise).
+# PROXY_COUNT proxies in front of the application: the client's address is the PROXY_COUNT-th from the right of
+# X-Forwarded-For (apart/client_ip.py), used by django-axes and every limit.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+PROXY_COUNT = env.int("PROXY_COUNT", default=1)
+AXES_CLIENT_IP_CALLABLE = "apart.client_ip.client_ip"
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content-Security-Policy, in force in every mode: no inline script anywhere.

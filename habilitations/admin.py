@@ -273,9 +273,12 @@ class HabilitationAdmin(admin.ModelAdmin):
         self.message_user(request, f"{len(results)} habilitation(s) terminée(s).", messages.SUCCESS)
         return None
 
+    def has_resend_emails_permission(self, request):
+        return request.user.has_perm("habilitations.resend_account_emails")
+
     @admin.action(
         description="Renvoyer les courriels du compte (nouveau mot de passe provisoire s'il ne s'est jamais connecté)",
-        permissions=["change"],
+        permissions=["resend_emails"],
     )
     def resend_account_emails(self, request, queryset):
         sent = sum(len(account_emails_resend(habilitation=h, by=request.user).emails) for h in queryset)
@@ -422,7 +425,17 @@ class AccountRequestAdmin(admin.ModelAdmin):
             or "—"
         )
 
-    @admin.action(description="Valider les demandes sélectionnées", permissions=["change"])
+    # Each action asks for its own right (Meta.permissions), not the right to edit a request's fields.
+    def has_approve_permission(self, request):
+        return request.user.has_perm("habilitations.approve_accountrequest")
+
+    def has_reject_permission(self, request):
+        return request.user.has_perm("habilitations.reject_accountrequest")
+
+    def has_resend_emails_permission(self, request):
+        return request.user.has_perm("habilitations.resend_account_emails")
+
+    @admin.action(description="Valider les demandes sélectionnées", permissions=["approve"])
     def approve_selected(self, request, queryset):
         pending = queryset.filter(status=AccountRequestStatus.PENDING)
         failing = [account_request for account_request in pending if account_request.failed_checks]
@@ -455,7 +468,7 @@ class AccountRequestAdmin(admin.ModelAdmin):
         self.message_user(request, f"{approved} demande(s) validée(s), courriels envoyés.", messages.SUCCESS)
         return None
 
-    @admin.action(description="Refuser les demandes sélectionnées (avec un motif)", permissions=["change"])
+    @admin.action(description="Refuser les demandes sélectionnées (avec un motif)", permissions=["reject"])
     def reject_selected(self, request, queryset):
         pending = queryset.filter(status=AccountRequestStatus.PENDING)
         form = RejectForm(request.POST if is_confirmed(request) else None)
@@ -479,7 +492,7 @@ class AccountRequestAdmin(admin.ModelAdmin):
 
     @admin.action(
         description="Renvoyer les courriels (nouveau mot de passe provisoire s'il ne s'est jamais connecté)",
-        permissions=["change"],
+        permissions=["resend_emails"],
     )
     def resend_emails(self, request, queryset):
         sent = 0

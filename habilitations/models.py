@@ -201,6 +201,8 @@ class Habilitation(models.Model):
     class Meta:
         verbose_name = "habilitation"
         verbose_name_plural = "habilitations"
+        # The admin's actions each ask for their own right (accounts/roles.py gives them to the staff roles).
+        permissions = [("resend_account_emails", "Peut renvoyer les courriels du compte d'un habilité")]
         ordering = ["-valid_from"]
         constraints = [
             models.UniqueConstraint(
@@ -312,6 +314,10 @@ class AccountRequest(EstablishmentIdentity):
     class Meta:
         verbose_name = "demande de création de compte"
         verbose_name_plural = "demandes de création de compte"
+        permissions = [
+            ("approve_accountrequest", "Peut valider une demande de création de compte"),
+            ("reject_accountrequest", "Peut refuser une demande de création de compte"),
+        ]
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["siret", "status"], name="accountrequest_siret_status")]
         constraints = [

@@ -174,6 +174,12 @@ class AccountEmailsResent:
     new_temporary_password: bool
 
 
+def _still_on_issued_temporary_password(user: User) -> bool:
+    """Only a temporary password we issued (it has an expiry) and never used to log in may be replaced.
+    `must_change_password` alone is not enough: staff may tick it on an account whose holder chose a password."""
+    return user.must_change_password and user.password_expires_at is not None and user.last_login is None
+
+
 @transaction.atomic
 def account_emails_resend(*, habilitation: Habilitation, by, about=None) -> AccountEmailsResent:
     """Cas n°3, nothing received: the account's e-mails again, with one rule wherever staff ask for it.
@@ -186,7 +192,7 @@ def account_emails_resend(*, habilitation: Habilitation, by, about=None) -> Acco
     user = User.objects.select_for_update().get(pk=habilitation.user_id)
     habilitation.user = user
     password = None
-    if user.must_change_password:
+    if _still_on_issued_temporary_password(user):
         password = temporary_password_generate()
         user.set_password(password)
         user.password_expires_at = timezone.now() + TEMPORARY_PASSWORD_VALIDITY

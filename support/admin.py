@@ -89,6 +89,15 @@ class TicketOpenFilter(admin.SimpleListFilter):
 
 
 # The desk's actions on one habilitation: URL part → (service, title of the confirmation page, button).
+# Each needs, besides the right to handle tickets, the right the same action needs elsewhere in the admin.
+HABILITATION_ACTION_PERMISSIONS = {
+    "renvoyer-courriels": ["habilitations.resend_account_emails"],
+    "prolonger": ["habilitations.change_habilitation"],
+    "terminer": ["habilitations.change_habilitation"],
+}
+TRANSFER_PERMISSIONS = ["habilitations.add_habilitation", "habilitations.change_habilitation"]
+SECRET_QUESTION_PERMISSIONS = ["accounts.change_user"]
+
 HABILITATION_ACTIONS = {
     "renvoyer-courriels": (
         ticket_account_emails_resend,
@@ -235,11 +244,9 @@ class TicketAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _desk_ticket(self, request, pk) -> Ticket:
+    def _desk_ticket(self, request, pk, *, permissions) -> Ticket:
         ticket = get_object_or_404(Ticket, pk=pk)
-        if not (
-            self.has_change_permission(request, ticket) and request.user.has_perm("habilitations.change_habilitation")
-        ):
+        if not (self.has_change_permission(request, ticket) and request.user.has_perms(permissions)):
             raise PermissionDenied
         if ticket.motif != TicketMotif.HABILITATION:
             raise Http404("Ces actions ne concernent que les demandes « Habilitation à l'extranet ».")
@@ -259,9 +266,9 @@ class TicketAdmin(admin.ModelAdmin):
         return TemplateResponse(request, f"admin/support/ticket/{template}", context)
 
     def habilitation_action_view(self, request, pk, habilitation_pk, action):
-        ticket = self._desk_ticket(request, pk)
         if action not in HABILITATION_ACTIONS:
             raise Http404
+        ticket = self._desk_ticket(request, pk, permissions=HABILITATION_ACTION_PERMISSIONS[action])
         service, title, explanation = HABILITATION_ACTIONS[action]
         habilitation = ticket_habilitations(ticket=ticket).filter(pk=habilitation_pk).first()
         if habilitation is None:
@@ -304,7 +311,7 @@ class TicketAdmin(admin.ModelAdmin):
         }[result.outcome]
 
     def secret_question_view(self, request, pk, user_pk):
-        ticket = self._desk_ticket(request, pk)
+        ticket = self._desk_ticket(request, pk, permissions=SECRET_QUESTION_PERMISSIONS)
         user = next((user for user in ticket_users(ticket=ticket) if user.pk == user_pk), None)
         if user is None:
             raise Http404("Ce compte ne concerne pas cette demande.")
@@ -334,7 +341,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     def transfer_view(self, request, pk):
         """Cas 2.1 in two steps: the agent fills the form, then confirms what will be done."""
-        ticket = self._desk_ticket(request, pk)
+        ticket = self._desk_ticket(request, pk, permissions=TRANSFER_PERMISSIONS)
         establishment = Establishment.objects.filter(siret=ticket.siret).first()
         holders = User.objects.filter(
             pk__in=Habilitation.objects.for_extranet(ExtranetCode.APART)

@@ -23,10 +23,24 @@ print(json.dumps({
     "secure_cookie": settings.SESSION_COOKIE_SECURE, "csrf_secure": settings.CSRF_COOKIE_SECURE,
     "hsts": settings.SECURE_HSTS_SECONDS, "frame": settings.X_FRAME_OPTIONS,
     "captcha_test_mode": settings.CAPTCHA_TEST_MODE,
+    "session_cookie_name": settings.SESSION_COOKIE_NAME,
+    "session_absolute_hours": settings.SESSION_ABSOLUTE_LIFETIME_HOURS,
+    "proxy_ssl_header": settings.SECURE_PROXY_SSL_HEADER,
+    "behind_proxy": settings.BEHIND_PROXY, "proxy_count": settings.PROXY_COUNT,
 }))
 """
 
-CLEARED = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "EMAIL_URL", "DEBUG", "SECRET_KEY", "CAPTCHA_TEST_MODE")
+CLEARED = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "REDIS_URL",
+    "EMAIL_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "CAPTCHA_TEST_MODE",
+    "BEHIND_PROXY",
+    "PROXY_COUNT",
+)
 
 
 def _settings(**env):
@@ -87,3 +101,36 @@ def test_production_is_locked_down():
     assert values["secure_cookie"] is True and values["csrf_secure"] is True
     assert values["hsts"] >= 31536000
     assert values["frame"] == "DENY"
+
+
+def test_the_session_cookie_is_a_host_cookie_when_secure():
+    """`__Host-`: the browser keeps it only if Secure, for path /, without Domain (no subdomain can set it)."""
+    production = json.loads(
+        _settings(DEBUG="0", SECRET_KEY="une-cle-de-production-longue-et-aleatoire-0123456789")
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    development = json.loads(_settings().stdout.strip().splitlines()[-1])
+
+    assert production["session_cookie_name"] == "__Host-sessionid" and production["secure_cookie"] is True
+    assert development["session_cookie_name"] == "sessionid"  # plain http in development: no prefix possible
+    assert development["session_absolute_hours"] == 12
+
+
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "une-cle-de-production-longue-et-aleatoire-0123456789"}
+
+
+def _values(**env) -> dict:
+    result = _settings(**env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_proxy_headers_are_believed_only_behind_a_proxy():
+    """X-Forwarded-Proto makes a request "https": without a proxy that strips it, any client could say so."""
+    alone = _values(**PRODUCTION)
+    behind = _values(**PRODUCTION, BEHIND_PROXY="1", PROXY_COUNT="2")
+
+    assert (alone["behind_proxy"], alone["proxy_count"], alone["proxy_ssl_header"]) == (False, 1, None)
+    assert behind["proxy_ssl_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert (behind["behind_proxy"], behind["proxy_count"]) == (True, 2)

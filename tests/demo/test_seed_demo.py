@@ -64,3 +64,10 @@ def test_the_staff_account_reaches_the_admin(client, seeded):
     client.post(reverse("accounts:two_factor_verify"), {"code": f"{code:06d}"})
 
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_the_staff_roles_are_there_for_the_agents_a_superuser_creates(seeded):
+    from django.contrib.auth.models import Group
+
+    assert set(Group.objects.values_list("name", flat=True)) >= {"Agent ASP", "Superviseur ASP", "Agent UD"}
+    assert Group.objects.get(name="Agent ASP").permissions.filter(codename="approve_accountrequest").exists()

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
-from accounts.services import user_create
+from accounts.services import staff_roles_sync, user_create
 from accounts.two_factor import demo_device_set
 from habilitations.models import Establishment
 from habilitations.selectors import establishment_fields_from_sirene
@@ -70,6 +70,7 @@ class Command(BaseCommand):
         if not CodePostalCommune.objects.exists():
             self.stdout.write(f"{codes_postaux_load()} codes postaux chargés.")
         with transaction.atomic():
+            staff_roles_sync()  # the staff groups, for the agents a superuser creates in the admin
             self._announcement()
             self._staff()
             employer = self._holder(EMPLOYER, EMPLOYER_SIRETS)

@@ -1,0 +1,57 @@
+"""The ASP staff roles: each a group whose permissions are declared here, and only here.
+
+`python manage.py sync_staff_roles` makes every group hold exactly these permissions ("app_label.codename"): one
+added here is given, one removed from here is taken away. A superuser is above the roles; rights outside a role
+(a permission given to one person) are not managed here and are best avoided.
+"""
+
+AGENT_ASP = "Agent ASP"
+SUPERVISEUR_ASP = "Superviseur ASP"
+AGENT_UD = "Agent UD"
+
+# The desk's daily work: read what the requests and tickets are about, settle account requests, answer tickets.
+_AGENT_ASP_PERMISSIONS = [
+    "habilitations.view_accountrequest",
+    "habilitations.approve_accountrequest",
+    "habilitations.reject_accountrequest",
+    "habilitations.view_establishment",
+    "habilitations.view_habilitation",
+    "habilitations.view_extranet",
+    "accounts.view_user",
+    "support.view_ticket",
+    "support.change_ticket",
+    "support.view_article",
+    "outbox.view_outboxemail",
+    "audit.view_staffaction",
+    "portal.view_announcement",
+    "referentiels.view_sireneetablissement",
+    "referentiels.view_sireneunitelegale",
+    "referentiels.view_codepostalcommune",
+]
+
+# The agent's rights, plus what changes who may act for an establishment and what every user reads.
+_SUPERVISEUR_ASP_PERMISSIONS = [
+    *_AGENT_ASP_PERMISSIONS,
+    "habilitations.change_accountrequest",
+    "habilitations.change_establishment",
+    "habilitations.add_habilitation",
+    "habilitations.change_habilitation",
+    "habilitations.resend_account_emails",
+    "accounts.change_user",
+    "accounts.view_recoveryevent",
+    "accounts.view_passwordresettoken",
+    "outbox.change_outboxemail",
+    "support.add_article",
+    "support.change_article",
+    "support.delete_article",
+    "portal.add_announcement",
+    "portal.change_announcement",
+    "portal.delete_announcement",
+]
+
+STAFF_ROLES: dict[str, list[str]] = {
+    AGENT_ASP: _AGENT_ASP_PERMISSIONS,
+    SUPERVISEUR_ASP: _SUPERVISEUR_ASP_PERMISSIONS,
+    # The unités départementales' back office (instruction) is not in the admin: nothing here yet.
+    AGENT_UD: [],
+}

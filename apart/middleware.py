@@ -1,0 +1,22 @@
+"""Headers every private page carries."""
+
+from django.utils.cache import add_never_cache_headers
+
+# The pages of a logged-in person (the space, the staff's admin, the first-connection and reset pages) and the
+# instruction back office (by its namespace, whatever its URLs become): no copy kept by a browser or a proxy.
+NO_STORE_PREFIXES = ("/espace/", "/admin/", "/premiere-connexion/", "/mot-de-passe/reinitialiser/")
+NO_STORE_NAMESPACES = frozenset({"instruction"})
+
+
+class NoStoreMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if request.path.startswith(NO_STORE_PREFIXES) or (
+            match is not None and NO_STORE_NAMESPACES.intersection(match.namespaces)
+        ):
+            add_never_cache_headers(response)  # Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private
+        return response
