@@ -11,10 +11,8 @@ from .models import ActivationLetter
 from .services import activation_letter_code, activation_letter_mark_exported
 
 
-def activation_letter_pdf(letter: ActivationLetter, *, code: str) -> bytes:
-    from weasyprint import HTML  # imported here: Pango is loaded only by what prints
-
-    html = render_to_string(
+def activation_letter_html(letter: ActivationLetter, *, code: str) -> str:
+    return render_to_string(
         "habilitations/letters/activation_letter.html",
         {
             "letter": letter,
@@ -24,7 +22,12 @@ def activation_letter_pdf(letter: ActivationLetter, *, code: str) -> bytes:
             "support_email": settings.SUPPORT_EMAIL,
         },
     )
-    return HTML(string=html).write_pdf()
+
+
+def activation_letter_pdf(letter: ActivationLetter, *, code: str) -> bytes:
+    from weasyprint import HTML  # imported here: Pango is loaded only by what prints
+
+    return HTML(string=activation_letter_html(letter, code=code)).write_pdf()
 
 
 def activation_letter_filename(letter: ActivationLetter) -> str:

@@ -589,7 +589,7 @@ def _account_request_approve(*, account_request, by, valid_from, password) -> Ac
     habilitation = habilitation_grant(user=user, establishment=establishment, valid_from=valid_from)
     if by is not None:
         # Staff checked it; the approval's line of the journal says so.
-        establishment_verify(establishment=establishment, by=by, journal=False)
+        establishment = establishment_verify(establishment=establishment, by=by, journal=False)
     elif not establishment.is_verified and account_request.requested_by is None:
         # A claimant (not a colleague asked for by a holder): the proof comes by post, to the SIRENE address.
         activation_letter_issue(
