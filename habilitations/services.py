@@ -590,9 +590,10 @@ def _account_request_approve(*, account_request, by, valid_from, password) -> Ac
     if by is not None:
         # Staff checked it; the approval's line of the journal says so.
         establishment = establishment_verify(establishment=establishment, by=by, journal=False)
-    elif not establishment.is_verified and account_request.requested_by is None:
+    letter = None
+    if by is None and not establishment.is_verified and account_request.requested_by is None:
         # A claimant (not a colleague asked for by a holder): the proof comes by post, to the SIRENE address.
-        activation_letter_issue(
+        letter = activation_letter_issue(
             establishment=establishment,
             user=user,
             account_request=account_request,
@@ -619,13 +620,14 @@ def _account_request_approve(*, account_request, by, valid_from, password) -> Ac
         summary=(
             f"Demande {account_request.reference} validée{' automatiquement' if by is None else ''} : "
             f"{user.identifiant} habilité sur {establishment.siret} {_dates(habilitation)} "
-            f"({case.label})"
+            f"({case.label})" + (" ; établissement non vérifié : courrier d'activation à imprimer" if letter else "")
         ),
         subject=account_request,
         target_user=user,
         siret=establishment.siret,
         case=case.value,
         failed_checks=[check["code"] for check in account_request.failed_checks],
+        activation_letter=letter.pk if letter else None,
     )
     return account_request
 
@@ -750,10 +752,19 @@ class ActivationLetterUnaddressable(Exception):
 
 @transaction.atomic
 def activation_letter_issue(
-    *, establishment: Establishment, user, account_request=None, sirene_data: dict | None = None, by=None
+    *,
+    establishment: Establishment,
+    user,
+    account_request=None,
+    sirene_data: dict | None = None,
+    by=None,
+    code: str | None = None,
 ) -> ActivationLetter:
     """A new letter for `user` on `establishment`, addressed to its SIRENE address; the user's previous open
-    letter on it is replaced (a lost, expired or locked one). Printed by `activation_letters`."""
+    letter on it is replaced (a lost, expired or locked one). Printed by `activation_letters`.
+
+    `by`: the agent who asked for a new letter, recorded in the journal (the first letter of an automatic approval
+    is told by the approval's line). `code`: a known code, for the demo data only; random otherwise."""
     lines = sirene_address_lines(
         _sirene_data_now(establishment.siret, sirene_data), denomination=establishment.denomination
     )
@@ -763,7 +774,7 @@ def activation_letter_issue(
     ActivationLetter.objects.open().filter(establishment=establishment, user=user).update(
         cancelled_at=now, code_sealed=""
     )
-    code = activation_code_generate()
+    code = code or activation_code_generate()
     letter = ActivationLetter.objects.create(
         establishment=establishment,
         user=user,
@@ -774,6 +785,8 @@ def activation_letter_issue(
         created_at=now,
         expires_at=now + ACTIVATION_CODE_VALIDITY,
     )
+    if by is None:
+        return letter
     audit_record(
         actor=by,
         action=StaffActionKind.ACTIVATION_LETTER_ISSUE,
