@@ -765,11 +765,10 @@ def activation_letter_issue(
 
     `by`: the agent who asked for a new letter, recorded in the journal (the first letter of an automatic approval
     is told by the approval's line). `code`: a known code, for the demo data only; random otherwise."""
-    lines = sirene_address_lines(
-        _sirene_data_now(establishment.siret, sirene_data), denomination=establishment.denomination
-    )
-    if len(lines) < 2:
+    sirene = _sirene_data_now(establishment.siret, sirene_data)
+    if not (sirene.get("libelle_voie") or sirene.get("complement_adresse")) or not sirene.get("code_postal"):
         raise ActivationLetterUnaddressable(establishment.siret)
+    lines = sirene_address_lines(sirene, denomination=establishment.denomination)
     now = timezone.now()
     ActivationLetter.objects.open().filter(establishment=establishment, user=user).update(
         cancelled_at=now, code_sealed=""

@@ -249,3 +249,40 @@ def test_the_admin_verify_action_needs_the_verify_permission(client, etablisseme
     client.post(changelist, {"action": "verify_selected", "_selected_action": [establishment.pk]})
     establishment.refresh_from_db()
     assert establishment.verification == EstablishmentVerification.STAFF
+
+
+def test_the_colleagues_a_losing_claimant_asked_for_leave_with_them(client, etablissement):
+    from habilitations.services import colleague_account_request_submit
+
+    first, establishment, _ = claim(etablissement.siret, "premier@example.fr", nom="Premier")
+    second, _, second_letter = claim(etablissement.siret, "second@example.fr", nom="Second")
+    colleague_request = colleague_account_request_submit(
+        requested_by=first,
+        establishment=establishment,
+        user_fields={
+            "nom": "Collegue",
+            "prenom": "Paul",
+            "telephone": "06 12 34 56 78",
+            "courriel": "collegue@example.fr",
+            "secret_question": "Quelle est la cylindrée de votre moto ?",
+        },
+        secret_answer="Cylindrée",
+    )
+    assert is_habilitated_on(colleague_request.user, establishment)
+    assert not ActivationLetter.objects.filter(user=colleague_request.user).exists()  # a colleague claims nothing
+
+    type_code(client, second, establishment, activation_letter_code(second_letter))
+
+    assert not is_habilitated_on(colleague_request.user, establishment)
+    assert OutboxEmail.objects.filter(to="collegue@example.fr", kind="etablissement_verifie_par_un_autre").exists()
+
+
+def test_a_claim_whose_sirene_record_has_no_street_waits_for_staff(settings):
+    from tests.factories import make_siret
+
+    siret = make_siret()  # unknown to the local SIRENE copy: only the request's data, without any street
+    account_request = AccountRequestFactory(siret=siret, processed=True)
+
+    assert account_request.status == AccountRequestStatus.PENDING
+    assert "sirene_address" in [check["code"] for check in account_request.failed_checks]
+    assert not Establishment.objects.filter(siret=siret).exists()
