@@ -96,7 +96,7 @@ def _bank_form(establishment, data=None) -> BankDetailsForm:
     return BankDetailsForm(data, initial=initial, prefix="banque")
 
 
-def _fiche_page(request, establishment, *, form=None, bank_form=None, status=200):
+def _fiche_page(request, establishment, *, form=None, bank_form=None):
     # On a refused form, the saved fiche (not the typed values) tells what is still missing.
     saved = Establishment.objects.get(pk=establishment.pk)
     context = {
@@ -108,7 +108,7 @@ def _fiche_page(request, establishment, *, form=None, bank_form=None, status=200
         "missing": saved.missing_fiche_fields(),
         "menu": "etablissements",
     }
-    return render(request, "espace/establishment_detail.html", context, status=status)
+    return render(request, "espace/establishment_detail.html", context)
 
 
 @login_required
@@ -121,13 +121,13 @@ def establishment_bank_details(request, siret):
     if not can_submit_to_administration(request.user, establishment):
         bank_form.is_valid()
         bank_form.add_error(None, NOT_VERIFIED)
-        return _fiche_page(request, establishment, bank_form=bank_form, status=403)
+        return _fiche_page(request, establishment, bank_form=bank_form)
     if bank_form.is_valid():
         try:
             bank_details_save(establishment=establishment, by=request.user, **bank_form.cleaned_data)
         except EstablishmentNotVerified:
             bank_form.add_error(None, NOT_VERIFIED)
-            return _fiche_page(request, establishment, bank_form=bank_form, status=403)
+            return _fiche_page(request, establishment, bank_form=bank_form)
         messages.success(request, "Les coordonnées bancaires ont été enregistrées.")
         return redirect("espace:establishment", siret=establishment.siret)
     return _fiche_page(request, establishment, bank_form=bank_form)
