@@ -207,6 +207,10 @@ def test_activation_letters_writes_one_pdf_per_letter_to_print_once(tmp_path, et
     assert "DU FAUBOURG SAINT-ANTOINE" in html and "75011 PARIS 11" in html and code in html
     assert f"{timezone.localtime(letter.expires_at):%d/%m/%Y}" in html and "Saisir le code d'activation" in html
 
+    from weasyprint import HTML
+
+    assert len(HTML(string=html).render().pages) == 1  # one A4 sheet
+
     call_command("activation_letters", "--output", str(tmp_path / "lettres"))
 
     [pdf] = list((tmp_path / "lettres").iterdir())
@@ -286,3 +290,36 @@ def test_a_claim_whose_sirene_record_has_no_street_waits_for_staff(settings):
     assert account_request.status == AccountRequestStatus.PENDING
     assert "sirene_address" in [check["code"] for check in account_request.failed_checks]
     assert not Establishment.objects.filter(siret=siret).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_wrong_codes_never_count_more_than_five_tries(etablissement):
+    import threading
+
+    from django.db import connection
+
+    from habilitations.services import ActivationCodeRefused, activation_code_submit
+
+    user, establishment, letter = claim(etablissement.siret, "gerard@example.fr")
+    barrier = threading.Barrier(8)
+    refusals = []
+
+    def guess():
+        try:
+            barrier.wait(5)
+            activation_code_submit(establishment=establishment, user=user, code="AAAAAAAA")
+        except ActivationCodeRefused as refusal:
+            refusals.append(refusal.message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    letter.refresh_from_db()
+    assert letter.failed_tries == 5
+    assert len(refusals) == 8  # five tries consumed, three refused as locked without counting
