@@ -101,12 +101,13 @@ class EstablishmentAdmin(admin.ModelAdmin):
         "habilitations_table",
         "verification",
         "verified_at",
+        "letters_table",
         "created_at",
         "updated_at",
     ]
     fieldsets = [
         (None, {"fields": ["siret", "siren", "denomination", "enseigne", "fiche"]}),
-        ("Vérification", {"fields": ["verification", "verified_at"]}),
+        ("Vérification", {"fields": ["verification", "verified_at", "letters_table"]}),
         (
             "Adresse",
             {
@@ -144,6 +145,30 @@ class EstablishmentAdmin(admin.ModelAdmin):
     @admin.display(description="vérifié", boolean=True, ordering="verified_at")
     def verified(self, obj):
         return obj.is_verified
+
+    @admin.display(description="courriers d'activation")
+    def letters_table(self, obj):
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse("admin:habilitations_activationletter_change", args=[letter.pk]),
+                    letter.user,
+                    f"{timezone.localtime(letter.created_at):%d/%m/%Y}",
+                    f"{timezone.localtime(letter.expires_at):%d/%m/%Y}",
+                    letter.state,
+                )
+                for letter in obj.activation_letters.select_related("user")
+            ),
+        )
+        if not rows:
+            return "Aucun courrier d'activation."
+        return format_html(
+            "<table><thead><tr><th>Demandeur</th><th>Émis le</th><th>Expire le</th><th>État</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
 
     def has_verify_permission(self, request):
         return request.user.has_perm("habilitations.verify_establishment")

@@ -250,6 +250,8 @@ def test_the_admin_verify_action_needs_the_verify_permission(client, etablisseme
     clerk.user_permissions.add(Permission.objects.get(codename="verify_establishment"))
     clerk = type(clerk).objects.get(pk=clerk.pk)
     client.force_login(clerk)
+    page = client.get(reverse("admin:habilitations_establishment_change", args=[establishment.pk]))
+    assert "En attente de saisie" in page.content.decode()  # its letter, as staff see it
     client.post(changelist, {"action": "verify_selected", "_selected_action": [establishment.pk]})
     establishment.refresh_from_db()
     assert establishment.verification == EstablishmentVerification.STAFF
