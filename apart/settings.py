@@ -307,6 +307,8 @@ SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="contact-ap@asp-public.fr")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # CRÉER MON ESPACE: a request that passes every automatic check is approved without staff.
 ACCOUNT_REQUESTS_AUTO_APPROVE = env.bool("ACCOUNT_REQUESTS_AUTO_APPROVE", default=True)
+# Step 2 of CRÉER MON ESPACE: submissions per client IP and per hour.
+CREATE_SPACE_RATE_LIMIT_PER_IP = env.int("CREATE_SPACE_RATE_LIMIT_PER_IP", default=10)
 
 LOGGING = {
     "version": 1,

@@ -18,3 +18,6 @@ class StaffActionKind(models.TextChoices):
     HABILITATION_EXTEND = "habilitation_extend", "Prolongation d'un an de l'habilitation"
     HABILITATION_END = "habilitation_end", "Fin de l'habilitation"
     FICHE_UPDATE = "fiche_update", "Modification d'une fiche établissement"
+    ESTABLISHMENT_VERIFY = "establishment_verify", "Vérification d'un établissement"
+    ACTIVATION_LETTER_ISSUE = "activation_letter_issue", "Émission d'un courrier d'activation"
+    BANK_DETAILS_UPDATE = "bank_details_update", "Modification des coordonnées bancaires"

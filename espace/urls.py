@@ -9,5 +9,11 @@ urlpatterns = [
     path("espace/", views.home, name="home"),
     path("espace/etablissements/", views.establishment_list, name="establishments"),
     path("espace/etablissements/<str:siret>/", views.establishment_detail, name="establishment"),
+    path(
+        "espace/etablissements/<str:siret>/coordonnees-bancaires/",
+        views.establishment_bank_details,
+        name="establishment_bank_details",
+    ),
+    path("espace/etablissements/<str:siret>/code-activation/", views.activation_code, name="activation_code"),
     path("espace/demande-creation-compte/", views.colleague_account_request, name="colleague_account_request"),
 ]

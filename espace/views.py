@@ -9,11 +9,18 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.lockout import ip_lockout_remaining, lockout_response
 from accounts.two_factor import login_or_ask_code
-from habilitations.forms import EstablishmentFicheForm
-from habilitations.models import Establishment
-from habilitations.perms import can_create_dap
+from habilitations.forms import ActivationCodeForm, BankDetailsForm, EstablishmentFicheForm
+from habilitations.models import ActivationLetter, BankDetails, Establishment
+from habilitations.perms import can_create_dap, can_submit_to_administration
 from habilitations.selectors import establishments_for_user
-from habilitations.services import colleague_account_request_submit, establishment_fiche_update
+from habilitations.services import (
+    ActivationCodeRefused,
+    EstablishmentNotVerified,
+    activation_code_submit,
+    bank_details_save,
+    colleague_account_request_submit,
+    establishment_fiche_update,
+)
 from habilitations.views import DONE_SESSION_KEY
 
 from .forms import ApartLoginForm, ColleagueAccountRequestForm
@@ -73,15 +80,82 @@ def establishment_detail(request, siret):
         establishment_fiche_update(establishment=establishment, fields=form.fiche_fields)
         messages.success(request, "La fiche établissement a été enregistrée.")
         return redirect("espace:establishment", siret=establishment.siret)
+    return _fiche_page(request, establishment, form=form)
+
+
+NOT_VERIFIED = (
+    "Cet établissement n'est pas encore vérifié : rien ne peut être transmis à l'administration (demandes "
+    "d'autorisation préalable, demandes d'indemnisation, coordonnées bancaires). Pour le vérifier, saisissez le "
+    "code d'activation reçu par courrier à l'adresse de l'établissement connue du répertoire SIRENE."
+)
+
+
+def _bank_form(establishment, data=None) -> BankDetailsForm:
+    details = BankDetails.objects.filter(establishment=establishment).first()
+    initial = {"iban": details.iban, "bic": details.bic, "titulaire": details.titulaire} if details else {}
+    return BankDetailsForm(data, initial=initial, prefix="banque")
+
+
+def _fiche_page(request, establishment, *, form=None, bank_form=None):
     # On a refused form, the saved fiche (not the typed values) tells what is still missing.
     saved = Establishment.objects.get(pk=establishment.pk)
     context = {
         "establishment": saved,
-        "form": form,
+        "form": form or EstablishmentFicheForm(instance=saved),
+        "bank_form": bank_form or _bank_form(saved),
+        "can_submit": can_submit_to_administration(request.user, saved),
+        "not_verified_message": NOT_VERIFIED,
         "missing": saved.missing_fiche_fields(),
         "menu": "etablissements",
     }
     return render(request, "espace/establishment_detail.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def establishment_bank_details(request, siret):
+    """« Coordonnées bancaires » of the fiche établissement: refused while the establishment is non vérifié."""
+    establishment = get_object_or_404(establishments_for_user(user=request.user), siret=siret)
+    establishment_open(request, establishment)
+    bank_form = _bank_form(establishment, request.POST)
+    if not can_submit_to_administration(request.user, establishment):
+        bank_form.is_valid()
+        bank_form.add_error(None, NOT_VERIFIED)
+        return _fiche_page(request, establishment, bank_form=bank_form)
+    if bank_form.is_valid():
+        try:
+            bank_details_save(establishment=establishment, by=request.user, **bank_form.cleaned_data)
+        except EstablishmentNotVerified:
+            bank_form.add_error(None, NOT_VERIFIED)
+            return _fiche_page(request, establishment, bank_form=bank_form)
+        messages.success(request, "Les coordonnées bancaires ont été enregistrées.")
+        return redirect("espace:establishment", siret=establishment.siret)
+    return _fiche_page(request, establishment, bank_form=bank_form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activation_code(request, siret):
+    """« Saisir le code d'activation »: the code of the letter sent to the establishment's SIRENE address."""
+    establishment = get_object_or_404(establishments_for_user(user=request.user), siret=siret)
+    establishment_open(request, establishment)
+    if establishment.is_verified:
+        messages.info(request, "Cet établissement est vérifié : aucun code d'activation n'est nécessaire.")
+        return redirect("espace:establishment", siret=establishment.siret)
+    form = ActivationCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activation_code_submit(establishment=establishment, user=request.user, code=form.cleaned_data["code"])
+        except ActivationCodeRefused as refusal:
+            form.add_error("code", refusal.message)
+        else:
+            messages.success(
+                request, f"Code d'activation accepté : l'établissement {establishment.denomination} est vérifié."
+            )
+            return redirect("espace:establishment", siret=establishment.siret)
+    letter = ActivationLetter.objects.open().filter(establishment=establishment, user=request.user).first()
+    context = {"establishment": establishment, "form": form, "letter": letter, "menu": "etablissements"}
+    return render(request, "espace/activation_code.html", context)
 
 
 @login_required

@@ -15,13 +15,16 @@ from audit.models import StaffAction
 
 from .enums import AccountRequestStatus, ExtranetCode
 from .forms import EstablishmentFicheForm
-from .models import AccountRequest, Establishment, Extranet, Habilitation
+from .models import AccountRequest, ActivationLetter, BankDetails, Establishment, Extranet, Habilitation
 from .services import (
+    ActivationLetterUnaddressable,
     account_emails_resend,
     account_request_approve,
     account_request_habilitation,
     account_request_reject,
+    activation_letter_issue,
     establishment_fiche_update,
+    establishment_verify,
     habilitation_create,
     habilitation_end,
     habilitation_extend,
@@ -86,8 +89,9 @@ class EstablishmentAdmin(admin.ModelAdmin):
     """Establishments come from CRÉER MON ESPACE: staff correct a fiche here, never its SIRET."""
 
     form = EstablishmentAdminForm
-    list_display = ["siret", "denomination", "enseigne", "code_postal", "ville", "fiche", "created_at"]
-    list_filter = [FicheFilter, "created_at"]
+    list_display = ["siret", "denomination", "enseigne", "code_postal", "ville", "fiche", "verified", "created_at"]
+    list_filter = [FicheFilter, "verification", "created_at"]
+    actions = ["verify_selected"]
     search_fields = ["siret", "siren", "denomination", "enseigne", "courriel", "ville"]
     readonly_fields = [
         "siret",
@@ -95,11 +99,15 @@ class EstablishmentAdmin(admin.ModelAdmin):
         "enseigne",
         "fiche",
         "habilitations_table",
+        "verification",
+        "verified_at",
+        "letters_table",
         "created_at",
         "updated_at",
     ]
     fieldsets = [
         (None, {"fields": ["siret", "siren", "denomination", "enseigne", "fiche"]}),
+        ("Vérification", {"fields": ["verification", "verified_at", "letters_table"]}),
         (
             "Adresse",
             {
@@ -133,6 +141,48 @@ class EstablishmentAdmin(admin.ModelAdmin):
     def fiche(self, obj):
         # A generated column: the admin does not know it is a boolean, and would print True / False.
         return obj.fiche_complete
+
+    @admin.display(description="vérifié", boolean=True, ordering="verified_at")
+    def verified(self, obj):
+        return obj.is_verified
+
+    @admin.display(description="courriers d'activation")
+    def letters_table(self, obj):
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    reverse("admin:habilitations_activationletter_change", args=[letter.pk]),
+                    letter.user,
+                    f"{timezone.localtime(letter.created_at):%d/%m/%Y}",
+                    f"{timezone.localtime(letter.expires_at):%d/%m/%Y}",
+                    letter.state,
+                )
+                for letter in obj.activation_letters.select_related("user")
+            ),
+        )
+        if not rows:
+            return "Aucun courrier d'activation."
+        return format_html(
+            "<table><thead><tr><th>Demandeur</th><th>Émis le</th><th>Expire le</th><th>État</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
+
+    def has_verify_permission(self, request):
+        return request.user.has_perm("habilitations.verify_establishment")
+
+    @admin.action(description="Marquer comme vérifiés (contrôle fait par l'ASP)", permissions=["verify"])
+    def verify_selected(self, request, queryset):
+        pending = [establishment for establishment in queryset if not establishment.is_verified]
+        for establishment in pending:
+            establishment_verify(establishment=establishment, by=request.user)
+        self.message_user(
+            request,
+            f"{len(pending)} établissement(s) vérifié(s) ; leurs courriers d'activation en attente sont annulés.",
+            messages.SUCCESS,
+        )
 
     @admin.display(description="habilitations")
     def habilitations_table(self, obj):
@@ -503,3 +553,76 @@ class AccountRequestAdmin(admin.ModelAdmin):
                     account_emails_resend(habilitation=habilitation, by=request.user, about=account_request).emails
                 )
         self.message_user(request, f"{sent} courriel(s) renvoyé(s).", messages.SUCCESS)
+
+
+@admin.register(ActivationLetter)
+class ActivationLetterAdmin(admin.ModelAdmin):
+    """The letters are read here (never their code); a new one replaces a lost, expired or locked one."""
+
+    list_display = ["establishment", "user", "created_at", "expires_at", "exported_at", "failed_tries", "state"]
+    list_filter = ["created_at", "exported_at", "used_at"]
+    search_fields = ["establishment__siret", "establishment__denomination", "user__identifiant", "user__courriel"]
+    list_select_related = ["establishment", "user"]
+    actions = ["issue_new_letter"]
+    fields = [
+        "establishment",
+        "user",
+        "account_request",
+        "recipient",
+        "created_at",
+        "expires_at",
+        "exported_at",
+        "failed_tries",
+        "used_at",
+        "cancelled_at",
+        "state",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="état")
+    def state(self, obj):
+        return obj.state
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None  # the list's actions only
+
+    def has_verify_permission(self, request):
+        return request.user.has_perm("habilitations.verify_establishment")
+
+    @admin.action(
+        description="Émettre un nouveau courrier d'activation (remplace celui du même demandeur)",
+        permissions=["verify"],
+    )
+    def issue_new_letter(self, request, queryset):
+        issued, refused = 0, []
+        for letter in queryset.select_related("establishment", "user"):
+            if letter.establishment.is_verified:
+                refused.append(f"{letter.establishment.siret} (déjà vérifié)")
+                continue
+            try:
+                activation_letter_issue(
+                    establishment=letter.establishment,
+                    user=letter.user,
+                    account_request=letter.account_request,
+                    by=request.user,
+                )
+            except ActivationLetterUnaddressable:
+                refused.append(f"{letter.establishment.siret} (aucune adresse SIRENE)")
+                continue
+            issued += 1
+        self.message_user(request, f"{issued} nouveau(x) courrier(s) d'activation émis, à imprimer.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Aucun courrier pour : " + ", ".join(refused), messages.WARNING)
+
+
+@admin.register(BankDetails)
+class BankDetailsAdmin(admin.ModelAdmin):
+    list_display = ["establishment", "titulaire", "bic", "updated_at"]
+    search_fields = ["establishment__siret", "establishment__denomination", "titulaire"]
+    readonly_fields = ["establishment", "iban", "bic", "titulaire", "updated_at", "updated_by"]
+
+    def has_add_permission(self, request):
+        return False

@@ -69,7 +69,15 @@ def _space_check(account_request, establishment) -> dict:
             establishment is not None and is_habilitated_on(account_request.requested_by, establishment),
             str(account_request.requested_by),
         )
-    return _check("no_space_yet", "L'établissement n'a pas encore d'espace", establishment is None)
+    # A space still non vérifié may be claimed again: the activation letters decide who keeps it.
+    return _check(
+        "no_space_yet",
+        "L'établissement n'a pas encore d'espace",
+        establishment is None or not establishment.is_verified,
+        "espace existant non vérifié : un courrier d'activation départagera les demandeurs"
+        if establishment is not None and not establishment.is_verified
+        else "",
+    )
 
 
 def account_request_checks(account_request, *, existing_user: User | None) -> list[dict]:

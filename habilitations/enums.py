@@ -42,3 +42,11 @@ class HabilitationEndOutcome(models.TextChoices):
     ENDED = "ended", "terminée (dernier jour : hier)"
     DELETED = "deleted", "supprimée (elle ne commençait qu'aujourd'hui ou plus tard : pas d'historique à garder)"
     ALREADY_ENDED = "already_ended", "déjà terminée, inchangée"
+
+
+class EstablishmentVerification(models.TextChoices):
+    """How an establishment was shown to belong to its space's holders (blank: not yet, "non vérifié")."""
+
+    CODE = "code", "Code d'activation reçu par courrier saisi"
+    STAFF = "staff", "Vérifié par un agent de l'ASP"
+    EXISTING = "existing", "Espace antérieur à la vérification par courrier"

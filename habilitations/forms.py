@@ -360,3 +360,65 @@ class EstablishmentFicheForm(CommuneChoiceMixin, forms.ModelForm):
     @property
     def fiche_fields(self) -> dict:
         return {**self.cleaned_data, "code_commune": self.code_commune or self.instance.code_commune}
+
+
+class ActivationCodeForm(forms.Form):
+    """The code of the letter sent to the establishment's SIRENE address."""
+
+    code = forms.CharField(
+        label="Code d'activation",
+        max_length=20,
+        help_text="Les 8 caractères du courrier, sans espace (majuscules ou minuscules).",
+        error_messages={"required": REQUIRED},
+        widget=forms.TextInput(attrs={"class": "fr-input", "autocomplete": "one-time-code", "spellcheck": "false"}),
+    )
+
+
+class BankDetailsForm(forms.Form):
+    """« Coordonnées bancaires »: IBAN and BIC checked with python-stdnum, stored compact and upper case."""
+
+    iban = forms.CharField(
+        label="IBAN",
+        max_length=50,
+        help_text="Par exemple FR76 3000 6000 0112 3456 7890 189",
+        error_messages={"required": REQUIRED},
+        widget=forms.TextInput(attrs={"class": "fr-input", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    bic = forms.CharField(
+        label="BIC",
+        max_length=20,
+        help_text="8 ou 11 caractères, par exemple AGRIFRPP",
+        error_messages={"required": REQUIRED},
+        widget=forms.TextInput(attrs={"class": "fr-input", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    titulaire = forms.CharField(
+        label="Titulaire du compte",
+        max_length=100,
+        error_messages={"required": REQUIRED, "max_length": "Le titulaire du compte est limité à 100 caractères."},
+        widget=forms.TextInput(attrs={"class": "fr-input"}),
+    )
+
+    def clean_iban(self):
+        from stdnum import iban
+        from stdnum.exceptions import ValidationError as StdnumError
+
+        try:
+            return iban.validate(self.cleaned_data["iban"])
+        except StdnumError:
+            raise forms.ValidationError(
+                "L'IBAN est invalide : vérifiez-le sur votre relevé d'identité bancaire.", code="invalid"
+            ) from None
+
+    def clean_bic(self):
+        from stdnum import bic
+        from stdnum.exceptions import ValidationError as StdnumError
+
+        try:
+            return bic.validate(self.cleaned_data["bic"])
+        except StdnumError:
+            raise forms.ValidationError(
+                "Le BIC est invalide : il comporte 8 ou 11 caractères.", code="invalid"
+            ) from None
+
+    def clean_titulaire(self):
+        return " ".join(self.cleaned_data["titulaire"].split())

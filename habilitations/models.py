@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from referentiels.validators import SIRET_REGEX, validate_siren, validate_siret
 
-from .enums import AccountRequestCase, AccountRequestStatus, ExtranetCode, SireneStatus
+from .enums import AccountRequestCase, AccountRequestStatus, EstablishmentVerification, ExtranetCode, SireneStatus
 
 LIBELLE_VOIE_MAX_LENGTH = 28  # the seeds: "libellé de la voie" is limited to 28 characters
 COMPLEMENT_ADRESSE_MAX_LENGTH = 38  # and "complément d'adresse" to 38
@@ -128,6 +128,12 @@ class Establishment(EstablishmentIdentity):
         db_persist=True,
         verbose_name="fiche établissement complète",
     )
+    # Blank until the establishment is shown to be the holder's (activation code by post, or staff): an
+    # automatic approval gives the space at once, "non vérifié", and nothing goes to the administration.
+    verification = models.CharField(
+        "vérification", max_length=16, choices=EstablishmentVerification.choices, blank=True, editable=False
+    )
+    verified_at = models.DateTimeField("vérifié le", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
@@ -135,9 +141,15 @@ class Establishment(EstablishmentIdentity):
         verbose_name = "établissement"
         verbose_name_plural = "établissements"
         ordering = ["denomination", "siret"]
+        permissions = [("verify_establishment", "Peut vérifier un établissement et émettre ses courriers d'activation")]
         constraints = [
             models.CheckConstraint(condition=Q(siret__regex=SIRET_REGEX), name="establishment_siret_14_digits"),
             models.CheckConstraint(condition=Q(siren=Substr("siret", 1, 9)), name="establishment_siren_prefixes_siret"),
+            models.CheckConstraint(
+                condition=Q(verification="", verified_at__isnull=True)
+                | (~Q(verification="") & Q(verified_at__isnull=False)),
+                name="establishment_verified_has_date",
+            ),
         ]
 
     def __str__(self):
@@ -161,6 +173,10 @@ class Establishment(EstablishmentIdentity):
         if self.enseigne and self.enseigne.casefold() not in self.denomination.casefold():
             return f"{self.denomination} — {self.enseigne}"
         return self.denomination
+
+    @property
+    def is_verified(self) -> bool:
+        return bool(self.verification)
 
     @property
     def adresse_lines(self) -> list[str]:
@@ -339,3 +355,124 @@ class AccountRequest(EstablishmentIdentity):
     @property
     def failed_checks(self) -> list[dict]:
         return [check for check in self.checks if not check.get("passed")]
+
+
+ACTIVATION_CODE_VALIDITY = datetime.timedelta(days=30)
+ACTIVATION_CODE_MAX_TRIES = 5
+
+
+class ActivationLetterQuerySet(models.QuerySet):
+    def open(self):
+        """Letters whose code may still be typed (not used, not replaced; expiry and lock are checked apart)."""
+        return self.filter(used_at__isnull=True, cancelled_at__isnull=True)
+
+    def to_export(self):
+        """Letters still to print: open, and their code still sealed (it is wiped once the PDF is written)."""
+        return self.open().filter(exported_at__isnull=True).exclude(code_sealed="")
+
+
+class ActivationLetter(models.Model):
+    """A postal letter to the establishment's SIRENE address with the code that makes it "vérifié" for the
+    claimant who typed it. One per claimant: a second claimant gets their own, the first code typed wins."""
+
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.CASCADE, related_name="activation_letters", verbose_name="établissement"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="activation_letters",
+        verbose_name="demandeur",
+    )
+    account_request = models.ForeignKey(
+        AccountRequest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activation_letters",
+        verbose_name="demande de création de compte",
+    )
+    recipient = models.TextField("destinataire (adresse SIRENE)", help_text="Une ligne par ligne de l'adresse.")
+    code_hash = models.CharField("code (empreinte)", max_length=255, editable=False)
+    # The clear code, encrypted (apart.secretbox), kept only until the letter's PDF is written.
+    code_sealed = models.TextField("code (chiffré jusqu'à l'impression)", blank=True, editable=False)
+    failed_tries = models.PositiveSmallIntegerField("essais erronés", default=0)
+    created_at = models.DateTimeField("émis le", default=timezone.now)
+    expires_at = models.DateTimeField("expire le")
+    exported_at = models.DateTimeField("imprimé le", null=True, blank=True)
+    used_at = models.DateTimeField("code saisi le", null=True, blank=True)
+    cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
+
+    objects = ActivationLetterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "courrier d'activation"
+        verbose_name_plural = "courriers d'activation"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(failed_tries__lte=ACTIVATION_CODE_MAX_TRIES), name="activationletter_tries_at_most_5"
+            ),
+            models.CheckConstraint(condition=Q(expires_at__gt=F("created_at")), name="activationletter_expires_later"),
+        ]
+
+    def __str__(self):
+        return f"Courrier d'activation {self.establishment.siret} — {self.user} — {self.created_at:%d/%m/%Y}"
+
+    @property
+    def recipient_lines(self) -> list[str]:
+        return [line for line in self.recipient.splitlines() if line.strip()]
+
+    @property
+    def is_locked(self) -> bool:
+        return self.failed_tries >= ACTIVATION_CODE_MAX_TRIES
+
+    def is_expired(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+    @property
+    def state(self) -> str:
+        if self.used_at:
+            return "Code saisi"
+        if self.cancelled_at:
+            return "Annulé"
+        if self.is_locked:
+            return "Bloqué (5 essais erronés)"
+        if self.is_expired():
+            return "Expiré"
+        return "En attente de saisie"
+
+
+class BankDetails(models.Model):
+    """The establishment's "Coordonnées bancaires", where the administration pays the allocation."""
+
+    establishment = models.OneToOneField(
+        Establishment, on_delete=models.CASCADE, related_name="bank_details", verbose_name="établissement"
+    )
+    iban = models.CharField("IBAN", max_length=34)
+    bic = models.CharField("BIC", max_length=11)
+    titulaire = models.CharField("titulaire du compte", max_length=100)
+    updated_at = models.DateTimeField("modifiées le", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="modifiées par",
+    )
+
+    class Meta:
+        verbose_name = "coordonnées bancaires"
+        verbose_name_plural = "coordonnées bancaires"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(iban__regex=r"\A[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}\Z"), name="bankdetails_iban_shape"
+            ),
+            models.CheckConstraint(
+                condition=Q(bic__regex=r"\A[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?\Z"), name="bankdetails_bic_shape"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Coordonnées bancaires de {self.establishment.siret}"

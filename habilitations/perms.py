@@ -50,3 +50,9 @@ def is_habilitated_on(user, establishment, *, extranet_code: str = ExtranetCode.
 def can_create_dap(user, establishment) -> bool:
     """A DAP is created by a habilitated user, for an establishment whose fiche is complete (the seeds)."""
     return establishment is not None and establishment.fiche_complete and is_habilitated_on(user, establishment)
+
+
+def can_submit_to_administration(user, establishment) -> bool:
+    """What is sent to the administration (DAP, DI, coordonnées bancaires) needs a habilitated user and a vérifié
+    establishment: one obtained by automatic approval is non vérifié until its activation code is typed."""
+    return establishment is not None and establishment.is_verified and is_habilitated_on(user, establishment)

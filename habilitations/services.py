@@ -8,8 +8,9 @@ import secrets
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.credentials import (
@@ -24,15 +25,27 @@ from accounts.services import user_secret_question_clear
 from apart.normalization import normalize_courriel
 from apart.outbox.models import OutboxEmail
 from apart.outbox.services import email_enqueue
+from apart.secretbox import SecretUnreadable, seal, unseal
 from audit.enums import StaffActionKind
 from audit.services import audit_record
 from referentiels.sirene import SireneUnavailable, sirene_lookup
 
 from .checks import account_request_checks
-from .enums import AccountRequestCase, AccountRequestStatus, ExtranetCode, HabilitationEndOutcome, SireneStatus
+from .enums import (
+    AccountRequestCase,
+    AccountRequestStatus,
+    EstablishmentVerification,
+    ExtranetCode,
+    HabilitationEndOutcome,
+    SireneStatus,
+)
 from .models import (
+    ACTIVATION_CODE_MAX_TRIES,
+    ACTIVATION_CODE_VALIDITY,
     ESTABLISHMENT_IDENTITY_FIELDS,
     AccountRequest,
+    ActivationLetter,
+    BankDetails,
     Establishment,
     Extranet,
     Habilitation,
@@ -497,6 +510,19 @@ def account_request_process_automatically(*, account_request: AccountRequest) ->
         return account_request
     try:
         return account_request_approve(account_request=account_request, by=None)
+    except ActivationLetterUnaddressable:
+        # No postal address to send the proof to: staff decide, in a transaction of its own.
+        account_request.checks = [
+            *account_request.checks,
+            {
+                "code": "sirene_address",
+                "label": "Adresse postale connue du répertoire SIRENE",
+                "passed": False,
+                "detail": "",
+            },
+        ]
+        AccountRequest.objects.filter(pk=account_request.pk).update(checks=account_request.checks)
+        return account_request
     except EstablishmentAlreadyHasSpace:
         # Another request created the space meanwhile: record it for staff, in a transaction of its own.
         account_request.checks = [
@@ -525,8 +551,11 @@ def _establishment_for(account_request: AccountRequest, *, automatic: bool) -> E
             )
         except IntegrityError:  # a concurrent request created the same SIRET
             establishment = Establishment.objects.get(siret=account_request.siret)
-    # Automatic approval never attaches a stranger to an existing space; a habilitated user's request may.
-    if automatic and not is_habilitated_on(account_request.requested_by, establishment):
+            if automatic:  # two claims at the same moment: staff decide which is the employer
+                raise EstablishmentAlreadyHasSpace(account_request.siret) from None
+    # Automatic approval never attaches a stranger to a vérifié space; a habilitated user's request may. A space
+    # still non vérifié may be claimed again: each claimant gets a letter, and the first code typed wins.
+    if automatic and establishment.is_verified and not is_habilitated_on(account_request.requested_by, establishment):
         raise EstablishmentAlreadyHasSpace(account_request.siret)
     return establishment
 
@@ -569,6 +598,18 @@ def _account_request_approve(*, account_request, by, valid_from, password) -> Ac
             case = account_case_for(user)
     valid_from = valid_from or account_request.valid_from or timezone.localdate()
     habilitation = habilitation_grant(user=user, establishment=establishment, valid_from=valid_from)
+    if by is not None:
+        # Staff checked it; the approval's line of the journal says so.
+        establishment = establishment_verify(establishment=establishment, by=by, journal=False)
+    letter = None
+    if by is None and not establishment.is_verified and account_request.requested_by is None:
+        # A claimant (not a colleague asked for by a holder): the proof comes by post, to the SIRENE address.
+        letter = activation_letter_issue(
+            establishment=establishment,
+            user=user,
+            account_request=account_request,
+            sirene_data=account_request.sirene_data,
+        )
     if case != AccountRequestCase.EXISTING_APART:  # cas n°2: no e-mail, the seeds say
         account_emails_send(
             user=user,
@@ -590,13 +631,14 @@ def _account_request_approve(*, account_request, by, valid_from, password) -> Ac
         summary=(
             f"Demande {account_request.reference} validée{' automatiquement' if by is None else ''} : "
             f"{user.identifiant} habilité sur {establishment.siret} {_dates(habilitation)} "
-            f"({case.label})"
+            f"({case.label})" + (" ; établissement non vérifié : courrier d'activation à imprimer" if letter else "")
         ),
         subject=account_request,
         target_user=user,
         siret=establishment.siret,
         case=case.value,
         failed_checks=[check["code"] for check in account_request.failed_checks],
+        activation_letter=letter.pk if letter else None,
     )
     return account_request
 
@@ -664,3 +706,277 @@ def colleague_account_request_submit(
         requested_by=requested_by,
     )
     return account_request_process_automatically(account_request=account_request)
+
+
+# --- Establishments vérifiés: the activation code sent by post -------------------------------------------------
+
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read on paper is typed right.
+ACTIVATION_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+ACTIVATION_CODE_LENGTH = 8
+
+
+def activation_code_generate() -> str:
+    return "".join(secrets.choice(ACTIVATION_CODE_ALPHABET) for _ in range(ACTIVATION_CODE_LENGTH))
+
+
+def activation_code_normalize(typed: str) -> str:
+    """What the user typed, as the code is written: upper case, without spaces nor dashes."""
+    return "".join(char for char in (typed or "").upper() if char.isalnum())
+
+
+def sirene_address_lines(sirene: dict, *, denomination: str = "") -> list[str]:
+    """The postal address of an establishment as SIRENE gives it (a SireneResult as a dict)."""
+    from referentiels.enums import indice_repetition_label, type_voie_label
+
+    voie = " ".join(
+        part
+        for part in (
+            sirene.get("numero_voie", ""),
+            indice_repetition_label(sirene.get("indice_repetition", "") or ""),
+            type_voie_label(sirene.get("type_voie", "") or ""),
+            sirene.get("libelle_voie", ""),
+        )
+        if part
+    )
+    ville = " ".join(part for part in (sirene.get("code_postal", ""), sirene.get("libelle_commune", "")) if part)
+    lines = [
+        sirene.get("denomination") or denomination,
+        sirene.get("enseigne", ""),
+        sirene.get("complement_adresse", ""),
+    ]
+    return [line.strip() for line in (*lines, voie, ville) if line and line.strip()]
+
+
+def _sirene_data_now(siret: str, fallback: dict | None) -> dict:
+    """SIRENE's data for the letter's address, looked up now (the address may have moved); the request's copy
+    when SIRENE cannot answer."""
+    try:
+        result = sirene_lookup(siret)
+    except SireneUnavailable:
+        result = None
+    return asdict(result) if result else dict(fallback or {})
+
+
+class ActivationLetterUnaddressable(Exception):
+    """SIRENE gives no postal address for this establishment: staff must verify it themselves."""
+
+
+@transaction.atomic
+def activation_letter_issue(
+    *,
+    establishment: Establishment,
+    user,
+    account_request=None,
+    sirene_data: dict | None = None,
+    by=None,
+    code: str | None = None,
+) -> ActivationLetter:
+    """A new letter for `user` on `establishment`, addressed to its SIRENE address; the user's previous open
+    letter on it is replaced (a lost, expired or locked one). Printed by `activation_letters`.
+
+    `by`: the agent who asked for a new letter, recorded in the journal (the first letter of an automatic approval
+    is told by the approval's line). `code`: a known code, for the demo data only; random otherwise."""
+    sirene = _sirene_data_now(establishment.siret, sirene_data)
+    if not (sirene.get("libelle_voie") or sirene.get("complement_adresse")) or not sirene.get("code_postal"):
+        raise ActivationLetterUnaddressable(establishment.siret)
+    lines = sirene_address_lines(sirene, denomination=establishment.denomination)
+    now = timezone.now()
+    ActivationLetter.objects.open().filter(establishment=establishment, user=user).update(
+        cancelled_at=now, code_sealed=""
+    )
+    code = code or activation_code_generate()
+    letter = ActivationLetter.objects.create(
+        establishment=establishment,
+        user=user,
+        account_request=account_request,
+        recipient="\n".join(lines),
+        code_hash=make_password(code),
+        code_sealed=seal(code),
+        created_at=now,
+        expires_at=now + ACTIVATION_CODE_VALIDITY,
+    )
+    if by is None:
+        return letter
+    audit_record(
+        actor=by,
+        action=StaffActionKind.ACTIVATION_LETTER_ISSUE,
+        summary=(
+            f"Courrier d'activation pour {user.identifiant} sur {establishment.siret}, "
+            f"valable jusqu'au {timezone.localtime(letter.expires_at):%d/%m/%Y}"
+        ),
+        subject=letter,
+        target_user=user,
+        siret=establishment.siret,
+    )
+    return letter
+
+
+def activation_letter_code(letter: ActivationLetter) -> str | None:
+    """The clear code of a letter not printed yet; None once printed (or unreadable)."""
+    if not letter.code_sealed:
+        return None
+    try:
+        return unseal(letter.code_sealed)
+    except SecretUnreadable:
+        return None
+
+
+def activation_letter_mark_exported(*, letter: ActivationLetter) -> bool:
+    """The PDF is written: the clear code is wiped. False when another run exported it meanwhile."""
+    return bool(
+        ActivationLetter.objects.filter(pk=letter.pk, exported_at__isnull=True).update(
+            exported_at=timezone.now(), code_sealed=""
+        )
+    )
+
+
+def _end_losers(*, establishment: Establishment, winner) -> list[HabilitationEnd]:
+    """The claimants whose letter lost (and the colleagues they asked accounts for) leave the establishment;
+    each is told by e-mail. Their letters are cancelled."""
+    now = timezone.now()
+    letters = ActivationLetter.objects.open().filter(establishment=establishment).exclude(user=winner)
+    claimants = set(letters.values_list("user", flat=True))
+    letters.update(cancelled_at=now, code_sealed="")
+    colleagues = set(
+        AccountRequest.objects.filter(
+            establishment=establishment, status=AccountRequestStatus.APPROVED, requested_by__in=claimants
+        ).values_list("user", flat=True)
+    )
+    losers = (claimants | colleagues) - {winner.pk, None}
+    ended = []
+    for habilitation in (
+        Habilitation.objects.for_extranet(ExtranetCode.APART)
+        .filter(establishment=establishment, user__in=losers, valid_until__gte=timezone.localdate())
+        .select_related("user", "establishment")
+    ):
+        ended.append(habilitation_end(habilitation=habilitation, by=None, notify=False))
+        email_enqueue(
+            kind="etablissement_verifie_par_un_autre",
+            to=habilitation.user.courriel,
+            context={"user": habilitation.user, "establishment": establishment, "site_url": settings.SITE_URL},
+        )
+    return ended
+
+
+@transaction.atomic
+def establishment_verify(
+    *, establishment: Establishment, by=None, about=None, letter: ActivationLetter | None = None, journal: bool = True
+) -> Establishment:
+    """Make an establishment vérifié: by its activation code (`letter`, typed by its claimant, who wins: the
+    other claimants are ended and told) or by staff (`by`). Already vérifié: nothing changes."""
+    establishment = Establishment.objects.select_for_update().get(pk=establishment.pk)
+    if establishment.is_verified:
+        return establishment
+    now = timezone.now()
+    establishment.verification = EstablishmentVerification.CODE if letter else EstablishmentVerification.STAFF
+    establishment.verified_at = now
+    establishment.save(update_fields=["verification", "verified_at", "updated_at"])
+    ended = []
+    if letter is not None:
+        ActivationLetter.objects.filter(pk=letter.pk).update(used_at=now, code_sealed="")
+        ended = _end_losers(establishment=establishment, winner=letter.user)
+    else:
+        # Staff vouch for the establishment as it is: the letters still to type are no longer needed.
+        ActivationLetter.objects.open().filter(establishment=establishment).update(cancelled_at=now, code_sealed="")
+    how = f"par le code d'activation saisi par {letter.user.identifiant}" if letter else "par un agent"
+    if not journal:
+        return establishment
+    audit_record(
+        actor=by,
+        action=StaffActionKind.ESTABLISHMENT_VERIFY,
+        summary=(
+            f"Établissement {establishment.siret} vérifié {how}"
+            + (f" ; habilitation(s) terminée(s) : {', '.join(item.identifiant for item in ended)}" if ended else "")
+        ),
+        subject=about or establishment,
+        target_user=letter.user if letter else None,
+        siret=establishment.siret,
+        verification=establishment.verification,
+        ended=[item.as_json() for item in ended],
+    )
+    return establishment
+
+
+class ActivationCodeRefused(Exception):
+    """The code typed is not accepted; `message` says why, in French, for the field."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+ACTIVATION_NO_LETTER = (
+    "Aucun courrier d'activation en cours pour vous sur cet établissement. Demandez-en un nouveau à l'assistance."
+)
+ACTIVATION_LOCKED = (
+    "Ce code d'activation est bloqué après 5 essais erronés. Demandez un nouveau courrier d'activation à "
+    "l'assistance de l'ASP."
+)
+ACTIVATION_EXPIRED = (
+    "Ce code d'activation a expiré le {date} (validité de 30 jours). Demandez un nouveau courrier d'activation à "
+    "l'assistance de l'ASP."
+)
+ACTIVATION_TOO_LATE = "Cet établissement a déjà été vérifié par un autre demandeur, qui a saisi son code avant vous."
+ACTIVATION_WRONG = "Ce code d'activation est incorrect. Il vous reste {left} essai(s)."
+
+
+def activation_code_submit(*, establishment: Establishment, user, code: str) -> Establishment:
+    """The claimant types the code of their letter. Raises ActivationCodeRefused with the message to show.
+
+    A try is consumed before the code is compared, by one UPDATE … WHERE failed_tries < 5 committed on its own:
+    concurrent guesses cannot make a sixth; the right code gives it back (the letter is used anyway)."""
+    letter = ActivationLetter.objects.open().filter(establishment=establishment, user=user).first()
+    if letter is None:
+        raise ActivationCodeRefused(ACTIVATION_NO_LETTER)
+    if letter.is_locked:
+        raise ActivationCodeRefused(ACTIVATION_LOCKED)
+    if letter.is_expired():
+        raise ActivationCodeRefused(ACTIVATION_EXPIRED.format(date=f"{timezone.localtime(letter.expires_at):%d/%m/%Y}"))
+    with transaction.atomic():
+        consumed = ActivationLetter.objects.filter(
+            pk=letter.pk, failed_tries__lt=ACTIVATION_CODE_MAX_TRIES, used_at__isnull=True, cancelled_at__isnull=True
+        ).update(failed_tries=F("failed_tries") + 1)
+    if not consumed:
+        letter.refresh_from_db()
+        raise ActivationCodeRefused(ACTIVATION_LOCKED if letter.is_locked else ACTIVATION_NO_LETTER)
+    if not check_password(activation_code_normalize(code), letter.code_hash):
+        letter.refresh_from_db(fields=["failed_tries"])
+        if letter.is_locked:
+            raise ActivationCodeRefused(ACTIVATION_LOCKED)
+        raise ActivationCodeRefused(ACTIVATION_WRONG.format(left=ACTIVATION_CODE_MAX_TRIES - letter.failed_tries))
+    with transaction.atomic():
+        ActivationLetter.objects.filter(pk=letter.pk).update(failed_tries=F("failed_tries") - 1)
+        establishment = establishment_verify(establishment=establishment, letter=letter)
+    if not ActivationLetter.objects.filter(pk=letter.pk, used_at__isnull=False).exists():
+        raise ActivationCodeRefused(ACTIVATION_TOO_LATE)  # another claimant's code was typed first
+    return establishment
+
+
+# --- Coordonnées bancaires ------------------------------------------------------------------------------------
+
+
+class EstablishmentNotVerified(Exception):
+    """Nothing goes to the administration for an establishment still non vérifié."""
+
+
+@transaction.atomic
+def bank_details_save(*, establishment: Establishment, by, iban: str, bic: str, titulaire: str) -> BankDetails:
+    """Save the establishment's bank details (checked by the form), with a line in the journal. Refused while the
+    establishment is non vérifié (raises EstablishmentNotVerified)."""
+    establishment = Establishment.objects.select_for_update().get(pk=establishment.pk)
+    if not establishment.is_verified:
+        raise EstablishmentNotVerified(establishment.siret)
+    details, created = BankDetails.objects.update_or_create(
+        establishment=establishment, defaults={"iban": iban, "bic": bic, "titulaire": titulaire, "updated_by": by}
+    )
+    audit_record(
+        actor=by,
+        action=StaffActionKind.BANK_DETAILS_UPDATE,
+        summary=(
+            f"Coordonnées bancaires de {establishment.siret} {'enregistrées' if created else 'modifiées'} "
+            f"(IBAN se terminant par {iban[-4:]})"
+        ),
+        subject=details,
+        siret=establishment.siret,
+    )
+    return details

@@ -3,6 +3,8 @@
 import functools
 from dataclasses import asdict
 
+from axes.helpers import get_client_ip_address
+from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -10,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.credentials import identifiant_mask
+from apart.ratelimit import Limit, limit_hit
 from referentiels.codes_postaux import communes_for_code_postal
 from referentiels.sirene import SireneNonDiffusible, SireneUnavailable, sirene_lookup
 
@@ -23,6 +26,10 @@ SESSION_KEY = "creer_mon_espace"
 DONE_SESSION_KEY = "creer_mon_espace_reference"
 
 SIRET_UNKNOWN = "Ce numéro de Siret est inconnu du répertoire SIRENE de l'INSEE. Vérifiez votre saisie."
+CREATE_SPACE_RATE_LIMITED = (
+    "Trop de demandes de création d'espace ont été envoyées depuis votre connexion. Votre demande n'a pas été "
+    "enregistrée : réessayez dans une heure."
+)
 SIRET_CLOSED = (
     "Cet établissement est fermé selon le répertoire SIRENE de l'INSEE : il n'est pas possible de lui créer un espace."
 )
@@ -34,7 +41,8 @@ def siret_step(request):
     form = SiretForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         siret = form.cleaned_data["siret"]
-        if Establishment.objects.filter(siret=siret).exists():
+        # A space still non vérifié may be claimed again (the activation letters decide); a vérifié one may not.
+        if Establishment.objects.filter(siret=siret).exclude(verification="").exists():
             return render(request, "habilitations/space_exists.html", {"siret": siret}, status=409)
         sirene_status, sirene_data = SireneStatus.FOUND, None
         try:
@@ -98,7 +106,10 @@ def account_step(request):
         ].help_text = (
             f"{form.fields[name].help_text} — raccourci depuis le répertoire SIRENE (« {value} ») : vérifiez-le."
         )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and _create_space_limited(request):
+        form.is_valid()
+        form.add_error(None, CREATE_SPACE_RATE_LIMITED)
+    elif request.method == "POST" and form.is_valid():
         account_request = account_request_submit(
             establishment_fields={"siret": state["siret"], **form.establishment_fields},
             user_fields=form.user_fields,
@@ -120,7 +131,19 @@ def account_step(request):
         "prefilled": bool(initial),
         "communes_url": reverse("habilitations:communes"),
     }
-    return render(request, "habilitations/account_step.html", context)
+    return render(request, "habilitations/account_step.html", context, status=429 if _limited(form) else 200)
+
+
+def _limited(form) -> bool:
+    return CREATE_SPACE_RATE_LIMITED in form.non_field_errors()
+
+
+def _create_space_limited(request) -> bool:
+    """Each submission of step 2 counts, per client IP and per hour (CREATE_SPACE_RATE_LIMIT_PER_IP)."""
+    limit = Limit(
+        "create_space:ip", get_client_ip_address(request) or "", settings.CREATE_SPACE_RATE_LIMIT_PER_IP, 3600
+    )
+    return limit_hit(limit)
 
 
 def _identity_matches(account_request: AccountRequest) -> bool:

@@ -67,6 +67,14 @@ def _production_hashers(request):
         request.getfixturevalue("settings").PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no abuse counter (apart.ratelimit keeps them in the cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 # --- ASP staff in the admin -------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from stdnum import luhn
 
 from accounts.models import User
 from apart.outbox.models import OutboxEmail, OutboxStatus
-from habilitations.enums import AccountRequestStatus, ExtranetCode, SireneStatus
+from habilitations.enums import AccountRequestStatus, EstablishmentVerification, ExtranetCode, SireneStatus
 from habilitations.models import AccountRequest, Establishment, Extranet, Habilitation, one_year_after
 from referentiels.models import SireneEtablissement, SireneUniteLegale
 from support.enums import TicketMotif
@@ -77,8 +77,12 @@ class EstablishmentFactory(factory.django.DjangoModelFactory):
     ville = "Paris 11e Arrondissement"
     telephone = "01 43 00 00 00"
     courriel = "contact@example.fr"
+    verification = EstablishmentVerification.STAFF
+    verified_at = factory.LazyFunction(timezone.now)
 
     class Params:
+        # Obtained by automatic approval, its activation code not typed yet.
+        unverified = factory.Trait(verification="", verified_at=None)
         # Every field of the fiche filled: a DAP can be created.
         complete = factory.Trait(
             contact_nom="Menuça",

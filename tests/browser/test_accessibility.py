@@ -81,6 +81,30 @@ def test_the_pages_of_the_space_pass_axe_core_and_fit_320_px(live_server, page, 
     assert _audit(page, live_server.url, space_pages(employer), axe) == {}
 
 
+def test_the_pages_of_a_non_verifie_establishment_pass_axe_core_with_their_errors_shown(live_server, page, axe):
+    user = UserFactory(identifiant="gerard.menuca", password=PASSWORD)
+    establishment = EstablishmentFactory(denomination="ATELIERS MENUCA", unverified=True)
+    HabilitationFactory(user=user, establishment=establishment)
+    user.establishment = establishment
+    log_in(page, live_server, user)
+    fiche = reverse("espace:establishment", args=[establishment.siret])
+    code_page = reverse("espace:activation_code", args=[establishment.siret])
+
+    assert _audit(page, live_server.url, ["/espace/", fiche, code_page], axe) == {}
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_label("Code d'activation").fill("AAAAAAAA")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Valider le code").click()
+    expect(page.get_by_text("Aucun courrier d'activation en cours")).to_be_visible()
+    assert axe() == []
+    page.goto(live_server.url + fiche)
+    page.get_by_label("IBAN").fill("FR76 3000 6000 0112 3456 7890 189")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer les coordonnées bancaires").click()
+    expect(page.get_by_text("Cet établissement n'est pas encore vérifié").first).to_be_visible()
+    assert axe() == []
+
+
 def test_step_2_of_creer_mon_espace_passes_axe_core_with_its_errors_shown(live_server, page, axe, captcha_test_mode):
     SireneEtablissementFactory(siret="73282932000074")
     page.goto(live_server.url + "/creer-mon-espace/")

@@ -10,13 +10,14 @@ from django.urls import reverse
 from django_otp.oath import totp
 
 from accounts.models import User
-from habilitations.models import Establishment, Habilitation
+from habilitations.models import ActivationLetter, Establishment, Habilitation
+from habilitations.services import activation_letter_code
 
 pytestmark = pytest.mark.django_db
 
 # The README's table of demo accounts.
 ACCOUNTS = [
-    ("gerard.menuca", "Demo-APART-2026;", ["ATELIERS MENUCA"]),
+    ("gerard.menuca", "Demo-APART-2026;", ["ATELIERS MENUCA", "Non vérifié"]),
     ("claire.lambert", "Demo-APART-2026;", ["BOULANGERIE AU PAIN DORE", "LE COMPTOIR DES HALLES"]),
 ]
 
@@ -33,7 +34,8 @@ def seeded(django_db_setup, django_db_blocker):
 
 def test_running_it_twice_creates_each_account_and_establishment_once(seeded):
     assert User.objects.filter(identifiant__in=["admin", "gerard.menuca", "claire.lambert"]).count() == 3
-    assert Establishment.objects.count() == 6
+    assert Establishment.objects.count() == 7
+    assert ActivationLetter.objects.count() == 1
     assert Habilitation.objects.filter(user__identifiant="claire.lambert").count() == 4
 
 
@@ -71,3 +73,13 @@ def test_the_staff_roles_are_there_for_the_agents_a_superuser_creates(seeded):
 
     assert set(Group.objects.values_list("name", flat=True)) >= {"Agent ASP", "Superviseur ASP", "Agent UD"}
     assert Group.objects.get(name="Agent ASP").permissions.filter(codename="approve_accountrequest").exists()
+
+
+def test_the_demo_employer_has_verifie_establishments_and_one_non_verifie_with_a_known_code(seeded):
+    from demo.management.commands.seed_demo import DEMO_ACTIVATION_CODE, EMPLOYER_SIRETS, EMPLOYER_UNVERIFIED_SIRET
+
+    assert all(establishment.is_verified for establishment in Establishment.objects.filter(siret__in=EMPLOYER_SIRETS))
+    unverified = Establishment.objects.get(siret=EMPLOYER_UNVERIFIED_SIRET)
+    assert not unverified.is_verified
+    [letter] = ActivationLetter.objects.filter(establishment=unverified, user__identifiant="gerard.menuca")
+    assert activation_letter_code(letter) == DEMO_ACTIVATION_CODE

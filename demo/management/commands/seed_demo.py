@@ -9,9 +9,14 @@ from django.db import transaction
 from accounts.models import User
 from accounts.services import staff_roles_sync, user_create
 from accounts.two_factor import demo_device_set
-from habilitations.models import Establishment
+from habilitations.models import ActivationLetter, Establishment
 from habilitations.selectors import establishment_fields_from_sirene
-from habilitations.services import establishment_create, habilitation_grant
+from habilitations.services import (
+    activation_letter_issue,
+    establishment_create,
+    establishment_verify,
+    habilitation_grant,
+)
 from portal.models import Announcement
 from referentiels.codes_postaux import codes_postaux_load
 from referentiels.models import CodePostalCommune
@@ -54,6 +59,9 @@ EXPERT = {
     "secret_question": "Quelle est votre ville de naissance ?",
     "secret_answer": "Colmar",
 }
+# Obtained by automatic approval and still "non vérifié": its activation letter (code below) waits to be typed.
+EMPLOYER_UNVERIFIED_SIRET = "50388427200017"
+DEMO_ACTIVATION_CODE = "APART467"  # stated in README.md
 # The expert-comptable's clients; the other demo SIRETs stay free for CRÉER MON ESPACE.
 EXPERT_SIRETS = {"41729318000010": True, "41729318000028": True, "82650391400010": False, "79034512800017": True}
 
@@ -75,6 +83,7 @@ class Command(BaseCommand):
             self._staff()
             employer = self._holder(EMPLOYER, EMPLOYER_SIRETS)
             expert = self._holder(EXPERT, EXPERT_SIRETS)
+            self._unverified(employer)
         self.stdout.write(self.style.SUCCESS(f"Compte agent ASP : {STAFF['identifiant']} / {STAFF['password']}"))
         for role, account, password in (
             ("employeur", employer, EMPLOYER["password"]),
@@ -131,4 +140,23 @@ class Command(BaseCommand):
                     **(complete_fiche if complete else {}),
                 )
             habilitation_grant(user=user, establishment=establishment)
+            establishment_verify(establishment=establishment, journal=False)
         return user
+
+    def _unverified(self, user: User) -> None:
+        """One establishment of the employer still non vérifié, with a letter whose code the README gives."""
+        establishment = Establishment.objects.filter(siret=EMPLOYER_UNVERIFIED_SIRET).first()
+        if establishment is None:
+            etablissement = sirene_etablissement_get(siret=EMPLOYER_UNVERIFIED_SIRET)
+            establishment = establishment_create(
+                **establishment_fields_from_sirene(etablissement).fields,
+                telephone="03 20 00 00 00",
+                courriel=f"contact.{EMPLOYER_UNVERIFIED_SIRET[-5:]}@example.fr",
+            )
+        habilitation_grant(user=user, establishment=establishment)
+        if not establishment.is_verified and not ActivationLetter.objects.filter(establishment=establishment).exists():
+            activation_letter_issue(establishment=establishment, user=user, code=DEMO_ACTIVATION_CODE)
+        self.stdout.write(
+            f"Établissement non vérifié : {establishment.siret}, code d'activation {DEMO_ACTIVATION_CODE} "
+            f"(`activation_letters --output DIR` en écrit le courrier)."
+        )
