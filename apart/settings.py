@@ -253,6 +253,11 @@ INSEE_API_KEY = env("INSEE_API_KEY", default="")
 INSEE_API_TIMEOUT = env.int("INSEE_API_TIMEOUT", default=5)  # seconds, per connection or read
 
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="contact-ap@asp-public.fr")
+# The assistance form sends an acknowledgement to the address typed: accepted requests are limited per client IP
+# (per hour) and per requester address (per day), and replies through a ticket's link per ticket (per day).
+ASSISTANCE_RATE_LIMIT_PER_IP = env.int("ASSISTANCE_RATE_LIMIT_PER_IP", default=10)
+ASSISTANCE_RATE_LIMIT_PER_RECIPIENT = env.int("ASSISTANCE_RATE_LIMIT_PER_RECIPIENT", default=3)
+ASSISTANCE_REPLY_RATE_LIMIT_PER_TICKET = env.int("ASSISTANCE_REPLY_RATE_LIMIT_PER_TICKET", default=5)
 # The site's public address, for links in e-mails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # CRÉER MON ESPACE: a request that passes every automatic check is approved without staff.
