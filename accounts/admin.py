@@ -4,7 +4,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
-from .models import PasswordResetToken, RecoveryEvent, User
+from .models import CourrielChangeToken, PasswordResetToken, RecoveryEvent, User
 from .services import user_secret_question_reset
 
 
@@ -127,6 +127,23 @@ class PasswordResetTokenAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at", "expires_at", "used_at", "voided_at", "voided_reason"]
     list_filter = ["voided_reason"]
     search_fields = ["user__identifiant", "user__courriel"]
+    exclude = ["token_hash"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CourrielChangeToken)
+class CourrielChangeTokenAdmin(admin.ModelAdmin):
+    """Courriel change links issued: their dates and state; only the token's hash is stored, and never shown."""
+
+    list_display = ["user", "new_courriel", "created_at", "expires_at", "used_at", "voided_at", "voided_reason"]
+    list_filter = ["voided_reason"]
+    search_fields = ["user__identifiant", "user__courriel", "new_courriel"]
     exclude = ["token_hash"]
     list_select_related = ["user"]
 

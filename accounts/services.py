@@ -1,7 +1,10 @@
 """Writes on ASP user accounts."""
 
+import datetime
+import hashlib
+import secrets
+
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +14,7 @@ from apart.outbox.services import email_enqueue
 from audit.enums import StaffActionKind
 from audit.services import audit_record
 
-from .models import User
+from .models import CourrielChangeToken, User
 
 
 @transaction.atomic
@@ -65,7 +68,6 @@ def user_password_change(*, user: User, new_password: str) -> User:
     return user
 
 
-COURRIEL_CHANGE_SALT = "apart.accounts.courriel-change"
 COURRIEL_CHANGE_MAX_AGE = 60 * 60 * 24  # the confirmation link is valid 24 hours
 
 
@@ -73,10 +75,26 @@ class CourrielChangeLinkInvalid(Exception):
     pass
 
 
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 @transaction.atomic
 def user_courriel_change_request(*, user: User, new_courriel: str) -> None:
-    """A link to confirm the new address is sent to it; the old address is told of the request."""
-    token = signing.dumps({"user": user.pk, "from": user.courriel, "to": new_courriel}, salt=COURRIEL_CHANGE_SALT)
+    """A link to confirm the new address is sent to it; the old address is told of the request.
+
+    The link is a one-time token: a new request voids the links of the older ones.
+    """
+    now = timezone.now()
+    CourrielChangeToken.objects.live().filter(user=user).update(voided_at=now, voided_reason="superseded")
+    token = secrets.token_urlsafe(32)
+    CourrielChangeToken.objects.create(
+        user=user,
+        old_courriel=user.courriel,
+        new_courriel=new_courriel,
+        token_hash=_token_hash(token),
+        expires_at=now + datetime.timedelta(seconds=COURRIEL_CHANGE_MAX_AGE),
+    )
     context = {
         "user": user,
         "new_courriel": new_courriel,
@@ -87,17 +105,29 @@ def user_courriel_change_request(*, user: User, new_courriel: str) -> None:
     email_enqueue(kind="courriel_changement_demande", to=user.courriel, context=context)
 
 
+def courriel_change_token_valid(*, token: str) -> bool:
+    """Whether the link can still be confirmed (nothing is changed)."""
+    row = CourrielChangeToken.objects.live().filter(token_hash=_token_hash(token)).first()
+    return row is not None and row.expires_at > timezone.now()
+
+
 @transaction.atomic
 def user_courriel_change_confirm(*, token: str) -> User:
     """Apply a confirmed change; a link is good once, for 24 hours, and only while the old address is current."""
-    try:
-        data = signing.loads(token, salt=COURRIEL_CHANGE_SALT, max_age=COURRIEL_CHANGE_MAX_AGE)
-    except signing.BadSignature:  # SignatureExpired included
-        raise CourrielChangeLinkInvalid from None
-    user = User.objects.select_for_update().filter(pk=data["user"], courriel=data["from"]).first()
-    if user is None or User.objects.with_courriel(data["to"]).exclude(pk=data["user"]).exists():
+    row = (
+        CourrielChangeToken.objects.live()
+        .select_for_update()
+        .filter(token_hash=_token_hash(token), expires_at__gt=timezone.now())
+        .first()
+    )
+    if row is None:
         raise CourrielChangeLinkInvalid
-    user.courriel = data["to"]
+    user = User.objects.select_for_update().filter(pk=row.user_id, courriel=row.old_courriel).first()
+    if user is None or User.objects.with_courriel(row.new_courriel).exclude(pk=row.user_id).exists():
+        raise CourrielChangeLinkInvalid
+    row.used_at = timezone.now()
+    row.save(update_fields=["used_at"])
+    user.courriel = row.new_courriel
     user.save(update_fields=["courriel", "updated_at"])
     return user
 

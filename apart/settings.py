@@ -210,6 +210,17 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_VERBOSE = False
+# A wrong current password on the "Mon compte" pages counts as a failed login too: its form's secrets are masked
+# in the attempts django-axes records.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "current_password",
+    "old_password",
+    "new_password1",
+    "new_password2",
+    "secret_answer",
+]
 LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
 
 LOGIN_URL = "portal:home"
