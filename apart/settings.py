@@ -278,7 +278,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"simple": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "simple"}},
+    # No token of a token link in any log line ("Not Found: /mot-de-passe/reinitialiser/…"): apart.logredact.
+    "filters": {"redact_tokens": {"()": "apart.logredact.RedactTokenPaths"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "simple", "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own handlers (DEFAULT_LOGGING) would print these lines again, unfiltered: the console only.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
