@@ -5,6 +5,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -105,28 +106,53 @@ def user_courriel_change_request(*, user: User, new_courriel: str) -> None:
     email_enqueue(kind="courriel_changement_demande", to=user.courriel, context=context)
 
 
+# Links e-mailed before the one-time tokens were signed data ({user, from, to}, 24 hours). They keep working
+# until they expire, once each: the first use records their hash as a used token, and a user who has any token
+# row (a newer request, or a legacy link already used) can no longer use one. Remove a day after deployment.
+LEGACY_COURRIEL_CHANGE_SALT = "apart.accounts.courriel-change"
+
+
+def _legacy_courriel_change(token: str) -> CourrielChangeToken | None:
+    try:
+        data = signing.loads(token, salt=LEGACY_COURRIEL_CHANGE_SALT, max_age=COURRIEL_CHANGE_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired included
+        return None
+    if not isinstance(data, dict) or CourrielChangeToken.objects.filter(user_id=data.get("user")).exists():
+        return None
+    return CourrielChangeToken(
+        user_id=data.get("user"),
+        old_courriel=data.get("from", ""),
+        new_courriel=data.get("to", ""),
+        token_hash=_token_hash(token),
+        expires_at=timezone.now(),
+    )
+
+
+def _courriel_change_row(token: str, *, lock: bool = False) -> CourrielChangeToken | None:
+    """The live, unexpired token of a link (an unsaved row for a legacy signed link), else None."""
+    rows = CourrielChangeToken.objects.live().filter(token_hash=_token_hash(token), expires_at__gt=timezone.now())
+    row = (rows.select_for_update() if lock else rows).first()
+    return row or _legacy_courriel_change(token)
+
+
 def courriel_change_token_valid(*, token: str) -> bool:
     """Whether the link can still be confirmed (nothing is changed)."""
-    row = CourrielChangeToken.objects.live().filter(token_hash=_token_hash(token)).first()
-    return row is not None and row.expires_at > timezone.now()
+    return _courriel_change_row(token) is not None
 
 
 @transaction.atomic
 def user_courriel_change_confirm(*, token: str) -> User:
     """Apply a confirmed change; a link is good once, for 24 hours, and only while the old address is current."""
-    row = (
-        CourrielChangeToken.objects.live()
-        .select_for_update()
-        .filter(token_hash=_token_hash(token), expires_at__gt=timezone.now())
-        .first()
-    )
+    row = _courriel_change_row(token, lock=True)
     if row is None:
         raise CourrielChangeLinkInvalid
     user = User.objects.select_for_update().filter(pk=row.user_id, courriel=row.old_courriel).first()
     if user is None or User.objects.with_courriel(row.new_courriel).exclude(pk=row.user_id).exists():
         raise CourrielChangeLinkInvalid
+    if row.pk is None and CourrielChangeToken.objects.filter(user=user).exists():
+        raise CourrielChangeLinkInvalid  # a legacy link, used meanwhile (checked again under the user's lock)
     row.used_at = timezone.now()
-    row.save(update_fields=["used_at"])
+    row.save()
     user.courriel = row.new_courriel
     user.save(update_fields=["courriel", "updated_at"])
     return user

@@ -261,3 +261,23 @@ def test_other_refusals_do_not_count(employer_client):
         assert response.status_code == 200
 
     assert not AccessAttempt.objects.exists()
+
+
+def test_a_link_signed_before_the_one_time_tokens_works_once_then_never(employer_client):
+    """E-mails already sent carry signed links: they still work (redirecting), once, for their 24 hours."""
+    from django.core import signing
+
+    user = employer_client.user
+    token = signing.dumps(
+        {"user": user.pk, "from": "gerard@ancien.fr", "to": "gerard@nouveau.fr"}, salt="apart.accounts.courriel-change"
+    )
+    path = reverse("accounts:courriel_confirm", args=[token])
+
+    assert Client().get(path).url == CONFIRM_FORM
+    assert confirm(path).status_code == 302
+    assert courriel_of(user) == "gerard@nouveau.fr"
+    back = request_change(employer_client, "gerard@ancien.fr")
+    assert confirm(back).status_code == 302  # B → A
+
+    assert confirm(path).status_code == 400  # A → B → A: no replay
+    assert courriel_of(user) == "gerard@ancien.fr"
