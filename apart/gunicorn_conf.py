@@ -6,7 +6,7 @@ goes through apart.logredact, so the token of a token link never reaches it (nor
 
 from gunicorn.glogging import Logger
 
-from apart.logredact import redact_token_paths
+from apart.logredact import RedactTokenPaths, redact_token_paths
 
 accesslog = "-"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
@@ -14,6 +14,12 @@ logger_class = "apart.gunicorn_conf.TokenRedactingLogger"
 
 
 class TokenRedactingLogger(Logger):
+    def setup(self, cfg):
+        super().setup(cfg)
+        # gunicorn's own lines ("Error handling request /mot-de-passe/reinitialiser/…") are filtered too.
+        if not any(isinstance(existing, RedactTokenPaths) for existing in self.error_log.filters):
+            self.error_log.addFilter(RedactTokenPaths())
+
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         return {key: redact_token_paths(value) if isinstance(value, str) else value for key, value in atoms.items()}

@@ -175,3 +175,19 @@ def _get_or_none(url: str) -> int | None:
         return _get(url)
     except OSError:
         return None
+
+
+def test_gunicorn_error_lines_are_redacted_too(capsys):
+    from gunicorn.config import Config
+
+    from apart.gunicorn_conf import TokenRedactingLogger
+
+    config = Config()
+    config.set("errorlog", "-")
+    logger = TokenRedactingLogger(config)
+
+    logger.error("Error handling request %s", f"/mon-compte/courriel/confirmer/{TOKEN}/")
+
+    output = capsys.readouterr().err
+    assert TOKEN not in output
+    assert "Error handling request /mon-compte/courriel/confirmer/[jeton]/" in output
