@@ -29,4 +29,4 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinp
 RUN useradd --create-home apart
 USER apart
 EXPOSE 8000
-CMD ["gunicorn", "apart.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "apart.wsgi", "--config", "python:apart.gunicorn_conf", "--bind", "0.0.0.0:8000", "--workers", "3"]

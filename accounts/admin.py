@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import never_cache
 
 from .lockout import ip_lockout_remaining, lockout_response
-from .models import PasswordResetToken, RecoveryEvent, User
+from .models import CourrielChangeToken, PasswordResetToken, RecoveryEvent, User
 from .services import user_secret_question_reset
 from .two_factor import login_or_ask_code
 
@@ -235,3 +235,20 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
 if admin.site.is_registered(AccessAttempt):
     admin.site.unregister(AccessAttempt)
     admin.site.register(AccessAttempt, AccessAttemptAdmin)
+
+
+@admin.register(CourrielChangeToken)
+class CourrielChangeTokenAdmin(admin.ModelAdmin):
+    """Courriel change links issued: their dates and state; only the token's hash is stored, and never shown."""
+
+    list_display = ["user", "new_courriel", "created_at", "expires_at", "used_at", "voided_at", "voided_reason"]
+    list_filter = ["voided_reason"]
+    search_fields = ["user__identifiant", "user__courriel", "new_courriel"]
+    exclude = ["token_hash"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 # A new kind of link is one more line here.
 EXPIRING_TOKEN_MODELS = [
     "accounts.PasswordResetToken",
+    "accounts.CourrielChangeToken",
 ]
 # How long a dead token (expired, used or voided) is kept, for the admin and the link's error message.
 TOKEN_RETENTION = timedelta(days=7)

@@ -12,6 +12,7 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_ip_address
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -75,3 +76,22 @@ def lockout_response(request, response=None, credentials=None):
         "Connexion bloquée : identifiant=%r ip=%s (%s min restantes)", username, get_client_ip_address(request), minutes
     )
     return render(request, "accounts/lockout.html", {"minutes": minutes}, status=429)
+
+
+# --- The current password asked by the "Mon compte" pages --------------------------------------------
+# Whoever holds a session (a shared computer, a stolen cookie) must not be able to guess the password there
+# faster than at /connexion/: a wrong current password is a failed login of the account from this IP, counted
+# by django-axes with the same policy, and the same lockout page follows.
+
+
+def current_password_lockout(request):
+    """The lockout page while the account is locked from this IP (or the IP alone is), else None."""
+    username = request.user.identifiant
+    if pair_lockout_remaining(request, username) or ip_lockout_remaining(request):
+        return lockout_response(request, credentials={"username": username})
+    return None
+
+
+def current_password_failed(request) -> None:
+    """Count a wrong current password; at the limit django-axes' middleware answers with the lockout page."""
+    user_login_failed.send(sender=__name__, credentials={"username": request.user.identifiant}, request=request)

@@ -156,6 +156,34 @@ class PasswordResetToken(models.Model):
         return f"{self.user} — {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
 
 
+class CourrielChangeToken(models.Model):
+    """A "confirm your new courriel" link: good once, 24 hours; only the SHA-256 of its 256 random bits is kept.
+
+    A signed link could be replayed after A→B→A (the account is back at the address it was issued from);
+    a row that is marked used cannot.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="courriel_change_tokens")
+    old_courriel = models.EmailField("courriel actuel", max_length=254)
+    new_courriel = models.EmailField("nouveau courriel", max_length=254)
+    token_hash = models.CharField("empreinte du jeton", max_length=64, unique=True)
+    created_at = models.DateTimeField("émis le", auto_now_add=True)
+    expires_at = models.DateTimeField("expire le")
+    used_at = models.DateTimeField("utilisé le", null=True, blank=True)
+    voided_at = models.DateTimeField("annulé le", null=True, blank=True)
+    voided_reason = models.CharField("motif d'annulation", max_length=32, blank=True)
+
+    objects = PasswordResetTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "jeton de changement de courriel"
+        verbose_name_plural = "jetons de changement de courriel"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.user} → {self.new_courriel} — {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
+
+
 class RecoveryEventKind(models.TextChoices):
     PASSWORD_ASKED = "password_asked", "Mot de passe oublié : demande"
     IDENTIFIANT_ASKED = "identifiant_asked", "Identifiant oublié : demande"

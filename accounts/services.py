@@ -1,5 +1,9 @@
 """Writes on ASP user accounts."""
 
+import datetime
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core import signing
@@ -13,7 +17,7 @@ from apart.outbox.services import email_enqueue
 from audit.enums import StaffActionKind
 from audit.services import audit_record
 
-from .models import User
+from .models import CourrielChangeToken, User
 from .roles import STAFF_ROLES
 
 
@@ -68,7 +72,6 @@ def user_password_change(*, user: User, new_password: str) -> User:
     return user
 
 
-COURRIEL_CHANGE_SALT = "apart.accounts.courriel-change"
 COURRIEL_CHANGE_MAX_AGE = 60 * 60 * 24  # the confirmation link is valid 24 hours
 
 
@@ -76,27 +79,80 @@ class CourrielChangeLinkInvalid(Exception):
     pass
 
 
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 @transaction.atomic
 def user_courriel_change_request(*, user: User, new_courriel: str) -> None:
-    """A link to confirm the new address is sent to it; the old address is told of the request."""
-    token = signing.dumps({"user": user.pk, "from": user.courriel, "to": new_courriel}, salt=COURRIEL_CHANGE_SALT)
+    """A link to confirm the new address is sent to it; the old address is told of the request.
+
+    The link is a one-time token: a new request voids the links of the older ones.
+    """
+    now = timezone.now()
+    CourrielChangeToken.objects.live().filter(user=user).update(voided_at=now, voided_reason="superseded")
+    token = secrets.token_urlsafe(32)
+    CourrielChangeToken.objects.create(
+        user=user,
+        old_courriel=user.courriel,
+        new_courriel=new_courriel,
+        token_hash=_token_hash(token),
+        expires_at=now + datetime.timedelta(seconds=COURRIEL_CHANGE_MAX_AGE),
+    )
     context = {"user": user, "new_courriel": new_courriel, "site_url": settings.SITE_URL}
     link = f"{settings.SITE_URL}{reverse('accounts:courriel_confirm', args=[token])}"
     email_enqueue(kind="courriel_confirmation", to=new_courriel, context=context, secrets={"link": link})
     email_enqueue(kind="courriel_changement_demande", to=user.courriel, context=context)
 
 
+# Links e-mailed before the one-time tokens were signed data ({user, from, to}, 24 hours). They keep working
+# until they expire, once each: the first use records their hash as a used token, and a user who has any token
+# row (a newer request, or a legacy link already used) can no longer use one. Remove a day after deployment.
+LEGACY_COURRIEL_CHANGE_SALT = "apart.accounts.courriel-change"
+
+
+def _legacy_courriel_change(token: str) -> CourrielChangeToken | None:
+    try:
+        data = signing.loads(token, salt=LEGACY_COURRIEL_CHANGE_SALT, max_age=COURRIEL_CHANGE_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired included
+        return None
+    if not isinstance(data, dict) or CourrielChangeToken.objects.filter(user_id=data.get("user")).exists():
+        return None
+    return CourrielChangeToken(
+        user_id=data.get("user"),
+        old_courriel=data.get("from", ""),
+        new_courriel=data.get("to", ""),
+        token_hash=_token_hash(token),
+        expires_at=timezone.now(),
+    )
+
+
+def _courriel_change_row(token: str, *, lock: bool = False) -> CourrielChangeToken | None:
+    """The live, unexpired token of a link (an unsaved row for a legacy signed link), else None."""
+    rows = CourrielChangeToken.objects.live().filter(token_hash=_token_hash(token), expires_at__gt=timezone.now())
+    row = (rows.select_for_update() if lock else rows).first()
+    return row or _legacy_courriel_change(token)
+
+
+def courriel_change_token_valid(*, token: str) -> bool:
+    """Whether the link can still be confirmed (nothing is changed)."""
+    return _courriel_change_row(token) is not None
+
+
 @transaction.atomic
 def user_courriel_change_confirm(*, token: str) -> User:
     """Apply a confirmed change; a link is good once, for 24 hours, and only while the old address is current."""
-    try:
-        data = signing.loads(token, salt=COURRIEL_CHANGE_SALT, max_age=COURRIEL_CHANGE_MAX_AGE)
-    except signing.BadSignature:  # SignatureExpired included
-        raise CourrielChangeLinkInvalid from None
-    user = User.objects.select_for_update().filter(pk=data["user"], courriel=data["from"]).first()
-    if user is None or User.objects.with_courriel(data["to"]).exclude(pk=data["user"]).exists():
+    row = _courriel_change_row(token, lock=True)
+    if row is None:
         raise CourrielChangeLinkInvalid
-    user.courriel = data["to"]
+    user = User.objects.select_for_update().filter(pk=row.user_id, courriel=row.old_courriel).first()
+    if user is None or User.objects.with_courriel(row.new_courriel).exclude(pk=row.user_id).exists():
+        raise CourrielChangeLinkInvalid
+    if row.pk is None and CourrielChangeToken.objects.filter(user=user).exists():
+        raise CourrielChangeLinkInvalid  # a legacy link, used meanwhile (checked again under the user's lock)
+    row.used_at = timezone.now()
+    row.save()
+    user.courriel = row.new_courriel
     user.save(update_fields=["courriel", "updated_at"])
     return user
 

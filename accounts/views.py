@@ -21,7 +21,7 @@ from .forms import (
     TwoFactorCodeForm,
     TwoFactorEnrolForm,
 )
-from .lockout import is_locked_out, lockout_response, minutes_left
+from .lockout import current_password_failed, current_password_lockout, is_locked_out, lockout_response, minutes_left
 from .recovery import (
     TOKEN_STATES,
     Challenge,
@@ -36,6 +36,7 @@ from .recovery import (
 from .secret_questions import is_listed
 from .services import (
     CourrielChangeLinkInvalid,
+    courriel_change_token_valid,
     user_courriel_change_confirm,
     user_courriel_change_request,
     user_password_change,
@@ -64,11 +65,18 @@ def logout_view(request):
     return redirect("portal:home")
 
 
+def _count_wrong_current_password(request, form, field: str) -> None:
+    if request.method == "POST" and form.has_error(field, code="password_incorrect"):
+        current_password_failed(request)
+
+
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @login_required
 @require_http_methods(["GET", "POST"])
 def first_login_password(request):
     """« Changement du mot de passe pour <identifiant> », then back to the home page to log in again."""
+    if locked := current_password_lockout(request):
+        return locked
     form = FirstLoginPasswordForm(request.user, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user_password_change(user=request.user, new_password=form.cleaned_data["new_password1"])
@@ -78,6 +86,7 @@ def first_login_password(request):
             "Votre mot de passe a été changé. Connectez-vous avec votre identifiant et votre nouveau mot de passe.",
         )
         return redirect("portal:home")
+    _count_wrong_current_password(request, form, "old_password")
     return render(request, "accounts/first_login_password.html", {"form": form, "policy": form.policy()})
 
 
@@ -101,6 +110,8 @@ def my_account(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def courriel_change(request):
+    if locked := current_password_lockout(request):
+        return locked
     form = CourrielChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user_courriel_change_request(user=request.user, new_courriel=form.cleaned_data["courriel"])
@@ -110,19 +121,43 @@ def courriel_change(request):
             "qu'il contient (valable 24 heures) pour que le changement prenne effet.",
         )
         return redirect("accounts:my_account")
+    _count_wrong_current_password(request, form, "current_password")
     return render(request, "accounts/form_page.html", {"form": form, "title": "Changer mon courriel"})
+
+
+# Token links (as Django's PasswordResetConfirmView): the token moves to the session and the page is served at a
+# URL without it, so it never sits in access logs, browser history or a Referer header.
+COURRIEL_CONFIRM_SESSION_KEY = "courriel_change_token"
+PASSWORD_RESET_SESSION_KEY = "password_reset_token"
+
+
+def _courriel_link_invalid(request):
+    return render(request, "accounts/courriel_confirm.html", {"invalid": True}, status=400)
 
 
 @require_http_methods(["GET", "POST"])
 def courriel_confirm(request, token):
-    """The link sent to the new address: shown first, applied by POST (mail scanners follow links)."""
+    """The link sent to the new address."""
+    if not courriel_change_token_valid(token=token):
+        return _courriel_link_invalid(request)
+    request.session[COURRIEL_CONFIRM_SESSION_KEY] = token
+    return redirect("accounts:courriel_confirm_form")
+
+
+@require_http_methods(["GET", "POST"])
+def courriel_confirm_form(request):
+    """Shown first, applied by POST (mail scanners follow links)."""
+    token = request.session.get(COURRIEL_CONFIRM_SESSION_KEY) or ""
     if request.method == "POST":
         try:
             user_courriel_change_confirm(token=token)
         except CourrielChangeLinkInvalid:
-            return render(request, "accounts/courriel_confirm.html", {"invalid": True}, status=400)
+            return _courriel_link_invalid(request)
+        request.session.pop(COURRIEL_CONFIRM_SESSION_KEY, None)
         messages.success(request, "Votre nouveau courriel est enregistré.")
         return redirect("accounts:my_account" if request.user.is_authenticated else "portal:home")
+    if not courriel_change_token_valid(token=token):
+        return _courriel_link_invalid(request)
     return render(request, "accounts/courriel_confirm.html", {"invalid": False})
 
 
@@ -130,6 +165,8 @@ def courriel_confirm(request, token):
 @login_required
 @require_http_methods(["GET", "POST"])
 def secret_question_change(request):
+    if locked := current_password_lockout(request):
+        return locked
     current = request.user.secret_question
     form = SecretQuestionChangeForm(
         request.user, request.POST or None, initial={"secret_question": current if is_listed(current) else ""}
@@ -140,6 +177,7 @@ def secret_question_change(request):
         )
         messages.success(request, "Votre question secrète et sa réponse sont enregistrées.")
         return redirect("accounts:my_account")
+    _count_wrong_current_password(request, form, "current_password")
     context = {"form": form, "title": "Changer ma question secrète"}
     if request.user.must_set_secret_question and current and not is_listed(current):
         context["notice"] = (
@@ -158,12 +196,15 @@ def secret_question_change(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def password_change(request):
+    if locked := current_password_lockout(request):
+        return locked
     form = FirstLoginPasswordForm(request.user, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = user_password_change(user=request.user, new_password=form.cleaned_data["new_password1"])
         update_session_auth_hash(request, user)  # this session goes on; the others end
         messages.success(request, "Votre mot de passe a été changé, pour tous les extranets de l'ASP.")
         return redirect("accounts:my_account")
+    _count_wrong_current_password(request, form, "old_password")
     context = {"form": form, "title": "Changer mon mot de passe", "policy": form.policy()}
     return render(request, "accounts/form_page.html", context)
 
@@ -389,22 +430,36 @@ def forgotten_identifiant_sent(request):
     return render(request, "accounts/recovery/sent.html", {"flow": FLOWS["identifiant"], "flow_name": "identifiant"})
 
 
-@sensitive_post_parameters("new_password1", "new_password2")
+def _reset_link_refused(request, state: str):
+    context = {"flow": FLOWS["password"], "message": TOKEN_STATES[state]}
+    return render(request, "accounts/recovery/reset_invalid.html", context, status=400 if state == "unknown" else 410)
+
+
 @require_http_methods(["GET", "POST"])
 def password_reset(request, token):
-    """The e-mailed link: « Vous devez indiquer votre nouveau mot de passe »."""
+    """The e-mailed link: its token moves to the session, the form is at a URL without it."""
+    _row, state = password_reset_token_check(token)
+    if state != "valid":
+        return _reset_link_refused(request, state)
+    request.session[PASSWORD_RESET_SESSION_KEY] = token
+    return redirect("accounts:password_reset_form")
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def password_reset_form(request):
+    """« Vous devez indiquer votre nouveau mot de passe »."""
+    token = request.session.get(PASSWORD_RESET_SESSION_KEY) or ""
     row, state = password_reset_token_check(token)
     if state != "valid":
-        context = {"flow": FLOWS["password"], "message": TOKEN_STATES[state]}
-        return render(
-            request, "accounts/recovery/reset_invalid.html", context, status=400 if state == "unknown" else 410
-        )
+        return _reset_link_refused(request, state)
     form = PasswordResetForm(row.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = password_reset_complete(
             token=token, new_password=form.cleaned_data["new_password1"], ip_address=get_client_ip_address(request)
         )
         if user is not None:
+            request.session.pop(PASSWORD_RESET_SESSION_KEY, None)
             return render(request, "accounts/recovery/reset_done.html", {"flow": FLOWS["password"]})
     context = {"form": form, "flow": FLOWS["password"], "courriel": row.user.courriel, "policy": form.policy()}
     return render(request, "accounts/recovery/reset.html", context)

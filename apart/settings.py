@@ -244,6 +244,17 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HANDLER = "accounts.lockout.LockoutHandler"  # adds the IP limit below, for every login form
 AXES_VERBOSE = False
+# A wrong current password on the "Mon compte" pages counts as a failed login too: its form's secrets are masked
+# in the attempts django-axes records.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "current_password",
+    "old_password",
+    "new_password1",
+    "new_password2",
+    "secret_answer",
+]
 LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
 
 # Double authentification (accounts.two_factor): the name authenticator apps show next to the identifiant.
@@ -303,6 +314,11 @@ INSEE_API_KEY = env("INSEE_API_KEY", default="")
 INSEE_API_TIMEOUT = env.int("INSEE_API_TIMEOUT", default=5)  # seconds, per connection or read
 
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="contact-ap@asp-public.fr")
+# The assistance form sends an acknowledgement to the address typed: accepted requests are limited per client IP
+# (per hour) and per requester address (per day), and replies through a ticket's link per ticket (per day).
+ASSISTANCE_RATE_LIMIT_PER_IP = env.int("ASSISTANCE_RATE_LIMIT_PER_IP", default=10)
+ASSISTANCE_RATE_LIMIT_PER_RECIPIENT = env.int("ASSISTANCE_RATE_LIMIT_PER_RECIPIENT", default=3)
+ASSISTANCE_REPLY_RATE_LIMIT_PER_TICKET = env.int("ASSISTANCE_REPLY_RATE_LIMIT_PER_TICKET", default=5)
 # The site's public address, for links in e-mails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # CRÉER MON ESPACE: a request that passes every automatic check is approved without staff.
@@ -314,7 +330,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"simple": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "simple"}},
+    # No token of a token link in any log line ("Not Found: /mot-de-passe/reinitialiser/…"): apart.logredact.
+    "filters": {"redact_tokens": {"()": "apart.logredact.RedactTokenPaths"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "simple", "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own handlers (DEFAULT_LOGGING) would print these lines again, unfiltered: the console only.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import user_secret_question_reset
+from apart.normalization import normalize_courriel
 from apart.outbox.services import email_enqueue
+from apart.ratelimit import Limit
 from audit.enums import StaffActionKind
 from audit.services import audit_record
 from habilitations.models import Establishment, Habilitation
@@ -46,6 +48,41 @@ class TicketClosed(Exception):
 
 class TicketActionRefused(Exception):
     """A desk action that does not fit the ticket (wrong motif, an account or establishment it is not about)."""
+
+
+# --- Abuse limits --------------------------------------------------------------------------------
+# The form e-mails the address typed in it: without limits, anyone could use the ASP's sender as a relay.
+# Only accepted requests (and replies) count: look with `limit_reached` first, `limit_hit` once accepted.
+
+HOUR = 60 * 60
+DAY = 24 * HOUR
+
+ASSISTANCE_IP_LIMITED = (
+    "Trop de demandes d'assistance ont été envoyées depuis votre connexion dans la dernière heure : "
+    "réessayez plus tard, ou appelez l'assistance au 0800.705.800 (n° Vert, de 08h00 à 18h00)."
+)
+ASSISTANCE_RECIPIENT_LIMITED = (
+    "Plusieurs demandes d'assistance ont déjà été envoyées aujourd'hui pour cette adresse électronique : "
+    "l'assistance les traite et vous répondra. Réessayez demain, ou appelez l'assistance au 0800.705.800."
+)
+TICKET_REPLY_LIMITED = (
+    "Vous avez déjà envoyé plusieurs réponses aujourd'hui à cette demande : l'assistance vous répondra. "
+    "Réessayez demain, ou appelez l'assistance au 0800.705.800 (n° Vert, de 08h00 à 18h00)."
+)
+
+
+def assistance_ip_limit(*, ip_address: str | None) -> Limit:
+    return Limit("assistance:ip", str(ip_address), settings.ASSISTANCE_RATE_LIMIT_PER_IP, HOUR)
+
+
+def assistance_recipient_limit(*, courriel: str) -> Limit:
+    return Limit(
+        "assistance:recipient", normalize_courriel(courriel), settings.ASSISTANCE_RATE_LIMIT_PER_RECIPIENT, DAY
+    )
+
+
+def ticket_reply_limit(*, ticket: Ticket) -> Limit:
+    return Limit("assistance:reply", ticket.reference, settings.ASSISTANCE_REPLY_RATE_LIMIT_PER_TICKET, DAY)
 
 
 # --- Requests ------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
+from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apart.ratelimit import limit_hit, limit_reached
 from referentiels.selectors import sirene_etablissement_get
 from referentiels.validators import clean_siret
 
@@ -10,11 +12,17 @@ from .forms import AssistanceRequestForm, TicketReplyForm
 from .models import Article, Ticket
 from .selectors import articles_by_category, articles_search
 from .services import (
+    ASSISTANCE_IP_LIMITED,
+    ASSISTANCE_RECIPIENT_LIMITED,
+    TICKET_REPLY_LIMITED,
     TicketClosed,
     TicketLinkExpired,
     TicketLinkInvalid,
+    assistance_ip_limit,
+    assistance_recipient_limit,
     ticket_create,
     ticket_from_reply_token,
+    ticket_reply_limit,
     ticket_requester_reply,
 )
 
@@ -75,12 +83,23 @@ def _initial(request) -> dict:
 @require_http_methods(["GET", "POST"])
 def assistance(request):
     form = AssistanceRequestForm(request.POST or None, initial=_initial(request))
+    status = 200
     if request.method == "POST" and form.is_valid():
-        ticket = ticket_create(**form.ticket_fields, user=request.user)
-        request.session[TICKET_DONE_SESSION_KEY] = ticket.reference
-        return redirect("support:assistance_done")
+        per_ip = assistance_ip_limit(ip_address=get_client_ip_address(request))
+        per_recipient = assistance_recipient_limit(courriel=form.cleaned_data["courriel"])
+        if limit_reached(per_ip):
+            form.add_error(None, ASSISTANCE_IP_LIMITED)
+            status = 429
+        elif limit_reached(per_recipient):
+            form.add_error("courriel", ASSISTANCE_RECIPIENT_LIMITED)
+            status = 429
+        else:
+            ticket = ticket_create(**form.ticket_fields, user=request.user)
+            limit_hit(per_ip, per_recipient)  # only accepted requests count
+            request.session[TICKET_DONE_SESSION_KEY] = ticket.reference
+            return redirect("support:assistance_done")
     context = {"layout": _layout(request), "form": form}
-    return render(request, "support/assistance.html", context)
+    return render(request, "support/assistance.html", context, status=status)
 
 
 @require_GET
@@ -92,29 +111,57 @@ def assistance_done(request):
 
 
 # --- The requester's reply, from the signed link of an e-mail ---------------------------------------
+# As Django's PasswordResetConfirmView: the link's token moves to the session and the page is served at a URL
+# without it, so the token never sits in access logs, browser history or a Referer header.
+
+TICKET_REPLY_SESSION_KEY = "assistance_reply_token"
+
+
+def _link_refused(request, expired: bool):
+    return render(request, "support/ticket_link_invalid.html", {"expired": expired}, status=410 if expired else 404)
 
 
 @require_http_methods(["GET", "POST"])
 def ticket_reply(request, token):
     try:
-        ticket = ticket_from_reply_token(token=token)
+        ticket_from_reply_token(token=token)
     except TicketLinkExpired:
-        return render(request, "support/ticket_link_invalid.html", {"expired": True}, status=410)
+        return _link_refused(request, expired=True)
     except TicketLinkInvalid:
-        return render(request, "support/ticket_link_invalid.html", {"expired": False}, status=404)
+        return _link_refused(request, expired=False)
+    request.session[TICKET_REPLY_SESSION_KEY] = token
+    return redirect("support:ticket_reply_form")
+
+
+@require_http_methods(["GET", "POST"])
+def ticket_reply_form(request):
+    try:
+        ticket = ticket_from_reply_token(token=request.session.get(TICKET_REPLY_SESSION_KEY) or "")
+    except TicketLinkExpired:
+        return _link_refused(request, expired=True)
+    except TicketLinkInvalid:
+        return _link_refused(request, expired=False)
     form = TicketReplyForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            ticket_requester_reply(ticket=ticket, body=form.cleaned_data["body"])
-        except TicketClosed:
-            pass  # the page below says the ticket is closed
+        limit = ticket_reply_limit(ticket=ticket)
+        if limit_reached(limit):
+            form.add_error("body", TICKET_REPLY_LIMITED)
+            status = 429
         else:
-            messages.success(
-                request,
-                f"Votre réponse a bien été ajoutée à la demande {ticket.reference}. L'assistance vous répondra "
-                "par courriel.",
-            )
-            return redirect(request.path)
-        ticket.refresh_from_db()
+            try:
+                ticket_requester_reply(ticket=ticket, body=form.cleaned_data["body"])
+            except TicketClosed:
+                pass  # the page below says the ticket is closed
+            else:
+                limit_hit(limit)  # only accepted replies count
+                messages.success(
+                    request,
+                    f"Votre réponse a bien été ajoutée à la demande {ticket.reference}. L'assistance vous répondra "
+                    "par courriel.",
+                )
+                return redirect("support:ticket_reply_form")
+            ticket.refresh_from_db()
     history = ticket.messages.all()
-    return render(request, "support/ticket_reply.html", {"ticket": ticket, "form": form, "history": history})
+    context = {"ticket": ticket, "form": form, "history": history}
+    return render(request, "support/ticket_reply.html", context, status=status)

@@ -19,6 +19,7 @@ from tests.factories import HabilitationFactory, UserFactory, delivered_text
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "Mot-de-passe-2026;"
+CONFIRM_FORM = reverse("accounts:courriel_confirm_form")
 
 
 @pytest.fixture
@@ -64,14 +65,17 @@ def test_a_courriel_change_is_confirmed_by_a_link_sent_to_the_new_address(employ
     path = urlsplit(link).path
 
     anonymous = Client()
-    assert "Confirmer mon nouveau courriel" in anonymous.get(path).content.decode()  # a GET changes nothing
+    opened = anonymous.get(path)  # the token moves to the session, the page is at a URL without it
+    assert opened.status_code == 302 and opened.url == CONFIRM_FORM
+    assert "Confirmer mon nouveau courriel" in anonymous.get(CONFIRM_FORM).content.decode()  # a GET changes nothing
     employer_client.user.refresh_from_db()
     assert employer_client.user.courriel == "gerard@ancien.fr"
-    anonymous.post(path)
+    anonymous.post(CONFIRM_FORM)
 
     employer_client.user.refresh_from_db()
     assert employer_client.user.courriel == "gerard@nouveau.fr"
-    assert anonymous.post(path).status_code == 400  # a link is good once
+    assert anonymous.get(path).status_code == 400  # a link is good once
+    assert anonymous.post(CONFIRM_FORM).status_code == 400
 
 
 def test_a_courriel_change_link_expires_after_24_hours(employer_client):

@@ -94,7 +94,7 @@ def _reset_page(client):
         ip_address="127.0.0.1",
     )
     body = delivered_text(OutboxEmail.objects.get(kind="reinitialisation_mot_de_passe"))
-    return client.get(urlsplit(re.search(r"http://\S+", body).group(0)).path)
+    return client.get(urlsplit(re.search(r"http://\S+", body).group(0)).path, follow=True)
 
 
 def _my_account_page(client):

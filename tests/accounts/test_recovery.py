@@ -34,6 +34,7 @@ PASSWORD_QUESTION = reverse("accounts:forgotten_password_question")
 IDENTIFIANT_STEP1 = reverse("accounts:forgotten_identifiant")
 IDENTIFIANT_QUESTION = reverse("accounts:forgotten_identifiant_question")
 NEW = "Nouveau;Passe2026"
+RESET_FORM = reverse("accounts:password_reset_form")
 OPERATION_LABEL = re.compile(r"Veuillez résoudre l'opération suivante : (\d) \+ (\d) =")  # the whole label
 
 
@@ -76,8 +77,15 @@ def request_link(client):
 
 
 def reset(client, path, password=NEW, confirmation=None):
-    """The reset page: the new password and its confirmation, nothing else (no captcha)."""
-    return client.post(path, {"new_password1": password, "new_password2": confirmation or password})
+    """The reset page: the new password and its confirmation, nothing else (no captcha).
+
+    The link moves its token to the session and redirects to the form's URL, without it; a refused link is
+    answered at once."""
+    opened = client.get(path)
+    if opened.status_code != 302:
+        return opened
+    assert opened.url == RESET_FORM
+    return client.post(RESET_FORM, {"new_password1": password, "new_password2": confirmation or password})
 
 
 def page_text(response) -> str:
@@ -132,7 +140,7 @@ def test_the_whole_password_flow(client, user):
     assert "INFORMATIONS CONFIDENTIELLES" in email.body_text
 
     path = reset_link()
-    page = client.get(path).content.decode()
+    page = client.get(path, follow=True).content.decode()
     for text in [
         "Vous devez indiquer votre nouveau mot de passe",
         "Le jeton envoyé par mail vous permet de réinitialiser votre mot de passe. Pour recevoir un nouveau jeton,",
@@ -242,7 +250,7 @@ def test_the_reset_page_asks_no_captcha(client, user, captcha_test_mode):
     path = request_link(client)
     captcha_test_mode(False)  # no word PASSED can help: there is nothing to solve
 
-    page = client.get(path).content.decode()
+    page = client.get(path, follow=True).content.decode()
     done = reset(client, path)
 
     assert "captcha" not in page
@@ -326,7 +334,8 @@ def test_a_password_breaking_three_rules_gets_three_messages_each_on_its_own_lin
 def test_an_empty_reset_form_names_each_missing_field(client, user):
     path = request_link(client)
 
-    response = client.post(path, {"new_password1": "", "new_password2": ""})
+    client.get(path)
+    response = client.post(RESET_FORM, {"new_password1": "", "new_password2": ""})
 
     assert field_errors(response, "id_new_password1") == [REQUIRED]
     assert field_errors(response, "id_new_password2") == [REQUIRED]
@@ -340,7 +349,7 @@ def test_the_token_at_59_and_61_minutes(client, user):
     issued = timezone.now()
 
     with time_machine.travel(issued + datetime.timedelta(minutes=59)):
-        assert client.get(path).status_code == 200
+        assert client.get(path, follow=True).status_code == 200
     with time_machine.travel(issued + datetime.timedelta(minutes=61)):
         expired = client.get(path)
         refused = reset(client, path)
@@ -367,7 +376,7 @@ def test_a_newer_token_voids_the_older_one(client, user):
     second = request_link(client)
 
     assert "un lien plus récent vous a été envoyé" in client.get(first).content.decode()
-    assert client.get(second).status_code == 200
+    assert client.get(second, follow=True).status_code == 200
 
 
 def test_a_password_change_voids_the_token(client, user):
@@ -486,7 +495,7 @@ def test_the_question_page_says_what_cannot_be_recovered_without_the_answer(clie
 def test_the_reset_pages_keep_the_password_flow_headings(client, user):
     path = request_link(client)
 
-    pages = [client.get(path), reset(client, path, "faible"), reset(client, path), client.get(path)]
+    pages = [client.get(path, follow=True), reset(client, path, "faible"), reset(client, path), client.get(path)]
 
     assert [response.status_code for response in pages] == [200, 200, 200, 410]
     for response in pages:

@@ -127,7 +127,8 @@ def test_a_request_makes_a_ticket_with_a_reference_an_acknowledgement_and_a_noti
     assert acknowledgement.kind == "ticket_accuse_reception"
     assert acknowledgement.subject == f"Votre demande d'assistance {ticket.reference} a bien été reçue"
     assert ticket.reference in acknowledgement.body_text
-    assert "Mon prédécesseur a quitté l'entreprise" in acknowledgement.body_text
+    assert "Mon prédécesseur" not in acknowledgement.body_text  # never echoed: the form would be a relay
+    assert "Mon prédécesseur" not in delivered_text(acknowledgement)
     assert "/besoin-d-aide/assistance/repondre/" in delivered_text(acknowledgement)
     assert "Cet e-mail a été généré automatiquement." in acknowledgement.body_text
 

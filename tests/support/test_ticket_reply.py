@@ -18,6 +18,7 @@ from tests.factories import UserFactory, delivered_text
 pytestmark = pytest.mark.django_db
 
 REQUESTER = "claire.durand@example.fr"
+REPLY_FORM = reverse("support:ticket_reply_form")
 
 
 @pytest.fixture
@@ -44,10 +45,17 @@ def link_in(body: str) -> str:
     return re.search(r"http://[^/\s]+(/besoin-d-aide/assistance/repondre/\S+/)", body).group(1)
 
 
+def open_link(client, link):
+    """Follow the e-mailed link: its token moves to the session, the page is at a URL without it."""
+    response = client.get(link)
+    assert response.status_code == 302 and response.url == REPLY_FORM
+    return client.get(REPLY_FORM)
+
+
 def test_the_acknowledgement_already_carries_a_working_link(client, ticket):
     acknowledgement = OutboxEmail.objects.get(kind="ticket_accuse_reception")
 
-    response = client.get(link_in(delivered_text(acknowledgement)))
+    response = open_link(client, link_in(delivered_text(acknowledgement)))
 
     assert response.status_code == 200
     assert ticket.reference in response.content.decode()
@@ -56,11 +64,11 @@ def test_the_acknowledgement_already_carries_a_working_link(client, ticket):
 def test_the_requester_replies_through_the_link_and_the_reply_is_appended(client, ticket, answered, settings):
     settings.SUPPORT_EMAIL = "assistance@asp.example"
 
-    page = client.get(answered).content.decode()
+    page = open_link(client, answered).content.decode()
     assert "Quel est votre identifiant ?" in page and "Je n&#x27;ai rien reçu." in page
     assert 'src="/static/js/char-counter.js"' in page
 
-    response = client.post(answered, {"body": "Mon identifiant est claire.durand."}, follow=True)
+    response = client.post(REPLY_FORM, {"body": "Mon identifiant est claire.durand."}, follow=True)
 
     assert f"Votre réponse a bien été ajoutée à la demande {ticket.reference}." in response.content.decode()
     messages = list(ticket.messages.order_by("pk"))
@@ -76,7 +84,8 @@ def test_the_requester_replies_through_the_link_and_the_reply_is_appended(client
 
 
 def test_the_reply_is_limited_to_1000_characters_too(client, answered):
-    response = client.post(answered, {"body": "a" * 1001})
+    open_link(client, answered)
+    response = client.post(REPLY_FORM, {"body": "a" * 1001})
 
     assert response.status_code == 200
     assert "limitée à 1000 caractères" in response.content.decode()
@@ -122,7 +131,7 @@ def test_a_link_works_29_days_and_is_refused_after_30(client, ticket):
     link = link_in(delivered_text(message.email))
 
     with time_machine.travel(sent_at + datetime.timedelta(days=29), tick=False):
-        assert client.get(link).status_code == 200
+        assert open_link(client, link).status_code == 200
     with time_machine.travel(sent_at + datetime.timedelta(days=30, seconds=1), tick=False):
         response = client.post(link, {"body": "Trop tard ?"})
 
@@ -134,8 +143,8 @@ def test_a_link_works_29_days_and_is_refused_after_30(client, ticket):
 def test_a_closed_ticket_takes_no_more_replies(client, ticket, answered):
     Ticket.objects.filter(pk=ticket.pk).update(status=TicketStatus.CLOS)
 
-    page = client.get(answered).content.decode()
-    response = client.post(answered, {"body": "Encore une question."})
+    page = open_link(client, answered).content.decode()
+    response = client.post(REPLY_FORM, {"body": "Encore une question."})
 
     assert "Cette demande est close" in page and 'name="body"' not in page
     assert response.status_code == 200 and "Cette demande est close" in response.content.decode()
@@ -143,7 +152,8 @@ def test_a_closed_ticket_takes_no_more_replies(client, ticket, answered):
 
 
 def test_the_link_needs_no_account_and_no_captcha(client, answered):
-    response = client.post(answered, {"body": "Réponse sans compte."})
+    open_link(client, answered)
+    response = client.post(REPLY_FORM, {"body": "Réponse sans compte."})
 
     assert response.status_code == 302
     assert TicketMessage.objects.filter(body="Réponse sans compte.").exists()

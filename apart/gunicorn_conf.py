@@ -1,0 +1,25 @@
+"""gunicorn's settings for production (Dockerfile, docker-compose.yml): `gunicorn apart.wsgi -c python:apart.gunicorn_conf`.
+
+The access log prints the path without the query string (`%(U)s`, never `%(r)s` nor `%(q)s`), and every atom
+goes through apart.logredact, so the token of a token link never reaches it (nor through the Referer).
+"""
+
+from gunicorn.glogging import Logger
+
+from apart.logredact import RedactTokenPaths, redact_token_paths
+
+accesslog = "-"
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+logger_class = "apart.gunicorn_conf.TokenRedactingLogger"
+
+
+class TokenRedactingLogger(Logger):
+    def setup(self, cfg):
+        super().setup(cfg)
+        # gunicorn's own lines ("Error handling request /mot-de-passe/reinitialiser/…") are filtered too.
+        if not any(isinstance(existing, RedactTokenPaths) for existing in self.error_log.filters):
+            self.error_log.addFilter(RedactTokenPaths())
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {key: redact_token_paths(value) if isinstance(value, str) else value for key, value in atoms.items()}
