@@ -204,9 +204,8 @@ class RecoveryEventAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(PasswordResetToken)
-class PasswordResetTokenAdmin(admin.ModelAdmin):
-    """Reset links issued: their dates and state; the token itself is never stored, only its hash."""
+class OneTimeTokenAdmin(admin.ModelAdmin):
+    """Links issued: their dates and state, read only; only the token's hash is stored, and it is never shown."""
 
     list_display = ["user", "created_at", "expires_at", "used_at", "voided_at", "voided_reason"]
     list_filter = ["voided_reason"]
@@ -219,6 +218,11 @@ class PasswordResetTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PasswordResetToken)
+class PasswordResetTokenAdmin(OneTimeTokenAdmin):
+    pass
 
 
 class AccessAttemptAdmin(AxesAccessAttemptAdmin):
@@ -238,17 +242,6 @@ if admin.site.is_registered(AccessAttempt):
 
 
 @admin.register(CourrielChangeToken)
-class CourrielChangeTokenAdmin(admin.ModelAdmin):
-    """Courriel change links issued: their dates and state; only the token's hash is stored, and never shown."""
-
+class CourrielChangeTokenAdmin(OneTimeTokenAdmin):
     list_display = ["user", "new_courriel", "created_at", "expires_at", "used_at", "voided_at", "voided_reason"]
-    list_filter = ["voided_reason"]
     search_fields = ["user__identifiant", "user__courriel", "new_courriel"]
-    exclude = ["token_hash"]
-    list_select_related = ["user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

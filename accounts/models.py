@@ -129,15 +129,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         return secret_answer_matches(answer, self.secret_answer_hash)
 
 
-class PasswordResetTokenQuerySet(models.QuerySet):
+class OneTimeTokenQuerySet(models.QuerySet):
     def live(self):
         return self.filter(used_at__isnull=True, voided_at__isnull=True)
 
 
-class PasswordResetToken(models.Model):
-    """A "J'ai oublié mon mot de passe" link: 256 random bits, of which only the SHA-256 is kept."""
+class OneTimeToken(models.Model):
+    """A link e-mailed once: 256 random bits, of which only the SHA-256 is kept; good until its expiry, once.
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_reset_tokens")
+    The hourly housekeeping (accounts/housekeeping.py) marks the expired ones and deletes the dead ones.
+    """
+
     token_hash = models.CharField("empreinte du jeton", max_length=64, unique=True)
     created_at = models.DateTimeField("émis le", auto_now_add=True)
     expires_at = models.DateTimeField("expire le")
@@ -145,19 +147,28 @@ class PasswordResetToken(models.Model):
     voided_at = models.DateTimeField("annulé le", null=True, blank=True)
     voided_reason = models.CharField("motif d'annulation", max_length=32, blank=True)
 
-    objects = PasswordResetTokenQuerySet.as_manager()
+    objects = OneTimeTokenQuerySet.as_manager()
 
     class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+
+class PasswordResetToken(OneTimeToken):
+    """A "J'ai oublié mon mot de passe" link."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_reset_tokens")
+
+    class Meta(OneTimeToken.Meta):
         verbose_name = "jeton de réinitialisation"
         verbose_name_plural = "jetons de réinitialisation"
-        ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.user} — {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
 
 
-class CourrielChangeToken(models.Model):
-    """A "confirm your new courriel" link: good once, 24 hours; only the SHA-256 of its 256 random bits is kept.
+class CourrielChangeToken(OneTimeToken):
+    """A "confirm your new courriel" link, good for 24 hours.
 
     A signed link could be replayed after A→B→A (the account is back at the address it was issued from);
     a row that is marked used cannot.
@@ -166,19 +177,10 @@ class CourrielChangeToken(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="courriel_change_tokens")
     old_courriel = models.EmailField("courriel actuel", max_length=254)
     new_courriel = models.EmailField("nouveau courriel", max_length=254)
-    token_hash = models.CharField("empreinte du jeton", max_length=64, unique=True)
-    created_at = models.DateTimeField("émis le", auto_now_add=True)
-    expires_at = models.DateTimeField("expire le")
-    used_at = models.DateTimeField("utilisé le", null=True, blank=True)
-    voided_at = models.DateTimeField("annulé le", null=True, blank=True)
-    voided_reason = models.CharField("motif d'annulation", max_length=32, blank=True)
 
-    objects = PasswordResetTokenQuerySet.as_manager()
-
-    class Meta:
+    class Meta(OneTimeToken.Meta):
         verbose_name = "jeton de changement de courriel"
         verbose_name_plural = "jetons de changement de courriel"
-        ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.user} → {self.new_courriel} — {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"

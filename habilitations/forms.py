@@ -400,25 +400,25 @@ class BankDetailsForm(forms.Form):
 
     def clean_iban(self):
         from stdnum import iban
-        from stdnum.exceptions import ValidationError as StdnumError
 
-        try:
-            return iban.validate(self.cleaned_data["iban"])
-        except StdnumError:
-            raise forms.ValidationError(
-                "L'IBAN est invalide : vérifiez-le sur votre relevé d'identité bancaire.", code="invalid"
-            ) from None
+        return _stdnum_validated(
+            iban, self.cleaned_data["iban"], "L'IBAN est invalide : vérifiez-le sur votre relevé d'identité bancaire."
+        )
 
     def clean_bic(self):
         from stdnum import bic
-        from stdnum.exceptions import ValidationError as StdnumError
 
-        try:
-            return bic.validate(self.cleaned_data["bic"])
-        except StdnumError:
-            raise forms.ValidationError(
-                "Le BIC est invalide : il comporte 8 ou 11 caractères.", code="invalid"
-            ) from None
+        return _stdnum_validated(bic, self.cleaned_data["bic"], "Le BIC est invalide : il comporte 8 ou 11 caractères.")
 
     def clean_titulaire(self):
         return " ".join(self.cleaned_data["titulaire"].split())
+
+
+def _stdnum_validated(module, value: str, message: str) -> str:
+    """The number in python-stdnum's compact form, or the French `message` on the field."""
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    try:
+        return module.validate(value)
+    except StdnumError:
+        raise forms.ValidationError(message, code="invalid") from None
