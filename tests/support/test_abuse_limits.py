@@ -212,6 +212,17 @@ def test_the_reply_link_moves_its_token_to_the_session_and_redirects_to_a_clean_
     assert token not in form_page.content.decode()
 
 
+def test_the_reply_page_with_the_ticket_history_is_never_stored(client, reply_link):
+    """The page shows the request and the desk's answers to whoever holds the link: no copy kept by the browser
+    (« Précédent » on a shared computer) or a proxy."""
+    link = client.get(reply_link)
+    page_ = client.get(REPLY_FORM)
+
+    assert page_.status_code == 200 and "Question." in page(page_)
+    for response in (link, page_):
+        assert "no-store" in response.get("Cache-Control", "")
+
+
 def test_the_clean_url_without_a_token_in_the_session_says_the_link_is_invalid(client):
     response = client.get(REPLY_FORM)
 
