@@ -4,8 +4,14 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
-# flite reads the security code aloud (the image code's audio alternative).
-RUN apt-get update && apt-get install -y --no-install-recommends flite && rm -rf /var/lib/apt/lists/*
+# flite reads the security code aloud (the image code's audio alternative); WeasyPrint (the activation letters'
+# PDF, `activation_letters`) needs Pango, and HarfBuzz-Subset to embed font subsets.
+RUN apt-get update && apt-get install -y --no-install-recommends flite libpango-1.0-0 libpangoft2-1.0-0 \
+        libharfbuzz-subset0 && rm -rf /var/lib/apt/lists/*
+
+# The dependencies from the lock, each file checked against its sha256 (as `make run` and CI), then the project.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 
 COPY pyproject.toml README.md ./
 COPY apart apart
@@ -21,7 +27,7 @@ COPY instruction instruction
 COPY support support
 COPY portal portal
 COPY demo demo
-RUN pip install .
+RUN pip install --no-deps .
 
 COPY . .
 RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v0

@@ -248,3 +248,23 @@ class TwoFactorEnrolForm(forms.Form):
         help_text="Le code à 6 chiffres affiché par votre application après l'ajout du compte.",
         attrs={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
+    # Replacing a device asks a code of the current one (or a recovery code), as turning it off does: a session
+    # alone (left open, stolen, or opened before the device) must not put its own second factor in place.
+    current_code = TextField(
+        label="Code actuel",
+        max_length=20,
+        required=False,
+        help_text=(
+            "Le code à 6 chiffres affiché par votre application actuelle (celle que vous remplacez), ou un de vos "
+            "codes de secours."
+        ),
+        attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+    def __init__(self, *args, replacing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.replacing = replacing
+        if replacing:
+            self.fields["current_code"].required = True
+        else:
+            del self.fields["current_code"]

@@ -275,9 +275,16 @@ def two_factor_enrol(request):
     """QR code and text key of a new key; a code from the app confirms it; the recovery codes are shown once."""
     user = request.user
     device = None
-    form = TwoFactorEnrolForm(request.POST or None)
+    form = TwoFactorEnrolForm(request.POST or None, replacing=confirmed_device(user) is not None)
     if request.method == "POST":
         device_id = request.session.get(ENROL_SESSION_KEY)
+        current_refused = (
+            form.is_valid()
+            and form.replacing
+            and second_factor_check(user=user, code=form.cleaned_data["current_code"]).device is None
+        )
+        if current_refused:
+            form.add_error("current_code", forms.ValidationError(WRONG_CODE, code="wrong_code"))
         if form.is_valid() and device_id:
             enabled = two_factor_enable(user=user, device_id=device_id, code=form.cleaned_data["code"])
             if enabled is not None:

@@ -11,6 +11,10 @@ from apart.logredact import RedactTokenPaths, redact_token_paths
 accesslog = "-"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 logger_class = "apart.gunicorn_conf.TokenRedactingLogger"
+# Whether a request came over https is Django's to tell, from X-Forwarded-Proto only when BEHIND_PROXY=1
+# (SECURE_PROXY_SSL_HEADER). gunicorn otherwise believes that header (and X-Forwarded-Ssl…) from 127.0.0.1
+# (forwarded_allow_ips) and sets wsgi.url_scheme to https, which Django then trusts whatever BEHIND_PROXY says.
+secure_scheme_headers = {}
 
 
 class TokenRedactingLogger(Logger):

@@ -2,9 +2,18 @@
 
 from django.utils.cache import add_never_cache_headers
 
-# The pages of a logged-in person (the space, the staff's admin, the first-connection and reset pages) and the
-# instruction back office (by its namespace, whatever its URLs become): no copy kept by a browser or a proxy.
-NO_STORE_PREFIXES = ("/espace/", "/admin/", "/premiere-connexion/", "/mot-de-passe/reinitialiser/")
+# The pages of a logged-in person (the space, the staff's admin, the first-connection page, the login's code step),
+# the pages a token link leads to (password reset, courriel confirmation, the reply to a ticket with its history)
+# and the instruction back office (by its namespace, whatever its URLs become): no copy kept by a browser or a proxy.
+NO_STORE_PREFIXES = (
+    "/espace/",
+    "/admin/",
+    "/premiere-connexion/",
+    "/connexion/verification/",
+    "/mot-de-passe/reinitialiser/",
+    "/mon-compte/courriel/confirmer/",
+    "/besoin-d-aide/assistance/repondre/",
+)
 NO_STORE_NAMESPACES = frozenset({"instruction"})
 
 

@@ -52,7 +52,7 @@ class TicketActionRefused(Exception):
 
 # --- Abuse limits --------------------------------------------------------------------------------
 # The form e-mails the address typed in it: without limits, anyone could use the ASP's sender as a relay.
-# Only accepted requests (and replies) count: look with `limit_reached` first, `limit_hit` once accepted.
+# Only accepted requests (and replies) count: `limit_take` before the work, `limit_give_back` if it is refused.
 
 HOUR = 60 * 60
 DAY = 24 * HOUR

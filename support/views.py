@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from apart.ratelimit import limit_hit, limit_reached
+from apart.ratelimit import limit_give_back, limit_take
 from referentiels.selectors import sirene_etablissement_get
 from referentiels.validators import clean_siret
 
@@ -87,15 +87,21 @@ def assistance(request):
     if request.method == "POST" and form.is_valid():
         per_ip = assistance_ip_limit(ip_address=get_client_ip_address(request))
         per_recipient = assistance_recipient_limit(courriel=form.cleaned_data["courriel"])
-        if limit_reached(per_ip):
+        # Taken before the ticket (atomic: concurrent requests cannot all pass), given back if refused or failed:
+        # only accepted requests count.
+        exceeded = limit_take(per_ip, per_recipient)
+        if exceeded == per_ip:
             form.add_error(None, ASSISTANCE_IP_LIMITED)
             status = 429
-        elif limit_reached(per_recipient):
+        elif exceeded == per_recipient:
             form.add_error("courriel", ASSISTANCE_RECIPIENT_LIMITED)
             status = 429
         else:
-            ticket = ticket_create(**form.ticket_fields, user=request.user)
-            limit_hit(per_ip, per_recipient)  # only accepted requests count
+            try:
+                ticket = ticket_create(**form.ticket_fields, user=request.user)
+            except Exception:
+                limit_give_back(per_ip, per_recipient)
+                raise
             request.session[TICKET_DONE_SESSION_KEY] = ticket.reference
             return redirect("support:assistance_done")
     context = {"layout": _layout(request), "form": form}
@@ -145,16 +151,18 @@ def ticket_reply_form(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         limit = ticket_reply_limit(ticket=ticket)
-        if limit_reached(limit):
+        if limit_take(limit):
             form.add_error("body", TICKET_REPLY_LIMITED)
             status = 429
         else:
             try:
                 ticket_requester_reply(ticket=ticket, body=form.cleaned_data["body"])
             except TicketClosed:
-                pass  # the page below says the ticket is closed
+                limit_give_back(limit)  # only accepted replies count
+            except Exception:
+                limit_give_back(limit)
+                raise
             else:
-                limit_hit(limit)  # only accepted replies count
                 messages.success(
                     request,
                     f"Votre réponse a bien été ajoutée à la demande {ticket.reference}. L'assistance vous répondra "

@@ -55,3 +55,15 @@ def test_the_makefile_installs_from_the_lock_and_refreshes_when_it_changes():
     assert "pip install --quiet --require-hashes -r $(LOCK)" in makefile
     assert "pip install --quiet --no-deps -e ." in makefile
     assert "LOCK := requirements.lock" in makefile
+
+
+def test_the_docker_image_installs_from_the_lock_and_can_print_the_activation_letters():
+    """The image (docker-compose's web, worker and beat) gets the same checked versions as `make run`, and the
+    libraries WeasyPrint needs: without Pango, `activation_letters` fails and no establishment gets its code."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+
+    assert "pip install --require-hashes -r requirements.lock" in dockerfile
+    assert "pip install --no-deps ." in dockerfile
+    assert not re.search(r"pip install \.$", dockerfile, re.MULTILINE)  # never the unpinned dependencies
+    for library in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0"):
+        assert library in dockerfile

@@ -295,3 +295,15 @@ def test_a_link_signed_before_the_one_time_tokens_works_once_then_never(employer
 
     assert confirm(path).status_code == 400  # A → B → A: no replay
     assert courriel_of(user) == "gerard@ancien.fr"
+
+
+def test_the_pages_behind_a_token_link_are_never_stored(employer_client):
+    """The page a link leads to is as private as the space (a form that acts for the account): no copy
+    in the browser's history cache nor in a proxy, like the password reset page."""
+    browser = Client()
+    link = browser.get(request_change(employer_client, "gerard@nouveau.fr"))
+    page = browser.get(CONFIRM_FORM)
+
+    for response in (link, page):
+        assert "no-store" in response.get("Cache-Control", ""), response.request["PATH_INFO"]
+    assert "Confirmer mon nouveau courriel" in text(page)

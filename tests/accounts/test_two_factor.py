@@ -277,3 +277,55 @@ def test_recovery_codes_are_hashed_with_the_production_hasher(employer):
     hashes = list(TwoFactorRecoveryCode.objects.values_list("code_hash", flat=True))
     assert len(hashes) == 10 and all(value.startswith("argon2$") for value in hashes)
     assert not any(code.replace("-", "") in value for value in hashes for code in codes)
+
+
+# --- Replacing the device (changer de téléphone) -----------------------------------------------------------------
+
+
+def current_code_errors(response) -> list[str]:
+    html = response.content.decode()
+    block = re.search(r'<div id="id_current_code-error">(.*?)</div>', html, re.S)
+    return re.findall(r'<p class="fr-error-text">(.*?)</p>', block.group(1)) if block else []
+
+
+def test_replacing_the_device_needs_a_code_of_the_current_one(client, employer, employer_device):
+    """A session alone (a cookie left on a shared computer, or stolen) must not swap the account's second factor
+    for its own: turning it off already needs a code, so does replacing it."""
+    two_factor_login(client, employer)
+    old_codes = recovery_codes_create(user=employer)
+    page = client.get(ENROL).content.decode()
+    assert "Code actuel" in page
+    new_device = TOTPDevice.objects.get(user=employer, confirmed=False)
+
+    refused = client.post(ENROL, {"code": code_of(new_device)})
+
+    assert refused.status_code == 200
+    assert current_code_errors(refused)
+    assert list(TOTPDevice.objects.filter(user=employer, confirmed=True)) == [employer_device]
+    assert TwoFactorRecoveryCode.objects.filter(user=employer).count() == 10
+
+    wrong = client.post(ENROL, {"code": code_of(new_device), "current_code": "000000"})
+    assert any(WRONG_CODE in error for error in current_code_errors(wrong))
+    assert list(TOTPDevice.objects.filter(user=employer, confirmed=True)) == [employer_device]
+
+    with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(seconds=31)):
+        done = client.post(ENROL, {"code": code_of(new_device), "current_code": old_codes[0]})
+
+    assert done.status_code == 200
+    assert len(re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", done.content.decode())) == 10
+    assert list(TOTPDevice.objects.filter(user=employer, confirmed=True)) == [new_device]
+
+
+def test_a_session_opened_before_the_device_cannot_replace_it(client, employer, employer_device):
+    """A session logged in before the double authentification was turned on is not verified: it is sent to the
+    code step everywhere, and the enrolment page (open to it) does not let it put its own device in place."""
+    client.force_login(employer)
+    assert client.get(reverse("espace:home")).url == VERIFY
+    client.get(ENROL)
+    new_device = TOTPDevice.objects.get(user=employer, confirmed=False)
+
+    response = client.post(ENROL, {"code": code_of(new_device)})
+
+    assert current_code_errors(response)
+    assert list(TOTPDevice.objects.filter(user=employer, confirmed=True)) == [employer_device]
+    assert client.get(reverse("espace:home")).url == VERIFY

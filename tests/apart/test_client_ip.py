@@ -73,3 +73,28 @@ def test_two_users_behind_the_proxy_are_not_locked_together(client, employer, se
     response = attempt(client, forwarded="203.0.113.7", password=PASSWORD)
 
     assert response.status_code == 302 and response.url == reverse("espace:home")
+
+
+def _gunicorn_scheme(headers: bytes, peer=("127.0.0.1", 50000)) -> str:
+    """The wsgi.url_scheme gunicorn gives a request, with the production config (apart/gunicorn_conf.py)."""
+    from gunicorn.app.base import Application
+    from gunicorn.http.message import Request
+    from gunicorn.http.unreader import IterUnreader
+
+    class _Production(Application):
+        def load_config(self):
+            self.load_config_from_module_name_or_filename("python:apart.gunicorn_conf")
+
+        def load(self):
+            return None
+
+    request = Request(_Production().cfg, IterUnreader([b"GET / HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n"]), peer, 1)
+    return request.scheme
+
+
+def test_without_a_proxy_gunicorn_does_not_believe_x_forwarded_proto_either(settings):
+    """BEHIND_PROXY=0: a client's X-Forwarded-Proto does not make a request https. Django does not read it
+    (no SECURE_PROXY_SSL_HEADER), and gunicorn must not either: by default it believes it from 127.0.0.1
+    (forwarded_allow_ips), and Django then takes the request for https (HSTS sent, secure cookies…)."""
+    assert _gunicorn_scheme(b"X-Forwarded-Proto: https\r\n") == "http"
+    assert _gunicorn_scheme(b"X-Forwarded-Ssl: on\r\n") == "http"

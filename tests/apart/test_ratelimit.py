@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
-from apart.ratelimit import Limit, limit_hit, limit_reached
+from apart.ratelimit import Limit, limit_give_back, limit_hit, limit_reached, limit_take
 
 
 @pytest.fixture(autouse=True)
@@ -61,3 +61,15 @@ def test_concurrent_hits_are_all_counted():
 
 def test_the_key_does_not_hold_the_subject_in_clear():
     assert "a@example.fr" not in Limit("essai:courriel", "a@example.fr", limit=1, window_seconds=60).key
+
+
+def test_take_refuses_over_the_limit_and_gives_every_hit_back():
+    per_ip, per_address = Limit("t:ip", "192.0.2.1", 3, 60), Limit("t:to", "a@example.fr", 1, 60)
+
+    assert limit_take(per_ip, per_address) is None
+    assert limit_take(per_ip, per_address) == per_address  # refused: neither hit stays
+    assert limit_take(per_ip, Limit("t:to", "b@example.fr", 1, 60)) is None
+    assert cache.get(per_ip.key) == 2 and cache.get(per_address.key) == 1
+
+    limit_give_back(per_ip)
+    assert cache.get(per_ip.key) == 1

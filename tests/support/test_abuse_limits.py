@@ -212,6 +212,17 @@ def test_the_reply_link_moves_its_token_to_the_session_and_redirects_to_a_clean_
     assert token not in form_page.content.decode()
 
 
+def test_the_reply_page_with_the_ticket_history_is_never_stored(client, reply_link):
+    """The page shows the request and the desk's answers to whoever holds the link: no copy kept by the browser
+    (« Précédent » on a shared computer) or a proxy."""
+    link = client.get(reply_link)
+    page_ = client.get(REPLY_FORM)
+
+    assert page_.status_code == 200 and "Question." in page(page_)
+    for response in (link, page_):
+        assert "no-store" in response.get("Cache-Control", "")
+
+
 def test_the_clean_url_without_a_token_in_the_session_says_the_link_is_invalid(client):
     response = client.get(REPLY_FORM)
 
@@ -219,3 +230,54 @@ def test_the_clean_url_without_a_token_in_the_session_says_the_link_is_invalid(c
     assert "Ce lien n'est pas valide" in page(response)
     assert client.post(REPLY_FORM, {"body": "Réponse"}).status_code == 404
     assert TicketMessage.objects.count() == 0
+
+
+# --- Concurrent requests: the count is taken before the work, not looked at then counted after -----------------
+
+
+def _during(monkeypatch, name, nested):
+    """While the view runs `support.views.<name>` (after its limit checks), another request runs in full: what
+    two workers serving the same attacker at the same moment do."""
+    import support.views
+
+    original = getattr(support.views, name)
+    calls = []
+
+    def wrapped(*args, **kwargs):
+        if not calls:
+            calls.append(None)  # the nested request itself goes straight through
+            calls[0] = nested()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(support.views, name, wrapped)
+    return calls
+
+
+def test_concurrent_requests_for_one_address_do_not_all_pass_the_limit(client, settings, monkeypatch):
+    settings.ASSISTANCE_RATE_LIMIT_PER_RECIPIENT = 1
+    other = client.__class__()
+    nested = _during(monkeypatch, "ticket_create", lambda: other.post(URL, data(0), REMOTE_ADDR="198.51.100.9"))
+
+    first = client.post(URL, data(0))
+
+    assert [first.status_code, nested[0].status_code] == [302, 429]
+    assert Ticket.objects.count() == 1
+    assert OutboxEmail.objects.filter(kind="ticket_accuse_reception", to="victime0@example.fr").count() == 1
+    # The refused one gave its hit back: the IP of the refused request is not charged for it.
+    settings.ASSISTANCE_RATE_LIMIT_PER_IP = 1
+    assert client.post(URL, data(1), REMOTE_ADDR="198.51.100.9").status_code == 302
+
+
+def test_concurrent_replies_through_a_link_do_not_all_pass_the_limit(client, settings, monkeypatch, reply_link):
+    settings.ASSISTANCE_REPLY_RATE_LIMIT_PER_TICKET = 1
+    client.get(reply_link)
+    other = client.__class__()
+    other.get(reply_link)
+    nested = _during(
+        monkeypatch, "ticket_requester_reply", lambda: other.post(REPLY_FORM, {"body": "Réponse parallèle"})
+    )
+
+    first = client.post(REPLY_FORM, {"body": "Réponse"})
+
+    assert [first.status_code, nested[0].status_code] == [302, 429]
+    assert TicketMessage.objects.filter(author_kind=TicketMessageAuthor.DEMANDEUR).count() == 1
