@@ -233,8 +233,13 @@ def _est_nombre(value) -> bool:
 
 
 def _sources_par_nom(bareme: BaremeMois) -> dict[str, str]:
-    """ "(décret n° … du …)" for each value of the barème, computed once per calculation."""
+    """ " (décret n° … du …)" for each value of the barème, computed once per calculation."""
     return {valeur.nom: f" ({_premiere_minuscule(valeur.source.reference)})" for valeur in bareme.valeurs}
+
+
+def _texte(sources: dict[str, str], nom: str) -> str:
+    """The bare reference of a value's text: "décret n° 2026-35 du 29 janvier 2026"."""
+    return sources.get(nom, "")[2:-1]
 
 
 def _premiere_minuscule(texte: str) -> str:
@@ -259,8 +264,8 @@ def _calculer(bareme: BaremeMois, sources: dict[str, str], salarie: Salarie) -> 
         taux = plafond
         explications.append(
             f"Plafond de {format_nombre(bareme_plafond_smic(bareme), 1)} SMIC appliqué : {format_euros(plafond)} "
-            f"({format_nombre(bareme_plafond_smic(bareme), 1)} × {format_euros(bareme.smic_horaire)}, "
-            f"SMIC horaire{sources.get('smic_horaire', '')})."
+            f"({format_nombre(bareme_plafond_smic(bareme), 1)} × {format_euros(bareme.smic_horaire)} ; "
+            f"SMIC horaire : {_texte(sources, 'smic_horaire')})."
         )
 
     # The indemnity: the rate, raised to its floor; 100 % of the taux horaire when that is below the floor.
