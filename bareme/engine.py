@@ -140,14 +140,257 @@ def erreurs_salarie(salarie: Salarie) -> dict[str, str]:
     """What is wrong with one employee's figures, as French messages keyed by field name
     ("salaire_brut_mensuel", "duree_hebdomadaire", "heures_chomees", "contrat"); empty when they can be computed.
     The simulator's form and the API both show these messages."""
-    raise NotImplementedError
+    erreurs: dict[str, str] = {}
+    salaire = salarie.salaire_brut_mensuel
+    if not _est_nombre(salaire) or salaire <= 0:
+        erreurs["salaire_brut_mensuel"] = "Le salaire brut mensuel doit être positif."
+    elif salaire > SALAIRE_MAXIMUM:
+        erreurs["salaire_brut_mensuel"] = (
+            f"Le salaire brut mensuel ne peut pas dépasser {format_euros(SALAIRE_MAXIMUM)}."
+        )
+    elif salaire.as_tuple().exponent < -2:
+        erreurs["salaire_brut_mensuel"] = "Le salaire brut mensuel s'écrit avec deux décimales au plus."
+
+    duree = salarie.duree_hebdomadaire
+    duree_valide = False
+    if not _est_nombre(duree) or duree <= 0 or duree > DUREE_HEBDOMADAIRE_MAXIMALE:
+        erreurs["duree_hebdomadaire"] = (
+            "La durée hebdomadaire du contrat doit être comprise entre 0 et "
+            f"{format_nombre(DUREE_HEBDOMADAIRE_MAXIMALE, 0)} heures."
+        )
+    elif duree.as_tuple().exponent < -2:
+        erreurs["duree_hebdomadaire"] = "La durée hebdomadaire s'écrit avec deux décimales au plus."
+    else:
+        duree_valide = True
+
+    heures = salarie.heures_chomees
+    if not _est_nombre(heures) or heures < 0:
+        erreurs["heures_chomees"] = "Les heures chômées doivent être un nombre positif ou nul."
+    elif heures.as_tuple().exponent < -2:
+        erreurs["heures_chomees"] = "Les heures chômées s'écrivent avec deux décimales au plus."
+    elif duree_valide:
+        mensuelles = heures_mensuelles(duree)
+        if heures > mensuelles:
+            erreurs["heures_chomees"] = (
+                "Les heures chômées ne peuvent pas dépasser les heures du contrat dans le mois "
+                f"({format_heures(mensuelles)})."
+            )
+        elif heures > HEURES_LEGALES_MENSUELLES:
+            erreurs["heures_chomees"] = (
+                f"Au-delà de la durée légale ({format_heures(HEURES_LEGALES_MENSUELLES)} par mois), "
+                "les heures chômées ne sont pas indemnisées."
+            )
+
+    if salarie.contrat not in _CONTRATS:
+        erreurs["contrat"] = "Choisissez le type de contrat : " + ", ".join(LIBELLES_CONTRAT.values()) + "."
+    return erreurs
 
 
 def calculer_salarie(bareme: BaremeMois, salarie: Salarie) -> ResultatSalarie:
     """One employee's month. The caller has checked `erreurs_salarie(salarie)` is empty (ValueError otherwise)."""
-    raise NotImplementedError
+    erreurs = erreurs_salarie(salarie)
+    if erreurs:
+        raise ValueError("; ".join(erreurs.values()))
+    return _calculer(bareme, _sources_par_nom(bareme), salarie)
 
 
 def calculer(bareme: BaremeMois, salaries: Sequence[Salarie]) -> Resultat:
     """Every employee's month and the total (the sum of the rows)."""
-    raise NotImplementedError
+    sources = _sources_par_nom(bareme)
+    lignes = []
+    for salarie in salaries:
+        erreurs = erreurs_salarie(salarie)
+        if erreurs:
+            raise ValueError("; ".join(erreurs.values()))
+        lignes.append(_calculer(bareme, sources, salarie))
+    indemnite = sum((ligne.indemnite for ligne in lignes), Decimal("0.00"))
+    allocation = sum((ligne.allocation for ligne in lignes), Decimal("0.00"))
+    return Resultat(
+        bareme=bareme,
+        salaries=tuple(lignes),
+        total=Total(indemnite=indemnite, allocation=allocation, reste_a_charge=indemnite - allocation),
+    )
+
+
+# --- The rules -------------------------------------------------------------------------------------------------
+
+# The legal duration: 35 h a week, 151.67 h a month (Code du travail L3121-27); hours chômées beyond it are not
+# indemnified (L5122-1: the allocation counts hours up to the legal duration).
+HEURES_LEGALES_MENSUELLES = heures_mensuelles(Decimal(35))
+# The absolute maximum weekly duration (Code du travail L3121-20): a longer contract is a typing error.
+DUREE_HEBDOMADAIRE_MAXIMALE = Decimal(48)
+# Far above any pay the cap (4.5 SMIC) lets through; a safeguard against typing errors, not a rule of law.
+SALAIRE_MAXIMUM = Decimal("1000000.00")
+_CONTRATS = frozenset(Contrat)
+_SANS_PLANCHER_ALLOCATION = {
+    Contrat.APPRENTI: "aux apprentis",
+    Contrat.CONTRAT_PROFESSIONNALISATION: "aux contrats de professionnalisation",
+}
+
+
+def _est_nombre(value) -> bool:
+    return isinstance(value, Decimal) and value.is_finite()
+
+
+def _sources_par_nom(bareme: BaremeMois) -> dict[str, str]:
+    """ " (décret n° … du …)" for each value of the barème, computed once per calculation."""
+    return {valeur.nom: f" ({_premiere_minuscule(valeur.source.reference)})" for valeur in bareme.valeurs}
+
+
+def _texte(sources: dict[str, str], nom: str) -> str:
+    """The bare reference of a value's text: "décret n° 2026-35 du 29 janvier 2026"."""
+    return sources.get(nom, "")[2:-1]
+
+
+def _premiere_minuscule(texte: str) -> str:
+    return texte[:1].lower() + texte[1:]
+
+
+def _calculer(bareme: BaremeMois, sources: dict[str, str], salarie: Salarie) -> ResultatSalarie:
+    heures_contrat = heures_mensuelles(salarie.duree_hebdomadaire)
+    salaire = salarie.salaire_brut_mensuel
+    heures = salarie.heures_chomees
+    explications = [
+        f"Heures du contrat dans le mois : {format_heures(salarie.duree_hebdomadaire)} × 52 ÷ 12 = "
+        f"{format_heures(heures_contrat)}.",
+    ]
+
+    taux = arrondi(salaire / heures_contrat)
+    explications.append(
+        f"Taux horaire de référence : {format_euros(salaire)} ÷ {format_heures(heures_contrat)} = {format_euros(taux)}."
+    )
+    plafond = bareme.plafond_horaire
+    if taux > plafond:
+        taux = plafond
+        explications.append(
+            f"Plafond de {format_nombre(bareme_plafond_smic(bareme), 1)} SMIC appliqué : {format_euros(plafond)} "
+            f"({format_nombre(bareme_plafond_smic(bareme), 1)} × {format_euros(bareme.smic_horaire)} ; "
+            f"SMIC horaire : {_texte(sources, 'smic_horaire')})."
+        )
+
+    # The indemnity: the rate, raised to its floor; 100 % of the taux horaire when that is below the floor.
+    plancher_indemnite = bareme.plancher_indemnite
+    indemnite_horaire = arrondi(taux * bareme.taux_indemnite)
+    explications.append(
+        f"Indemnité horaire : {format_taux(bareme.taux_indemnite)} × {format_euros(taux)} = "
+        f"{format_euros(indemnite_horaire)}{sources.get('taux_indemnite', '')}."
+    )
+    if taux < plancher_indemnite:
+        indemnite_horaire = taux
+        explications.append(
+            f"Taux horaire inférieur au plancher de l'indemnité ({format_euros(plancher_indemnite)}) : "
+            f"l'indemnité horaire est égale à 100 % du taux horaire, {format_euros(taux)}."
+        )
+    elif indemnite_horaire < plancher_indemnite:
+        indemnite_horaire = plancher_indemnite
+        explications.append(
+            f"Plancher de l'indemnité appliqué : {format_euros(plancher_indemnite)}"
+            f"{sources.get('plancher_indemnite', '')}."
+        )
+
+    # The allocation: the rate, raised to its floor (not for apprentices and contrats de professionnalisation),
+    # never above the indemnity.
+    plancher_allocation = bareme.plancher_allocation
+    allocation_horaire = arrondi(taux * bareme.taux_allocation)
+    explications.append(
+        f"Allocation horaire : {format_taux(bareme.taux_allocation)} × {format_euros(taux)} = "
+        f"{format_euros(allocation_horaire)}{sources.get('taux_allocation', '')}."
+    )
+    if allocation_horaire < plancher_allocation:
+        sans_plancher = _SANS_PLANCHER_ALLOCATION.get(salarie.contrat)
+        if sans_plancher:
+            explications.append(f"Le plancher de l'allocation ne s'applique pas {sans_plancher}.")
+        else:
+            allocation_horaire = plancher_allocation
+            explications.append(
+                f"Plancher de l'allocation appliqué : {format_euros(plancher_allocation)}"
+                f"{sources.get('plancher_allocation', '')}."
+            )
+    if allocation_horaire > indemnite_horaire:
+        allocation_horaire = indemnite_horaire
+        explications.append(
+            f"L'allocation horaire ne dépasse pas l'indemnité horaire : {format_euros(indemnite_horaire)}."
+        )
+
+    indemnite = arrondi(indemnite_horaire * heures)
+    allocation = arrondi(allocation_horaire * heures)
+    reste_a_charge = indemnite - allocation
+    explications.append(
+        f"Indemnité due au salarié : {format_euros(indemnite_horaire)} × {format_heures(heures)} = "
+        f"{format_euros(indemnite)}."
+    )
+    explications.append(
+        f"Allocation versée à l'employeur : {format_euros(allocation_horaire)} × {format_heures(heures)} = "
+        f"{format_euros(allocation)}."
+    )
+    explications.append(f"Reste à charge de l'employeur : {format_euros(reste_a_charge)}.")
+    return ResultatSalarie(
+        heures_mensuelles=heures_contrat,
+        taux_horaire=taux,
+        indemnite_horaire=indemnite_horaire,
+        allocation_horaire=allocation_horaire,
+        indemnite=indemnite,
+        allocation=allocation,
+        reste_a_charge=reste_a_charge,
+        explications=tuple(explications),
+    )
+
+
+def bareme_plafond_smic(bareme: BaremeMois) -> Decimal:
+    """The multiple of the SMIC the taux horaire is capped at (4.5), as the barème says."""
+    for valeur in bareme.valeurs:
+        if valeur.nom == "plafond_smic":
+            return valeur.valeur
+    return Decimal("4.5")
+
+
+# --- French formatting -----------------------------------------------------------------------------------------
+
+MOIS_FRANCAIS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def format_nombre(value: Decimal, decimales: int = 2) -> str:
+    """A number the French way: "1 234,56" (a space between thousands, a comma before the decimals)."""
+    texte = f"{value.quantize(Decimal(1).scaleb(-decimales), rounding=ROUND_HALF_UP):,.{decimales}f}"
+    return texte.replace(",", " ").replace(".", ",")
+
+
+def format_euros(value: Decimal) -> str:
+    """An amount the French way: "1 234,56 €"."""
+    return f"{format_nombre(value)} €"
+
+
+def format_heures(value: Decimal) -> str:
+    """Hours the French way: "151,67 h"."""
+    return f"{format_nombre(value)} h"
+
+
+def format_taux(value: Decimal) -> str:
+    """A rate as a percentage: Decimal("0.36") → "36 %", Decimal("0.525") → "52,5 %"."""
+    pourcent = (value * 100).normalize()
+    decimales = max(0, -pourcent.as_tuple().exponent)
+    return f"{format_nombre(pourcent, decimales)} %"
+
+
+def format_date(value: datetime.date) -> str:
+    """A date the French way: "1er janvier 2026", "16 avril 2025"."""
+    jour = "1er" if value.day == 1 else str(value.day)
+    return f"{jour} {MOIS_FRANCAIS[value.month - 1]} {value.year}"
+
+
+def format_mois(value: datetime.date) -> str:
+    """A month the French way: "mars 2020"."""
+    return f"{MOIS_FRANCAIS[value.month - 1]} {value.year}"
