@@ -10,6 +10,7 @@ import contextlib
 import csv
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from .engine import LIBELLES_DISPOSITIF, BaremeMois, Dispositif, ValeurDatee, calculer
 from .forms import MAX_SALARIES_PAGE, SALARIES_PREFIX, SalarieForm, SalarieFormSet, SimulationForm, libelle_mois
 from .selectors import PREMIER_MOIS, HorsBareme, bareme_du_mois, dispositifs_en_vigueur
-from .templatetags.bareme_tags import format_nombre, pourcentage
+from .templatetags.bareme_tags import format_euros, format_nombre, pourcentage
 
 TITLE = "Simulation de l'indemnisation de l'employeur en cas d'activité partielle"
 HISTORY_TITLE = "Barème de l'activité partielle depuis mars 2020"
@@ -100,6 +101,7 @@ COLONNES = (
     ("plancher_indemnite", "plancher_indemnite", "Plancher horaire de l'indemnité"),
     ("plancher_allocation", "plancher_allocation", "Plancher horaire de l'allocation"),
     ("plafond_horaire", "plafond_smic", "Plafond du taux horaire (4,5 SMIC)"),
+    ("quota_annuel_heures", "quota_annuel_heures", "Contingent annuel d'heures par salarié"),
 )
 TAUX = frozenset({"taux_indemnite", "taux_allocation"})
 
@@ -134,7 +136,12 @@ def _cellules(bareme: BaremeMois) -> list[Cellule]:
     cellules = []
     for attribut, nom_source, _label in COLONNES:
         valeur = getattr(bareme, attribut)
-        texte = pourcentage(valeur) if attribut in TAUX else f"{format_nombre(valeur)}\u00a0€"
+        if attribut in TAUX:
+            texte = pourcentage(valeur)
+        elif attribut == "quota_annuel_heures":
+            texte = f"{format_nombre(Decimal(valeur), 0)} h"
+        else:
+            texte = format_euros(valeur)
         cellules.append(Cellule(valeur, texte, valeurs.get(nom_source)))
     return cellules
 

@@ -1,25 +1,12 @@
-"""French formats for the simulator's figures: « 1 234,56 € », « 60 % », « 151,67 h »."""
-
-from decimal import Decimal
+"""French formats for the simulator's figures (the engine's helpers): « 1 234,56 € », « 60 % », « 151,67 h »."""
 
 from django import template
 
-from bareme.engine import arrondi
+from bareme.engine import format_euros, format_heures, format_nombre, format_taux
 
 register = template.Library()
 
-ESPACE = "\u00a0"  # non-breaking: the figure and its unit stay on one line
-
-
-def format_nombre(value: Decimal, decimales: int = 2) -> str:
-    """1234.5 → « 1 234,50 » (the thousands parted by a non-breaking space, a decimal comma)."""
-    texte = f"{Decimal(value):,.{decimales}f}"
-    return texte.replace(",", ESPACE).replace(".", ",")
-
-
-def format_euros(value: Decimal) -> str:
-    """1234.5 → « 1 234,50 € »."""
-    return f"{format_nombre(arrondi(Decimal(value)))}{ESPACE}€"
+ESPACE = "\u00a0"
 
 
 @register.filter
@@ -29,16 +16,13 @@ def euros(value) -> str:
 
 @register.filter
 def heures(value) -> str:
-    return "" if value is None else f"{format_nombre(value)}{ESPACE}h"
+    return "" if value is None else format_heures(value)
 
 
 @register.filter
 def pourcentage(value) -> str:
     """0.60 → « 60 % », 0.725 → « 72,5 % »."""
-    if value is None:
-        return ""
-    texte = f"{(Decimal(value) * 100).normalize():f}".replace(".", ",")
-    return f"{texte}{ESPACE}%"
+    return "" if value is None else format_taux(value)
 
 
 @register.filter
