@@ -10,7 +10,6 @@ from django.test import Client
 
 from bareme import engine, selectors
 from bareme.engine import Contrat, Salarie
-from tests.bareme.simulateur_fixtures import bareme_engine, real_engine  # noqa: F401 (fixtures)
 
 URL = "/api/simulation/"
 SALARIE = {
@@ -20,7 +19,7 @@ SALARIE = {
     "contrat": "standard",
 }
 
-pytestmark = pytest.mark.usefixtures("bareme_engine")
+pytestmark = pytest.mark.django_db
 
 
 def body(**changes):
@@ -80,7 +79,6 @@ def test_the_answer_is_the_engines_to_the_cent():
         assert isinstance(amount, str) and len(amount.split(".")[1]) == 2
 
 
-@pytest.mark.usefixtures("real_engine")
 def test_the_published_example_of_2020(client):
     """Ministry Q/R of 2020: 10.15 €/h, 105 h: indemnité = allocation = 843.15 €, nothing left to the employer."""
     salarie = {"salaire_brut_mensuel": "1539.45", "duree_hebdomadaire": "35", "heures_chomees": "105"}
@@ -94,7 +92,6 @@ def test_the_published_example_of_2020(client):
         assert data["total"]["reste_a_charge"] == "0.00"
 
 
-@pytest.mark.usefixtures("real_engine")
 def test_the_published_example_of_october_2021(client):
     """A SMIC employee in October 2021 (10.48 €/h): indemnité 8.30 €/h, allocation 7.47 €/h (the floors)."""
     salarie = {"salaire_brut_mensuel": "1589.50", "duree_hebdomadaire": "35", "heures_chomees": "10"}

@@ -15,12 +15,10 @@ from django.urls import reverse
 from bareme import engine, selectors
 from bareme.engine import Contrat, Salarie
 from bareme.templatetags.bareme_tags import format_euros
-from tests.bareme.simulateur_fixtures import bareme_engine, real_engine  # noqa: F401 (fixtures)
 
 URL = "/simulation-indemnisation/"
-NBSP = "\u00a0"
 
-pytestmark = pytest.mark.usefixtures("bareme_engine")
+pytestmark = pytest.mark.django_db
 
 
 def form_data(mois="2026-03", dispositif="droit_commun", salaries=None, **extra):
@@ -135,7 +133,6 @@ def test_french_format_of_amounts():
     assert format_euros(Decimal("0")) == "0,00 €"
 
 
-@pytest.mark.usefixtures("real_engine")
 def test_the_published_example_of_2020(client):
     """Ministry Q/R of 2020: 10.15 €/h, 105 h in March/April 2020: indemnité = allocation = 843.15 €."""
     # 10.15 €/h on 151.67 h a month; 105 h chômées.

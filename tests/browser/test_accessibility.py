@@ -5,7 +5,6 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.bareme.simulateur_fixtures import bareme_engine  # noqa: F401 (fixture)
 from tests.factories import EstablishmentFactory, HabilitationFactory, SireneEtablissementFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -106,7 +105,6 @@ def test_the_pages_of_a_non_verifie_establishment_pass_axe_core_with_their_error
     assert axe() == []
 
 
-@pytest.mark.usefixtures("bareme_engine")
 def test_the_simulator_with_a_result_with_errors_and_the_bareme_pass_axe_core(live_server, page, axe):
     page.goto(live_server.url + "/simulation-indemnisation/")
     page.locator("#id_mois").fill("2026-03")

@@ -4,9 +4,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.bareme.simulateur_fixtures import bareme_engine  # noqa: F401 (fixture)
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("bareme_engine")]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def fill_row(page, number, salaire, duree, heures):
