@@ -96,7 +96,7 @@ def _check_in_process(env: dict, employees: int) -> None:
         raise SystemExit("La réponse de l'API diffère du moteur appelé directement.")
     print(
         f"Vérification : un appel de {employees} salariés par django.test.Client = le moteur au centime "
-        f"(allocation totale {answer['total']['allocation']} €) · {len(queries)} requêtes SQL · {ms(seconds)}"
+        f"(allocation totale {answer['total']['allocation']} €) · {len(queries)} requête(s) SQL · {ms(seconds)}"
     )
     from django.db import connections
 
