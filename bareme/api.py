@@ -27,7 +27,7 @@ from apart.ratelimit import Limit, limit_hit
 
 from .engine import Contrat, Dispositif, Resultat, Salarie, arrondi, calculer, erreurs_salarie
 from .forms import parse_mois
-from .selectors import HorsBareme, bareme_du_mois
+from .selectors import HorsBareme, bareme_du_mois, dispositifs_en_vigueur
 
 MAX_SALARIES_API = 1000
 RATE_WINDOW_SECONDS = 60
@@ -193,7 +193,11 @@ def simulation_api(request):
         try:
             bareme = bareme_du_mois(mois=mois, dispositif=Dispositif(dispositif))
         except HorsBareme as hors_bareme:
-            erreurs.setdefault(hors_bareme.champ, []).append(hors_bareme.message)
+            message = hors_bareme.message
+            if hors_bareme.champ == "dispositif":
+                possibles = ", ".join(dispositif.value for dispositif in dispositifs_en_vigueur(mois=mois))
+                message += f" Dispositifs possibles ce mois-là : {possibles}."
+            erreurs.setdefault(hors_bareme.champ, []).append(message)
     if erreurs:
         return JsonResponse({"erreurs": erreurs}, status=400, json_dumps_params={"ensure_ascii": False})
     return JsonResponse(resultat_json(calculer(bareme, salaries)), json_dumps_params={"ensure_ascii": False})

@@ -67,7 +67,15 @@ def simulation(request):
             try:
                 bareme = bareme_du_mois(mois=form.cleaned_data["mois"], dispositif=form.cleaned_data["dispositif"])
             except HorsBareme as hors_bareme:
-                form.add_error(hors_bareme.champ, hors_bareme.message)
+                message = hors_bareme.message
+                if hors_bareme.champ == "dispositif":
+                    possibles = dispositifs_en_vigueur(mois=form.cleaned_data["mois"])
+                    message += (
+                        " Dispositifs possibles ce mois-là : "
+                        + ", ".join(LIBELLES_DISPOSITIF[dispositif] for dispositif in possibles)
+                        + "."
+                    )
+                form.add_error(hors_bareme.champ, message)
             else:
                 if salaries_valid:
                     resultat = calculer(bareme, formset.salaries())

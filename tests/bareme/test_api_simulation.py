@@ -256,3 +256,11 @@ def test_the_api_and_the_page_give_the_same_figures(client):
 
     for key in ("indemnite", "allocation", "reste_a_charge"):
         assert format_euros(Decimal(api["total"][key])) in page
+
+
+def test_a_dispositif_out_of_force_lists_the_codes_in_force(client):
+    response = post(client, body(mois="2024-06", dispositif="secteur_protege"))
+
+    [message] = response.json()["erreurs"]["dispositif"]
+    assert "n'est pas en vigueur en juin 2024" in message
+    assert "Dispositifs possibles ce mois-là : droit_commun, apld" in message

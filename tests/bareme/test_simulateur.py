@@ -267,3 +267,18 @@ def test_the_history_as_csv(client):
     mars_2020 = selectors.bareme_du_mois(mois=datetime.date(2020, 3, 1), dispositif="droit_commun")
     assert first[3] == str(mars_2020.smic_horaire).replace(".", ",")
     assert first[4] == next(v for v in mars_2020.valeurs if v.nom == "smic_horaire").source.reference
+
+
+def test_a_dispositif_out_of_force_lists_those_in_force(client):
+    page = text(client.post(URL, form_data(mois="2024-06", dispositif="secteur_protege")))
+
+    message = field_error(page, "id_dispositif")
+    assert "n'est pas en vigueur en juin 2024" in message
+    assert "Dispositifs possibles ce mois-là : Droit commun" in message
+
+
+def test_a_month_after_the_last_known_text_says_which_barème_applies(client):
+    page = text(client.post(URL, form_data(mois="01/2030")))
+
+    assert "Résultat de la simulation — janvier 2030" in page
+    assert "Barème en vigueur au 1er" in page and "postérieur au dernier texte connu" in page
