@@ -145,10 +145,18 @@ def indexer(lignes) -> tuple[dict[tuple[str, str], list[ValeurDatee]], datetime.
 
 
 def bareme_hors_base(lignes, *, mois: datetime.date, dispositif: Dispositif | str) -> BaremeMois:
-    """`bareme_du_mois` on rows given (the data file's, for the engine's bench), without the database."""
+    """`bareme_du_mois` on rows given (the data file's, for the engine's bench and the property tests), without
+    the database."""
     etat = _Etat()
     etat.index, etat.dernier_texte = indexer(lignes)
     return _composer(etat, mois.replace(day=1), Dispositif(dispositif))
+
+
+def dispositifs_hors_base(lignes, *, mois: datetime.date) -> list[Dispositif]:
+    """`dispositifs_en_vigueur` on rows given, without the database."""
+    etat = _Etat()
+    etat.index, etat.dernier_texte = indexer(lignes)
+    return [dispositif for dispositif in Dispositif if _ouvert(etat, mois.replace(day=1), dispositif)]
 
 
 def _en_vigueur(etat: _Etat, nom: str, dispositif: Dispositif, mois: datetime.date) -> ValeurDatee | None:
