@@ -13,6 +13,10 @@ _TAUX = {NomValeur.TAUX_INDEMNITE, NomValeur.TAUX_ALLOCATION}
 
 
 class ValeurBaremeForm(forms.ModelForm):
+    source_url = forms.URLField(
+        label="Adresse du texte (Légifrance)", required=False, max_length=500, assume_scheme="https"
+    )
+
     class Meta:
         model = ValeurBareme
         fields = ["nom", "dispositif", "date_effet", "valeur", "source_reference", "source_url", "commentaire"]

@@ -191,18 +191,18 @@ def calculer_salarie(bareme: BaremeMois, salarie: Salarie) -> ResultatSalarie:
     erreurs = erreurs_salarie(salarie)
     if erreurs:
         raise ValueError("; ".join(erreurs.values()))
-    return _calculer(bareme, _sources_par_nom(bareme), salarie)
+    return _calculer(_Contexte(bareme), salarie)
 
 
 def calculer(bareme: BaremeMois, salaries: Sequence[Salarie]) -> Resultat:
     """Every employee's month and the total (the sum of the rows)."""
-    sources = _sources_par_nom(bareme)
+    contexte = _Contexte(bareme)
     lignes = []
     for salarie in salaries:
         erreurs = erreurs_salarie(salarie)
         if erreurs:
             raise ValueError("; ".join(erreurs.values()))
-        lignes.append(_calculer(bareme, sources, salarie))
+        lignes.append(_calculer(contexte, salarie))
     indemnite = sum((ligne.indemnite for ligne in lignes), Decimal("0.00"))
     allocation = sum((ligne.allocation for ligne in lignes), Decimal("0.00"))
     return Resultat(
@@ -232,69 +232,113 @@ def _est_nombre(value) -> bool:
     return isinstance(value, Decimal) and value.is_finite()
 
 
-def _sources_par_nom(bareme: BaremeMois) -> dict[str, str]:
-    """ " (décret n° … du …)" for each value of the barème, computed once per calculation."""
-    return {valeur.nom: f" ({_premiere_minuscule(valeur.source.reference)})" for valeur in bareme.valeurs}
+class _Contexte:
+    """What every row of one calculation shares, formatted once: the barème's rates, floors, cap and texts."""
 
+    __slots__ = (
+        "bareme",
+        "texte_taux_indemnite",
+        "texte_taux_allocation",
+        "texte_plancher_indemnite",
+        "texte_plancher_allocation",
+        "sources_taux",
+        "plafond_applique",
+        "contrats",
+    )
 
-def _texte(sources: dict[str, str], nom: str) -> str:
-    """The bare reference of a value's text: "décret n° 2026-35 du 29 janvier 2026"."""
-    return sources.get(nom, "")[2:-1]
+    def __init__(self, bareme: BaremeMois):
+        sources = {valeur.nom: _premiere_minuscule(valeur.source.reference) for valeur in bareme.valeurs}
+
+        def texte(nom: str) -> str:
+            return f" ({sources[nom]})" if nom in sources else ""
+
+        self.bareme = bareme
+        self.texte_taux_indemnite = f"Indemnité horaire : {format_taux(bareme.taux_indemnite)} × "
+        self.texte_taux_allocation = f"Allocation horaire : {format_taux(bareme.taux_allocation)} × "
+        self.texte_plancher_indemnite = (
+            f"Plancher de l'indemnité appliqué : {format_euros(bareme.plancher_indemnite)}"
+            f"{texte('plancher_indemnite')}."
+        )
+        self.texte_plancher_allocation = (
+            f"Plancher de l'allocation appliqué : {format_euros(bareme.plancher_allocation)}"
+            f"{texte('plancher_allocation')}."
+        )
+        multiple = format_nombre(bareme_plafond_smic(bareme), 1)
+        smic = f" ; SMIC horaire : {sources['smic_horaire']}" if "smic_horaire" in sources else ""
+        self.plafond_applique = (
+            f"Plafond de {multiple} SMIC appliqué : {format_euros(bareme.plafond_horaire)} "
+            f"({multiple} × {format_euros(bareme.smic_horaire)}{smic})."
+        )
+        self.sources_taux = (texte("taux_indemnite"), texte("taux_allocation"))
+        self.contrats: dict[Decimal, tuple[Decimal, str, str]] = {}
 
 
 def _premiere_minuscule(texte: str) -> str:
     return texte[:1].lower() + texte[1:]
 
 
-def _calculer(bareme: BaremeMois, sources: dict[str, str], salarie: Salarie) -> ResultatSalarie:
-    heures_contrat = heures_mensuelles(salarie.duree_hebdomadaire)
-    salaire = salarie.salaire_brut_mensuel
-    heures = salarie.heures_chomees
-    explications = [
-        f"Heures du contrat dans le mois : {format_heures(salarie.duree_hebdomadaire)} × 52 ÷ 12 = "
-        f"{format_heures(heures_contrat)}.",
-    ]
+def _fr(value: Decimal) -> str:
+    """format_nombre for a Decimal already at two decimals (everything the engine formats): the fast path."""
+    texte = str(value)
+    if len(texte) > 6:
+        texte = f"{value:,}".replace(",", " ")
+    return texte.replace(".", ",")
 
-    taux = arrondi(salaire / heures_contrat)
-    explications.append(
-        f"Taux horaire de référence : {format_euros(salaire)} ÷ {format_heures(heures_contrat)} = {format_euros(taux)}."
-    )
+
+def _calculer(contexte: _Contexte, salarie: Salarie) -> ResultatSalarie:
+    bareme = contexte.bareme
+    # Inputs have two decimals at most (erreurs_salarie): quantized, they format as "105,00", never "105".
+    duree = salarie.duree_hebdomadaire
+    contrat = contexte.contrats.get(duree)
+    if contrat is None:  # the same few weekly durations come back row after row: computed once each
+        heures_contrat = heures_mensuelles(duree)
+        contrat = contexte.contrats[duree] = (
+            heures_contrat,
+            _fr(heures_contrat),
+            f"Heures du contrat dans le mois : {_fr(duree.quantize(CENT))} h × 52 ÷ 12 = {_fr(heures_contrat)} h.",
+        )
+    heures_contrat, texte_heures_contrat, phrase_contrat = contrat
+    salaire = salarie.salaire_brut_mensuel.quantize(CENT)
+    heures = salarie.heures_chomees.quantize(CENT)
+    texte_heures = _fr(heures)
+    taux = (salaire / heures_contrat).quantize(CENT, ROUND_HALF_UP)
+    texte_taux = _fr(taux)
+    explications = [
+        phrase_contrat,
+        f"Taux horaire de référence : {_fr(salaire)} € ÷ {texte_heures_contrat} h = {texte_taux} €.",
+    ]
     plafond = bareme.plafond_horaire
     if taux > plafond:
         taux = plafond
-        explications.append(
-            f"Plafond de {format_nombre(bareme_plafond_smic(bareme), 1)} SMIC appliqué : {format_euros(plafond)} "
-            f"({format_nombre(bareme_plafond_smic(bareme), 1)} × {format_euros(bareme.smic_horaire)} ; "
-            f"SMIC horaire : {_texte(sources, 'smic_horaire')})."
-        )
+        texte_taux = _fr(taux)
+        explications.append(contexte.plafond_applique)
 
     # The indemnity: the rate, raised to its floor; 100 % of the taux horaire when that is below the floor.
     plancher_indemnite = bareme.plancher_indemnite
-    indemnite_horaire = arrondi(taux * bareme.taux_indemnite)
+    indemnite_horaire = (taux * bareme.taux_indemnite).quantize(CENT, ROUND_HALF_UP)
+    texte_indemnite_horaire = _fr(indemnite_horaire)
     explications.append(
-        f"Indemnité horaire : {format_taux(bareme.taux_indemnite)} × {format_euros(taux)} = "
-        f"{format_euros(indemnite_horaire)}{sources.get('taux_indemnite', '')}."
+        f"{contexte.texte_taux_indemnite}{texte_taux} € = {texte_indemnite_horaire} €{contexte.sources_taux[0]}."
     )
     if taux < plancher_indemnite:
         indemnite_horaire = taux
+        texte_indemnite_horaire = texte_taux
         explications.append(
-            f"Taux horaire inférieur au plancher de l'indemnité ({format_euros(plancher_indemnite)}) : "
-            f"l'indemnité horaire est égale à 100 % du taux horaire, {format_euros(taux)}."
+            f"Taux horaire inférieur au plancher de l'indemnité ({_fr(plancher_indemnite)} €) : "
+            f"l'indemnité horaire est égale à 100 % du taux horaire, {texte_taux} €."
         )
     elif indemnite_horaire < plancher_indemnite:
         indemnite_horaire = plancher_indemnite
-        explications.append(
-            f"Plancher de l'indemnité appliqué : {format_euros(plancher_indemnite)}"
-            f"{sources.get('plancher_indemnite', '')}."
-        )
+        texte_indemnite_horaire = _fr(plancher_indemnite)
+        explications.append(contexte.texte_plancher_indemnite)
 
     # The allocation: the rate, raised to its floor (not for apprentices and contrats de professionnalisation),
     # never above the indemnity.
     plancher_allocation = bareme.plancher_allocation
-    allocation_horaire = arrondi(taux * bareme.taux_allocation)
+    allocation_horaire = (taux * bareme.taux_allocation).quantize(CENT, ROUND_HALF_UP)
+    texte_allocation_horaire = _fr(allocation_horaire)
     explications.append(
-        f"Allocation horaire : {format_taux(bareme.taux_allocation)} × {format_euros(taux)} = "
-        f"{format_euros(allocation_horaire)}{sources.get('taux_allocation', '')}."
+        f"{contexte.texte_taux_allocation}{texte_taux} € = {texte_allocation_horaire} €{contexte.sources_taux[1]}."
     )
     if allocation_horaire < plancher_allocation:
         sans_plancher = _SANS_PLANCHER_ALLOCATION.get(salarie.contrat)
@@ -302,28 +346,21 @@ def _calculer(bareme: BaremeMois, sources: dict[str, str], salarie: Salarie) -> 
             explications.append(f"Le plancher de l'allocation ne s'applique pas {sans_plancher}.")
         else:
             allocation_horaire = plancher_allocation
-            explications.append(
-                f"Plancher de l'allocation appliqué : {format_euros(plancher_allocation)}"
-                f"{sources.get('plancher_allocation', '')}."
-            )
+            explications.append(contexte.texte_plancher_allocation)
     if allocation_horaire > indemnite_horaire:
         allocation_horaire = indemnite_horaire
-        explications.append(
-            f"L'allocation horaire ne dépasse pas l'indemnité horaire : {format_euros(indemnite_horaire)}."
-        )
+        explications.append(f"L'allocation horaire ne dépasse pas l'indemnité horaire : {_fr(indemnite_horaire)} €.")
 
     indemnite = arrondi(indemnite_horaire * heures)
     allocation = arrondi(allocation_horaire * heures)
     reste_a_charge = indemnite - allocation
     explications.append(
-        f"Indemnité due au salarié : {format_euros(indemnite_horaire)} × {format_heures(heures)} = "
-        f"{format_euros(indemnite)}."
+        f"Indemnité due au salarié : {_fr(indemnite_horaire)} € × {texte_heures} h = {_fr(indemnite)} €."
     )
     explications.append(
-        f"Allocation versée à l'employeur : {format_euros(allocation_horaire)} × {format_heures(heures)} = "
-        f"{format_euros(allocation)}."
+        f"Allocation versée à l'employeur : {_fr(allocation_horaire)} € × {texte_heures} h = {_fr(allocation)} €."
     )
-    explications.append(f"Reste à charge de l'employeur : {format_euros(reste_a_charge)}.")
+    explications.append(f"Reste à charge de l'employeur : {_fr(reste_a_charge)} €.")
     return ResultatSalarie(
         heures_mensuelles=heures_contrat,
         taux_horaire=taux,

@@ -123,19 +123,40 @@ def _etat() -> _Etat:
 def _charger(etat: _Etat) -> None:
     from .models import ValeurBareme
 
+    lignes = ValeurBareme.objects.values_list(
+        "nom", "dispositif", "date_effet", "valeur", "source_reference", "source_url"
+    )
+    etat.index, etat.dernier_texte = indexer(lignes)
+    etat.memo = {}
+
+
+def indexer(lignes) -> tuple[dict[tuple[str, str], list[ValeurDatee]], datetime.date | None]:
+    """The barème's rows (nom, dispositif, date_effet, valeur, source_reference, source_url) by (nom, dispositif),
+    each list in date order; and the latest date d'effet of a value (the dispositifs' openings aside)."""
     index: dict[tuple[str, str], list[ValeurDatee]] = {}
     dernier = None
-    for nom, dispositif, date_effet, valeur, reference, url in ValeurBareme.objects.order_by("date_effet").values_list(
-        "nom", "dispositif", "date_effet", "valeur", "source_reference", "source_url"
-    ):
+    for nom, dispositif, date_effet, valeur, reference, url in sorted(lignes, key=lambda ligne: ligne[2]):
         index.setdefault((nom, dispositif), []).append(
             ValeurDatee(nom=nom, valeur=_propre(valeur), date_effet=date_effet, source=Source(reference, url))
         )
         if nom != "ouverture" and (dernier is None or date_effet > dernier):
             dernier = date_effet
-    etat.index = index
-    etat.dernier_texte = dernier
-    etat.memo = {}
+    return index, dernier
+
+
+def bareme_hors_base(lignes, *, mois: datetime.date, dispositif: Dispositif | str) -> BaremeMois:
+    """`bareme_du_mois` on rows given (the data file's, for the engine's bench and the property tests), without
+    the database."""
+    etat = _Etat()
+    etat.index, etat.dernier_texte = indexer(lignes)
+    return _composer(etat, mois.replace(day=1), Dispositif(dispositif))
+
+
+def dispositifs_hors_base(lignes, *, mois: datetime.date) -> list[Dispositif]:
+    """`dispositifs_en_vigueur` on rows given, without the database."""
+    etat = _Etat()
+    etat.index, etat.dernier_texte = indexer(lignes)
+    return [dispositif for dispositif in Dispositif if _ouvert(etat, mois.replace(day=1), dispositif)]
 
 
 def _en_vigueur(etat: _Etat, nom: str, dispositif: Dispositif, mois: datetime.date) -> ValeurDatee | None:
