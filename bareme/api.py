@@ -26,8 +26,8 @@ from django.views.decorators.csrf import csrf_exempt
 from apart.ratelimit import Limit, limit_hit
 
 from .engine import Contrat, Dispositif, Resultat, Salarie, arrondi, calculer, erreurs_salarie
-from .forms import parse_mois
-from .selectors import HorsBareme, bareme_du_mois, dispositifs_en_vigueur
+from .forms import message_hors_bareme, parse_mois
+from .selectors import HorsBareme, bareme_du_mois
 
 MAX_SALARIES_API = 1000
 RATE_WINDOW_SECONDS = 60
@@ -189,15 +189,13 @@ def simulation_api(request):
 
     erreurs, mois, dispositif, salaries = _lire(data)
     bareme = None
-    if mois is not None and dispositif is not None:
+    if mois is not None:
+        # The month is checked even when the dispositif is wrong (droit commun, open from March 2020).
         try:
-            bareme = bareme_du_mois(mois=mois, dispositif=Dispositif(dispositif))
+            bareme = bareme_du_mois(mois=mois, dispositif=dispositif or Dispositif.DROIT_COMMUN)
         except HorsBareme as hors_bareme:
-            message = hors_bareme.message
-            if hors_bareme.champ == "dispositif":
-                possibles = ", ".join(dispositif.value for dispositif in dispositifs_en_vigueur(mois=mois))
-                message += f" Dispositifs possibles ce mois-là : {possibles}."
-            erreurs.setdefault(hors_bareme.champ, []).append(message)
+            codes = {dispositif: dispositif.value for dispositif in Dispositif}
+            erreurs.setdefault(hors_bareme.champ, []).append(message_hors_bareme(hors_bareme, mois, codes))
     if erreurs:
         return JsonResponse({"erreurs": erreurs}, status=400, json_dumps_params={"ensure_ascii": False})
     return JsonResponse(resultat_json(calculer(bareme, salaries)), json_dumps_params={"ensure_ascii": False})

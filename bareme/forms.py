@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from .engine import LIBELLES_CONTRAT, LIBELLES_DISPOSITIF, Contrat, Dispositif, Salarie, erreurs_salarie
+from .selectors import HorsBareme, dispositifs_en_vigueur
 
 MAX_SALARIES_PAGE = 50  # rows of the HTML form; the API takes up to 1000
 
@@ -75,6 +76,14 @@ def parse_nombre_saisi(texte: str) -> Decimal | None:
         return Decimal(texte.replace(",", "."))
     except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
         return None
+
+
+def message_hors_bareme(hors_bareme: HorsBareme, mois: datetime.date, libelles) -> str:
+    """The barème's sentence; for a dispositif not in force, followed by those in force that month."""
+    if hors_bareme.champ != "dispositif":
+        return hors_bareme.message
+    possibles = ", ".join(libelles[dispositif] for dispositif in dispositifs_en_vigueur(mois=mois))
+    return f"{hors_bareme.message} Dispositifs possibles ce mois-là : {possibles}."
 
 
 class MoisWidget(forms.TextInput):

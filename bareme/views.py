@@ -18,7 +18,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from .engine import LIBELLES_DISPOSITIF, BaremeMois, Dispositif, ValeurDatee, calculer
-from .forms import MAX_SALARIES_PAGE, SALARIES_PREFIX, SalarieForm, SalarieFormSet, SimulationForm, libelle_mois
+from .forms import (
+    MAX_SALARIES_PAGE,
+    SALARIES_PREFIX,
+    SalarieForm,
+    SalarieFormSet,
+    SimulationForm,
+    libelle_mois,
+    message_hors_bareme,
+    parse_mois,
+)
 from .selectors import PREMIER_MOIS, HorsBareme, bareme_du_mois, dispositifs_en_vigueur
 from .templatetags.bareme_tags import format_euros, format_nombre, pourcentage
 
@@ -63,26 +72,23 @@ def simulation(request):
         form = SimulationForm(request.POST)
         formset = SalarieFormSet(request.POST, prefix=SALARIES_PREFIX)
         salaries_valid = formset.is_valid()
-        if form.is_valid():
+        form_valid = form.is_valid()
+        mois = form.cleaned_data.get("mois")
+        if mois is not None:
+            # The month is checked even when the dispositif is missing (droit commun, open from March 2020).
+            dispositif = form.cleaned_data.get("dispositif", Dispositif.DROIT_COMMUN)
             try:
-                bareme = bareme_du_mois(mois=form.cleaned_data["mois"], dispositif=form.cleaned_data["dispositif"])
+                bareme = bareme_du_mois(mois=mois, dispositif=dispositif)
             except HorsBareme as hors_bareme:
-                message = hors_bareme.message
-                if hors_bareme.champ == "dispositif":
-                    possibles = dispositifs_en_vigueur(mois=form.cleaned_data["mois"])
-                    message += (
-                        " Dispositifs possibles ce mois-là : "
-                        + ", ".join(LIBELLES_DISPOSITIF[dispositif] for dispositif in possibles)
-                        + "."
-                    )
-                form.add_error(hors_bareme.champ, message)
+                form.add_error(hors_bareme.champ, message_hors_bareme(hors_bareme, mois, LIBELLES_DISPOSITIF))
             else:
-                if salaries_valid:
+                if form_valid and salaries_valid:
                     resultat = calculer(bareme, formset.salaries())
     else:
         form = SimulationForm(initial={"mois": _mois_courant()})
         formset = SalarieFormSet(prefix=SALARIES_PREFIX)
     has_errors = bool(form.errors or (formset.is_bound and not formset.is_valid()))
+    form.fields["dispositif"].help_text = _dispositifs_du_mois(form)
     context = {
         "title": TITLE,
         "form": form,
@@ -95,8 +101,41 @@ def simulation(request):
         "can_add": formset.total_form_count() < MAX_SALARIES_PAGE,
         "can_remove": formset.total_form_count() > 1,
         "max_salaries": MAX_SALARIES_PAGE,
+        "periodes_dispositifs": periodes_dispositifs(jusqu_a=_mois_courant().replace(year=_mois_courant().year + 5)),
     }
     return render(request, "bareme/simulation.html", context)
+
+
+def _dispositifs_du_mois(form: SimulationForm) -> str:
+    """The hint of "Dispositif": those in force in the month shown (static/js/simulateur.js rewrites it, and
+    greys out the others, when the month changes)."""
+    valeur = form["mois"].value()
+    mois = valeur if isinstance(valeur, datetime.date) else parse_mois(str(valeur or ""))
+    if mois is None:
+        return "Les dispositifs en vigueur dépendent du mois choisi."
+    possibles = dispositifs_en_vigueur(mois=mois)
+    if not possibles:
+        return f"Aucun dispositif en {libelle_mois(mois)} : le barème commence en mars 2020."
+    return f"En vigueur en {libelle_mois(mois)} : " + ", ".join(LIBELLES_DISPOSITIF[d] for d in possibles) + "."
+
+
+def periodes_dispositifs(*, jusqu_a: datetime.date) -> dict[str, list[list]]:
+    """Each dispositif's periods in force, as [first month, last month or None] in AAAA-MM, for the script that
+    greys out the dispositifs of another month (the server checks again)."""
+    periodes: dict[str, list[list]] = {dispositif.value: [] for dispositif in Dispositif}
+    mois, precedent = PREMIER_MOIS, set()
+    while mois <= jusqu_a:
+        en_vigueur = {dispositif.value for dispositif in dispositifs_en_vigueur(mois=mois)}
+        for code in en_vigueur - precedent:
+            periodes[code].append([f"{mois:%Y-%m}", None])
+        for code in precedent - en_vigueur:
+            periodes[code][-1][1] = f"{_mois_precedent(mois):%Y-%m}"
+        precedent, mois = en_vigueur, _mois_suivant(mois)
+    return periodes
+
+
+def _mois_precedent(mois: datetime.date) -> datetime.date:
+    return (mois - datetime.timedelta(days=1)).replace(day=1)
 
 
 # --- The barème's history ------------------------------------------------------------------------

@@ -264,3 +264,10 @@ def test_a_dispositif_out_of_force_lists_the_codes_in_force(client):
     [message] = response.json()["erreurs"]["dispositif"]
     assert "n'est pas en vigueur en juin 2024" in message
     assert "Dispositifs possibles ce mois-là : droit_commun, apld" in message
+
+
+def test_the_month_is_checked_even_with_an_unknown_dispositif(client):
+    erreurs = post(client, body(mois="2019-12", dispositif="chomage")).json()["erreurs"]
+
+    assert "mars 2020" in erreurs["mois"][0]
+    assert erreurs["dispositif"] == ["Dispositif inconnu : droit_commun, secteur_protege, apld ou apld_rebond."]

@@ -282,3 +282,19 @@ def test_a_month_after_the_last_known_text_says_which_barème_applies(client):
 
     assert "Résultat de la simulation — janvier 2030" in page
     assert "Barème en vigueur au 1er" in page and "postérieur au dernier texte connu" in page
+
+
+def test_the_hint_of_dispositif_names_those_in_force_in_the_month_sent(client):
+    page = text(client.post(URL, form_data(mois="06/2024", ajouter="1")))
+
+    hint = re.search(r'id="id_dispositif-hint">([^<]*)<', page)[1]
+    assert hint == "En vigueur en juin 2024 : Droit commun, Activité partielle de longue durée (APLD)."
+    assert 'aria-describedby="id_dispositif-hint"' in page
+    assert 'id="periodes-dispositifs" type="application/json"' in page
+
+
+def test_the_month_is_checked_even_without_a_dispositif(client):
+    page = text(client.post(URL, form_data(mois="02/2020", dispositif="")))
+
+    assert "mars 2020" in field_error(page, "id_mois")
+    assert field_error(page, "id_dispositif") == "Choisissez le dispositif d'activité partielle."

@@ -60,8 +60,8 @@ def test_without_javascript_rows_are_added_and_the_result_shown(chromium, live_s
 
 def test_bad_input_is_shown_next_to_the_field_with_the_typing_kept(live_server, page):
     page.goto(live_server.url + "/simulation-indemnisation/")
-    page.locator("#id_mois").fill("2020-02")
     page.get_by_label("Dispositif").select_option("droit_commun")
+    page.locator("#id_mois").fill("2020-02")  # no dispositif before March 2020: the script unselects it
     fill_row(page, 1, "-1500", "35", "10")
     with page.expect_navigation():
         page.get_by_role("button", name="SIMULER").click()
@@ -74,3 +74,43 @@ def test_bad_input_is_shown_next_to_the_field_with_the_typing_kept(live_server, 
     )
     expect(page.locator("#id_mois")).to_have_value("2020-02")
     expect(page.locator("#id_mois-error")).not_to_be_empty()
+
+
+def test_the_dispositifs_not_in_force_are_greyed_out_when_the_month_changes(live_server, page):
+    page.goto(live_server.url + "/simulation-indemnisation/")
+    dispositif = page.get_by_label("Dispositif")
+    hint = page.locator("#id_dispositif-hint")
+    secteur_protege = dispositif.locator("option[value=secteur_protege]")
+    apld_rebond = dispositif.locator("option[value=apld_rebond]")
+
+    page.locator("#id_mois").fill("2021-03")
+    expect(secteur_protege).to_be_enabled()
+    expect(apld_rebond).to_be_disabled()
+    expect(hint).to_have_text(
+        "En vigueur en mars 2021 : Droit commun, Secteur protégé (taux majoré), "
+        "Activité partielle de longue durée (APLD)."
+    )
+    expect(dispositif).to_have_accessible_description(hint.inner_text())
+    dispositif.select_option("secteur_protege")
+
+    page.locator("#id_mois").fill("2024-06")
+
+    expect(secteur_protege).to_be_disabled()
+    expect(dispositif).to_have_value("")  # no longer in force: unselected
+    expect(hint).to_have_text("En vigueur en juin 2024 : Droit commun, Activité partielle de longue durée (APLD).")
+
+
+def test_a_refused_dispositif_stays_selected_with_its_message(live_server, page):
+    page.goto(live_server.url + "/simulation-indemnisation/")
+    page.locator("#id_mois").fill("2024-06")
+    page.locator("#id_mois").blur()
+    # As sent by a browser without the script (or a page left open from before a change of month).
+    page.get_by_label("Dispositif").evaluate(
+        "select => { select.options[2].disabled = false; select.value = 'secteur_protege'; }"
+    )
+    fill_row(page, 1, "2000", "35", "10")
+    with page.expect_navigation():
+        page.get_by_role("button", name="SIMULER").click()
+
+    expect(page.get_by_label("Dispositif")).to_have_value("secteur_protege")
+    expect(page.locator("#id_dispositif-error")).to_contain_text("n'est pas en vigueur en juin 2024")
