@@ -21,6 +21,7 @@ from .engine import BaremeMois, Dispositif, Source, ValeurDatee, arrondi, format
 PREMIER_MOIS = datetime.date(2020, 3, 1)
 
 VERSION_KEY = "bareme:version"
+MEMO_MAXIMUM = 2000
 # The values a month needs, besides the dispositif's opening ("ouverture").
 NOMS_DU_MOIS = (
     "smic_horaire",
@@ -46,7 +47,7 @@ class HorsBareme(Exception):
 def bareme_du_mois(*, mois: datetime.date, dispositif: Dispositif | str) -> BaremeMois:
     """The values in force on the first day of `mois` (any day of the month may be given) for `dispositif`.
     Raises HorsBareme for a month before March 2020 or a dispositif not in force that month."""
-    mois = mois.replace(day=1)
+    mois = _premier_jour(mois)
     if mois < PREMIER_MOIS:
         raise HorsBareme("mois", "Le barème commence en mars 2020 : choisissez un mois à partir de mars 2020.")
     try:
@@ -58,13 +59,15 @@ def bareme_du_mois(*, mois: datetime.date, dispositif: Dispositif | str) -> Bare
     bareme = etat.memo.get(cle)
     if bareme is None:
         bareme = _composer(etat, mois, dispositif)
+        if len(etat.memo) >= MEMO_MAXIMUM:  # any future month is accepted: the memo must not grow without end
+            etat.memo.clear()
         etat.memo[cle] = bareme
     return bareme
 
 
 def dispositifs_en_vigueur(*, mois: datetime.date) -> list[Dispositif]:
     """The dispositifs a simulation may choose for `mois`, in the order of Dispositif."""
-    mois = mois.replace(day=1)
+    mois = _premier_jour(mois)
     if mois < PREMIER_MOIS:
         return []
     etat = _etat()
@@ -77,6 +80,12 @@ def bareme_modifie() -> None:
 
     _ETAT.index = None
     transaction.on_commit(_nouvelle_version)
+
+
+def _premier_jour(mois: datetime.date) -> datetime.date:
+    if isinstance(mois, datetime.datetime):
+        mois = mois.date()
+    return mois.replace(day=1)
 
 
 # --- The in-memory barème -------------------------------------------------------------------------------------

@@ -159,3 +159,55 @@ def test_the_add_form_refuses_a_value_without_its_source_or_out_of_range(supervi
     erreurs = form.errors.get(champ or "__all__", [])
     assert any(message in erreur for erreur in erreurs), form.errors
     assert ValeurBareme.objects.count() == len(LIGNES)
+
+
+# --- Every test database, every process ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flushed_database_gets_the_bareme_back():
+    """A transactional test empties every table after itself; the flush's post_migrate loads the barème again, so
+    the next test (and `make run` after a migrate) has it without an extra step."""
+    call_command("flush", interactive=False, verbosity=0)
+
+    assert ValeurBareme.objects.count() == len(LIGNES)
+    assert bareme_du_mois(mois=datetime.date(2026, 1, 1), dispositif="droit_commun").plancher_allocation == Decimal(
+        "8.57"
+    )
+
+
+def test_another_process_adding_a_value_makes_every_process_reload(django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from bareme.selectors import VERSION_KEY
+    from bareme.services import valeur_bareme_ajouter
+
+    assert bareme_du_mois(mois=datetime.date(2026, 7, 1), dispositif="apld").plancher_allocation == Decimal("9.52")
+    # Written by "another process": no signal here, this process keeps its copy until the version changes.
+    ValeurBareme.objects.bulk_create(
+        [
+            ValeurBareme(
+                nom="plancher_allocation",
+                dispositif="apld",
+                date_effet="2026-07-01",
+                valeur=Decimal("9.75"),
+                source_reference="Décret de test",
+            )
+        ]
+    )
+    assert bareme_du_mois(mois=datetime.date(2026, 7, 1), dispositif="apld").plancher_allocation == Decimal("9.52")
+    cache.set(VERSION_KEY, "version-de-l-autre-processus")
+    assert bareme_du_mois(mois=datetime.date(2026, 7, 1), dispositif="apld").plancher_allocation == Decimal("9.75")
+
+    # This process's own addition: the shared version changes once the row is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        valeur_bareme_ajouter(
+            nom="plancher_allocation",
+            dispositif="apld",
+            date_effet=datetime.date(2026, 8, 1),
+            valeur=Decimal("9.80"),
+            source_reference="Décret de test n° 2",
+            by=None,
+        )
+    assert cache.get(VERSION_KEY) != "version-de-l-autre-processus"
+    assert bareme_du_mois(mois=datetime.date(2026, 8, 1), dispositif="apld").plancher_allocation == Decimal("9.80")

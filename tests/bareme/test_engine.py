@@ -203,6 +203,7 @@ def test_30_june_2021_and_1_july_2021():
     juillet = bareme_du_mois(mois=mois(2021, 7, 1), dispositif="droit_commun")
 
     assert (juin.taux_indemnite, juin.taux_allocation) == (D("0.70"), D("0.52"))
+    assert juin.plancher_allocation == D("8.11")  # down to 7.30 on 1 July 2021, with the 36 %
     assert (juillet.taux_indemnite, juillet.taux_allocation) == (D("0.60"), D("0.36"))
     assert (juillet.plancher_indemnite, juillet.plancher_allocation) == (D("8.11"), D("7.30"))
     # The same employee, one month apart.
