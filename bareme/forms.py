@@ -195,6 +195,12 @@ class SalarieForm(forms.Form):
 
 
 class BaseSalarieFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "missing_management_form": "Le formulaire est incomplet : rechargez la page et recommencez la saisie.",
+        "too_many_forms": f"{MAX_SALARIES_PAGE} salariés au plus par simulation sur cette page.",
+        "too_few_forms": "Indiquez au moins un salarié.",
+    }
+
     def salaries(self) -> list[Salarie]:
         return [SalarieForm.salarie(form.cleaned_data) for form in self.forms]
 

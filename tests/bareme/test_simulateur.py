@@ -298,3 +298,12 @@ def test_the_month_is_checked_even_without_a_dispositif(client):
 
     assert "mars 2020" in field_error(page, "id_mois")
     assert field_error(page, "id_dispositif") == "Choisissez le dispositif d'activité partielle."
+
+
+def test_more_rows_than_the_page_takes_are_refused_in_french(client):
+    data = form_data(salaries=[("2000", "35", "10", "standard")] * 51)
+
+    page = text(client.post(URL, data))
+
+    assert "50 salariés au plus par simulation sur cette page." in page
+    assert "Résultat de la simulation" not in page
