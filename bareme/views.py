@@ -166,9 +166,12 @@ class Periode:
     debut: datetime.date
     fin: datetime.date
     cellules: list[Cellule]
+    en_cours: bool = False  # still in force in the current month
 
     @property
     def libelle(self) -> str:
+        if self.en_cours:
+            return f"depuis {libelle_mois(self.debut)}"
         if self.debut == self.fin:
             return libelle_mois(self.debut)
         return f"de {libelle_mois(self.debut)} à {libelle_mois(self.fin)}"
@@ -213,7 +216,10 @@ def historique(*, jusqu_a: datetime.date) -> list[Periode]:
             else:
                 suite.append(Periode(dispositif, mois, mois, cellules))
         mois = _mois_suivant(mois)
-    return [periode for dispositif in Dispositif for periode in periodes[dispositif]]
+    resultat = [periode for dispositif in Dispositif for periode in periodes[dispositif]]
+    for periode in resultat:
+        periode.en_cours = periode.fin == jusqu_a
+    return resultat
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -238,12 +244,16 @@ def bareme_historique_csv(request):
     response["Content-Disposition"] = 'attachment; filename="bareme-activite-partielle.csv"'
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
-    header = ["Dispositif", "Premier mois", "Dernier mois"]
+    header = ["Dispositif", "Premier mois", "Dernier mois (vide : en vigueur)"]
     for _attribut, _nom, label in COLONNES:
         header += [label, f"{label} : source", f"{label} : en vigueur depuis", f"{label} : adresse de la source"]
     writer.writerow(header)
     for periode in historique(jusqu_a=_mois_courant()):
-        row = [LIBELLES_DISPOSITIF[periode.dispositif], f"{periode.debut:%m/%Y}", f"{periode.fin:%m/%Y}"]
+        row = [
+            LIBELLES_DISPOSITIF[periode.dispositif],
+            f"{periode.debut:%m/%Y}",
+            "" if periode.en_cours else f"{periode.fin:%m/%Y}",
+        ]
         for cellule in periode.cellules:
             source = cellule.source
             row += [

@@ -246,6 +246,7 @@ def test_the_history_of_the_bareme_with_its_sources(client):
 
     assert "Barème de l'activité partielle depuis mars 2020" in page
     assert "Droit commun" in page and "de mars 2020 à" in page
+    assert ">depuis " in page  # the period still in force
     mars_2020 = selectors.bareme_du_mois(mois=datetime.date(2020, 3, 1), dispositif="droit_commun")
     assert mars_2020.smic_horaire.to_eng_string().replace(".", ",") in page
     for source in mars_2020.sources:
@@ -261,7 +262,8 @@ def test_the_history_as_csv(client):
     assert "attachment" in response["Content-Disposition"]
     content = response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(content), delimiter=";"))
-    assert rows[0][:4] == ["Dispositif", "Premier mois", "Dernier mois", "SMIC horaire brut"]
+    assert rows[0][:4] == ["Dispositif", "Premier mois", "Dernier mois (vide : en vigueur)", "SMIC horaire brut"]
+    assert any(row[0] == "Droit commun" and row[2] == "" for row in rows[1:])  # the period in force
     first = rows[1]
     assert first[0] == "Droit commun" and first[1] == "03/2020"
     mars_2020 = selectors.bareme_du_mois(mois=datetime.date(2020, 3, 1), dispositif="droit_commun")
