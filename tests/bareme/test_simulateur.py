@@ -309,3 +309,13 @@ def test_more_rows_than_the_page_takes_are_refused_in_french(client):
 
     assert "50 salariés au plus par simulation sur cette page." in page
     assert "Résultat de la simulation" not in page
+
+
+def test_the_published_example_of_october_2021(client):
+    """A SMIC employee in October 2021 (10.48 €/h): indemnité 8.30 €/h, allocation 7.47 €/h (the floors)."""
+    page = text(client.post(URL, form_data(mois="10/2021", salaries=[("1 589,50", "35", "10", "standard")])))
+
+    assert "Taux horaire de référence : 1 589,50 € ÷ 151,67 h = 10,48 €." in page
+    assert "83,00 €" in page  # indemnité: 8,30 € × 10 h
+    assert "74,70 €" in page  # allocation: 7,47 € × 10 h
+    assert "8,30 €" in page and "7,47 €" in page
