@@ -373,6 +373,15 @@ def _calculer(contexte: _Contexte, salarie: Salarie) -> ResultatSalarie:
     )
 
 
+def mention_bareme(bareme: BaremeMois) -> str:
+    """The sentence a result shows about its barème: "Barème en vigueur au 1er janvier 2026." — and, after the last
+    known text, that the last values were applied."""
+    phrase = f"Barème en vigueur au {format_date(bareme.en_vigueur_au)}"
+    if bareme.apres_dernier_texte:
+        return f"{phrase} : aucun texte plus récent n'est connu, ses valeurs s'appliquent à {format_mois(bareme.mois)}."
+    return f"{phrase}."
+
+
 def bareme_plafond_smic(bareme: BaremeMois) -> Decimal:
     """The multiple of the SMIC the taux horaire is capped at (4.5), as the barème says."""
     for valeur in bareme.valeurs:

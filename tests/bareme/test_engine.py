@@ -6,7 +6,16 @@ from decimal import Decimal
 
 import pytest
 
-from bareme.engine import Contrat, Dispositif, Salarie, calculer, calculer_salarie, erreurs_salarie, format_euros
+from bareme.engine import (
+    Contrat,
+    Dispositif,
+    Salarie,
+    calculer,
+    calculer_salarie,
+    erreurs_salarie,
+    format_euros,
+    mention_bareme,
+)
 from bareme.selectors import HorsBareme, bareme_du_mois, dispositifs_en_vigueur
 
 pytestmark = pytest.mark.django_db
@@ -231,6 +240,13 @@ def test_after_the_last_known_text_the_last_values_apply():
     assert bareme.en_vigueur_au == datetime.date(2026, 1, 1)
     assert bareme.plancher_allocation == D("8.57")
     assert "Décret n° 2026-35 du 29 janvier 2026" in [source.reference for source in bareme.sources]
+    assert mention_bareme(bareme) == (
+        "Barème en vigueur au 1er janvier 2026 : aucun texte plus récent n'est connu, ses valeurs s'appliquent à "
+        "novembre 2026."
+    )
+    assert mention_bareme(bareme_du_mois(mois=mois(2021, 7), dispositif="droit_commun")) == (
+        "Barème en vigueur au 1er juillet 2021."
+    )
 
 
 @pytest.mark.parametrize(
