@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from .engine import LIBELLES_DISPOSITIF, BaremeMois, Dispositif, ValeurDatee, calculer
+from .engine import LIBELLES_DISPOSITIF, BaremeMois, Dispositif, ValeurDatee, calculer, mention_bareme
 from .forms import (
     MAX_SALARIES_PAGE,
     SALARIES_PREFIX,
@@ -96,6 +96,7 @@ def simulation(request):
         "has_errors": has_errors,
         "resultat": resultat,
         "libelle_mois": libelle_mois(resultat.bareme.mois) if resultat else "",
+        "mention_bareme": mention_bareme(resultat.bareme) if resultat else "",
         "libelle_dispositif": LIBELLES_DISPOSITIF[resultat.bareme.dispositif] if resultat else "",
         "lignes": list(zip(formset.salaries(), resultat.salaries, strict=True)) if resultat else [],
         "can_add": formset.total_form_count() < MAX_SALARIES_PAGE,

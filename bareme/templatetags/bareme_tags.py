@@ -2,7 +2,7 @@
 
 from django import template
 
-from bareme.engine import format_date, format_euros, format_heures, format_nombre, format_taux
+from bareme.engine import format_euros, format_heures, format_nombre, format_taux
 
 register = template.Library()
 
@@ -56,9 +56,3 @@ def valeur_datee(valeur) -> str:
     if valeur.nom == "quota_annuel_heures":
         return f"{format_nombre(valeur.valeur, 0)}{ESPACE}h"
     return format_euros(valeur.valeur)
-
-
-@register.filter
-def date_fr(value) -> str:
-    """« 1er janvier 2026 »."""
-    return "" if value is None else format_date(value)

@@ -283,7 +283,10 @@ def test_a_month_after_the_last_known_text_says_which_barème_applies(client):
     page = text(client.post(URL, form_data(mois="01/2030")))
 
     assert "Résultat de la simulation — janvier 2030" in page
-    assert "Barème en vigueur au 1er" in page and "postérieur au dernier texte connu" in page
+    bareme = selectors.bareme_du_mois(mois=datetime.date(2030, 1, 1), dispositif="droit_commun")
+    assert bareme.apres_dernier_texte
+    assert engine.mention_bareme(bareme) in page
+    assert "aucun texte plus récent n'est connu" in page
 
 
 def test_the_hint_of_dispositif_names_those_in_force_in_the_month_sent(client):
