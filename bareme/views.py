@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from .engine import LIBELLES_DISPOSITIF, BaremeMois, Dispositif, ValeurDatee, calculer, mention_bareme
+from .engine import LIBELLES_DISPOSITIF, BaremeMois, Dispositif, Resultat, ValeurDatee, calculer, mention_bareme
 from .forms import (
     MAX_SALARIES_PAGE,
     SALARIES_PREFIX,
@@ -63,6 +63,22 @@ def _edit_rows(request) -> tuple[SimulationForm, SalarieFormSet]:
     return SimulationForm(initial=initial), SalarieFormSet(initial=rows, prefix=SALARIES_PREFIX)
 
 
+def _simuler(form: SimulationForm, formset: SalarieFormSet) -> Resultat | None:
+    """The result, or None with the errors on their fields. The month is checked even when the dispositif is
+    missing (with droit commun, open since March 2020), so both errors show at once."""
+    salaries_valid = formset.is_valid()
+    form_valid = form.is_valid()
+    mois = form.cleaned_data.get("mois")
+    if mois is None:
+        return None
+    try:
+        bareme = bareme_du_mois(mois=mois, dispositif=form.cleaned_data.get("dispositif", Dispositif.DROIT_COMMUN))
+    except HorsBareme as hors_bareme:
+        form.add_error(hors_bareme.champ, message_hors_bareme(hors_bareme, mois, LIBELLES_DISPOSITIF))
+        return None
+    return calculer(bareme, formset.salaries()) if form_valid and salaries_valid else None
+
+
 @require_http_methods(["GET", "POST", "HEAD"])
 def simulation(request):
     resultat = None
@@ -71,19 +87,7 @@ def simulation(request):
     elif request.method == "POST":
         form = SimulationForm(request.POST)
         formset = SalarieFormSet(request.POST, prefix=SALARIES_PREFIX)
-        salaries_valid = formset.is_valid()
-        form_valid = form.is_valid()
-        mois = form.cleaned_data.get("mois")
-        if mois is not None:
-            # The month is checked even when the dispositif is missing (droit commun, open from March 2020).
-            dispositif = form.cleaned_data.get("dispositif", Dispositif.DROIT_COMMUN)
-            try:
-                bareme = bareme_du_mois(mois=mois, dispositif=dispositif)
-            except HorsBareme as hors_bareme:
-                form.add_error(hors_bareme.champ, message_hors_bareme(hors_bareme, mois, LIBELLES_DISPOSITIF))
-            else:
-                if form_valid and salaries_valid:
-                    resultat = calculer(bareme, formset.salaries())
+        resultat = _simuler(form, formset)
     else:
         form = SimulationForm(initial={"mois": _mois_courant()})
         formset = SalarieFormSet(prefix=SALARIES_PREFIX)
