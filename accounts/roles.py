@@ -27,6 +27,7 @@ _AGENT_ASP_PERMISSIONS = [
     "referentiels.view_sireneetablissement",
     "referentiels.view_sireneunitelegale",
     "referentiels.view_codepostalcommune",
+    "bareme.view_valeurbareme",
 ]
 
 # The agent's rights, plus what changes who may act for an establishment and what every user reads.
@@ -50,6 +51,8 @@ _SUPERVISEUR_ASP_PERMISSIONS = [
     "portal.add_announcement",
     "portal.change_announcement",
     "portal.delete_announcement",
+    # A new dated value of the barème (the next SMIC revaluation), with its source; never a change in place.
+    "bareme.add_valeurbareme",
 ]
 
 STAFF_ROLES: dict[str, list[str]] = {

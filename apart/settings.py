@@ -325,6 +325,8 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 ACCOUNT_REQUESTS_AUTO_APPROVE = env.bool("ACCOUNT_REQUESTS_AUTO_APPROVE", default=True)
 # Step 2 of CRÉER MON ESPACE: submissions per client IP and per hour.
 CREATE_SPACE_RATE_LIMIT_PER_IP = env.int("CREATE_SPACE_RATE_LIMIT_PER_IP", default=10)
+# POST /api/simulation/: calls per client IP and per minute (refused calls count too).
+SIMULATION_API_RATE_LIMIT_PER_IP = env.int("SIMULATION_API_RATE_LIMIT_PER_IP", default=60)
 
 LOGGING = {
     "version": 1,

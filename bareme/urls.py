@@ -1,13 +1,12 @@
-from apart.views import coming
+from django.urls import path
+
+from . import api, views
 
 app_name = "bareme"
 
 urlpatterns = [
-    coming(
-        "simulation-indemnisation/",
-        "simulation",
-        "Simulation de l'indemnisation de l'employeur en cas d'activité partielle",
-        "Le simulateur permettra d'estimer le montant remboursé par l'État au titre d'une période "
-        "d'activité partielle des salariés.",
-    ),
+    path("simulation-indemnisation/", views.simulation, name="simulation"),
+    path("simulation-indemnisation/bareme/", views.bareme_historique, name="historique"),
+    path("simulation-indemnisation/bareme.csv", views.bareme_historique_csv, name="historique_csv"),
+    path("api/simulation/", api.simulation_api, name="api_simulation"),
 ]

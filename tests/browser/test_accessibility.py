@@ -105,6 +105,44 @@ def test_the_pages_of_a_non_verifie_establishment_pass_axe_core_with_their_error
     assert axe() == []
 
 
+def test_the_simulator_with_a_result_with_errors_and_the_bareme_pass_axe_core(live_server, page, axe):
+    page.goto(live_server.url + "/simulation-indemnisation/")
+    page.locator("#id_mois").fill("2026-03")
+    page.get_by_label("Dispositif").select_option("droit_commun")
+    page.get_by_label("Salaire brut mensuel").fill("2 500,00")
+    page.get_by_label("Durée hebdomadaire de travail").fill("35")
+    page.get_by_label("Heures chômées dans le mois").fill("81,67")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ajouter un salarié").click()
+    page.get_by_role("group", name="Salarié 2").get_by_label("Salaire brut mensuel").fill("1850,50")
+    page.get_by_role("group", name="Salarié 2").get_by_label("Durée hebdomadaire de travail").fill("35")
+    page.get_by_role("group", name="Salarié 2").get_by_label("Heures chômées dans le mois").fill("20")
+    with page.expect_navigation():
+        page.get_by_role("button", name="SIMULER").click()
+    expect(page.get_by_role("heading", name="Résultat de la simulation — mars 2026, Droit commun")).to_be_visible()
+    assert _audit_shown(page, axe) == []
+    page.locator("#id_mois").fill("2020-02")
+    page.get_by_role("group", name="Salarié 1").get_by_label("Salaire brut mensuel").fill("-1500")
+    page.get_by_role("group", name="Salarié 2").get_by_label("Heures chômées dans le mois").fill("400")
+    with page.expect_navigation():
+        page.get_by_role("button", name="SIMULER").click()
+    expect(page.get_by_text("La simulation n'a pas pu être faite")).to_be_visible()
+    assert _audit_shown(page, axe) == []
+    assert _audit(page, live_server.url, ["/simulation-indemnisation/bareme/"], axe) == {}
+
+
+def _audit_shown(page, axe) -> list:
+    """The page shown (a POST's answer, which a goto cannot fetch again), at 1280 px then at 320 px."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    problems = axe()
+    page.set_viewport_size({"width": 320, "height": 800})
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    if width > 320:
+        problems.append(f"à 320 px, la page fait {width} px de large")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return problems
+
+
 def test_step_2_of_creer_mon_espace_passes_axe_core_with_its_errors_shown(live_server, page, axe, captcha_test_mode):
     SireneEtablissementFactory(siret="73282932000074")
     page.goto(live_server.url + "/creer-mon-espace/")

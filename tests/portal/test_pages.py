@@ -177,9 +177,12 @@ def test_favicon_is_the_dsfr_marianne(client):
 
 
 def test_coming_soon_pages_give_the_configured_support_address(client, settings):
-    settings.SUPPORT_EMAIL = "assistance@exemple.gouv.fr"
+    from tests.factories import HabilitationFactory
 
-    html = client.get(reverse("bareme:simulation")).content.decode()
+    settings.SUPPORT_EMAIL = "assistance@exemple.gouv.fr"
+    client.force_login(HabilitationFactory().user)
+
+    html = client.get(reverse("dap:list")).content.decode()
 
     assert "Cette fonctionnalité arrive bientôt" in html
     assert 'href="mailto:assistance@exemple.gouv.fr"' in html
