@@ -169,7 +169,7 @@ def erreurs_salarie(salarie: Salarie) -> dict[str, str]:
     elif heures.as_tuple().exponent < -2:
         erreurs["heures_chomees"] = "Les heures chômées s'écrivent avec deux décimales au plus."
     elif duree_valide:
-        mensuelles = heures_mensuelles(duree)
+        mensuelles = _heures_du_contrat(duree)
         if heures > mensuelles:
             erreurs["heures_chomees"] = (
                 "Les heures chômées ne peuvent pas dépasser les heures du contrat dans le mois "
@@ -222,10 +222,21 @@ DUREE_HEBDOMADAIRE_MAXIMALE = Decimal(48)
 # Far above any pay the cap (4.5 SMIC) lets through; a safeguard against typing errors, not a rule of law.
 SALAIRE_MAXIMUM = Decimal("1000000.00")
 _CONTRATS = frozenset(Contrat)
+# The same few weekly durations come back row after row: their monthly hours, computed once each.
+_HEURES_PAR_DUREE: dict[Decimal, Decimal] = {}
 _SANS_PLANCHER_ALLOCATION = {
     Contrat.APPRENTI: "aux apprentis",
     Contrat.CONTRAT_PROFESSIONNALISATION: "aux contrats de professionnalisation",
 }
+
+
+def _heures_du_contrat(duree: Decimal) -> Decimal:
+    mensuelles = _HEURES_PAR_DUREE.get(duree)
+    if mensuelles is None:
+        if len(_HEURES_PAR_DUREE) > 10_000:  # any duration may be typed: the memo stays small
+            _HEURES_PAR_DUREE.clear()
+        mensuelles = _HEURES_PAR_DUREE[duree] = heures_mensuelles(duree)
+    return mensuelles
 
 
 def _est_nombre(value) -> bool:
@@ -300,9 +311,9 @@ def _calculer(contexte: _Contexte, salarie: Salarie) -> ResultatSalarie:
     heures_contrat, texte_heures_contrat, phrase_contrat = contrat
     salaire = salarie.salaire_brut_mensuel.quantize(CENT)
     heures = salarie.heures_chomees.quantize(CENT)
-    texte_heures = _fr(heures)
+    texte_heures = str(heures).replace(".", ",")  # below 1000: no thousands separator
     taux = (salaire / heures_contrat).quantize(CENT, ROUND_HALF_UP)
-    texte_taux = _fr(taux)
+    texte_taux = str(taux).replace(".", ",")
     explications = [
         phrase_contrat,
         f"Taux horaire de référence : {_fr(salaire)} € ÷ {texte_heures_contrat} h = {texte_taux} €.",
@@ -310,13 +321,13 @@ def _calculer(contexte: _Contexte, salarie: Salarie) -> ResultatSalarie:
     plafond = bareme.plafond_horaire
     if taux > plafond:
         taux = plafond
-        texte_taux = _fr(taux)
+        texte_taux = str(taux).replace(".", ",")
         explications.append(contexte.plafond_applique)
 
     # The indemnity: the rate, raised to its floor; 100 % of the taux horaire when that is below the floor.
     plancher_indemnite = bareme.plancher_indemnite
     indemnite_horaire = (taux * bareme.taux_indemnite).quantize(CENT, ROUND_HALF_UP)
-    texte_indemnite_horaire = _fr(indemnite_horaire)
+    texte_indemnite_horaire = str(indemnite_horaire).replace(".", ",")
     explications.append(
         f"{contexte.texte_taux_indemnite}{texte_taux} € = {texte_indemnite_horaire} €{contexte.sources_taux[0]}."
     )
@@ -336,7 +347,7 @@ def _calculer(contexte: _Contexte, salarie: Salarie) -> ResultatSalarie:
     # never above the indemnity.
     plancher_allocation = bareme.plancher_allocation
     allocation_horaire = (taux * bareme.taux_allocation).quantize(CENT, ROUND_HALF_UP)
-    texte_allocation_horaire = _fr(allocation_horaire)
+    texte_allocation_horaire = str(allocation_horaire).replace(".", ",")
     explications.append(
         f"{contexte.texte_taux_allocation}{texte_taux} € = {texte_allocation_horaire} €{contexte.sources_taux[1]}."
     )

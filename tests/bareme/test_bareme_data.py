@@ -105,7 +105,7 @@ def test_a_value_cannot_be_edited_nor_deleted_in_the_admin(superviseur_client):
 
     valeur.refresh_from_db()
     assert valeur.valeur == Decimal("12.02")
-    assert valeur.source_reference.startswith("Décret du 17 décembre 2025")
+    assert valeur.source_reference.startswith("Décret portant relèvement du SMIC au 1er janvier 2026")
 
 
 def add_form(**champs):
