@@ -293,12 +293,38 @@ def _habilitation_notify(*, kind: str, habilitation: Habilitation, **context) ->
     )
 
 
+@dataclass(frozen=True)
+class HabilitationExtension:
+    """What `habilitation_extend` did: `extended` is False when the end was already a year from today or later."""
+
+    habilitation: Habilitation
+    previous_valid_until: datetime.date
+    extended: bool
+
+    @property
+    def valid_until(self) -> datetime.date:
+        return self.habilitation.valid_until
+
+
+def habilitation_already_extended_message(result: HabilitationExtension) -> str:
+    habilitation = result.habilitation
+    return (
+        f"L'habilitation de {habilitation.user.identifiant} sur {habilitation.establishment.siret} est déjà "
+        f"prolongée jusqu'au {result.valid_until:%d/%m/%Y} : rien n'a changé, aucun courriel n'est parti."
+    )
+
+
 @transaction.atomic
-def habilitation_extend(*, habilitation: Habilitation, by, about=None) -> Habilitation:
-    """One more year: from its current end, or from today when it has already expired. The holder is told."""
+def habilitation_extend(*, habilitation: Habilitation, by, about=None) -> HabilitationExtension:
+    """Valid until one year from today, never shortened: a habilitation that already ends then or later is left
+    alone (no e-mail, no journal line), so that a replayed request (double click, resent form) extends once.
+    The holder is told when the end moves."""
     habilitation = _habilitation_lock(habilitation)
     previous_until = habilitation.valid_until
-    habilitation.valid_until = one_year_after(max(habilitation.valid_until, timezone.localdate()))
+    target = one_year_after(timezone.localdate())
+    if previous_until >= target:
+        return HabilitationExtension(habilitation=habilitation, previous_valid_until=previous_until, extended=False)
+    habilitation.valid_until = target
     habilitation.save(update_fields=["valid_until", "updated_at"])
     _habilitation_notify(kind="habilitation_prolongee", habilitation=habilitation)
     audit_record(
@@ -315,7 +341,7 @@ def habilitation_extend(*, habilitation: Habilitation, by, about=None) -> Habili
         previous_valid_until=previous_until.isoformat(),
         valid_until=habilitation.valid_until.isoformat(),
     )
-    return habilitation
+    return HabilitationExtension(habilitation=habilitation, previous_valid_until=previous_until, extended=True)
 
 
 @dataclass(frozen=True)
