@@ -103,6 +103,7 @@ class EstablishmentAdmin(admin.ModelAdmin):
         "verification",
         "verified_at",
         "letters_table",
+        "fiche_updated_by",
         "created_at",
         "updated_at",
     ]
@@ -132,7 +133,7 @@ class EstablishmentAdmin(admin.ModelAdmin):
             },
         ),
         ("Habilitations", {"fields": ["habilitations_table"]}),
-        ("Historique", {"fields": ["created_at", "updated_at"]}),
+        ("Historique", {"fields": ["fiche_updated_by", "created_at", "updated_at"]}),
     ]
 
     def has_add_permission(self, request):

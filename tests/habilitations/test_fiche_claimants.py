@@ -5,7 +5,11 @@ import pytest
 from django.urls import reverse
 
 from habilitations.models import Establishment
-from habilitations.services import activation_letter_code, colleague_account_request_submit
+from habilitations.services import (
+    activation_letter_code,
+    colleague_account_request_submit,
+    establishment_fiche_update,
+)
 from tests.factories import SireneEtablissementFactory
 from tests.habilitations.test_verification import claim, type_code
 
@@ -134,3 +138,17 @@ def test_a_claimant_does_not_read_another_claimants_contact_details(client, etab
     client.force_login(second)
     html = client.get(fiche_url(establishment)).content.decode()
     assert "paul@pirate.example" in html and "ne vous sont pas montrées" not in html
+
+
+def test_a_fiche_corrected_by_staff_is_kept_and_shown_to_no_claimant(client, etablissement, agent):
+    first, establishment, first_letter = claim(etablissement.siret, "premier@example.fr", nom="Premier")
+    establishment_fiche_update(establishment=establishment, fields={"courriel": "accueil@salon.example"}, by=agent)
+
+    client.force_login(first)
+    assert "accueil@salon.example" not in client.get(fiche_url(establishment)).content.decode()
+
+    type_code(client, first, establishment, activation_letter_code(first_letter))
+
+    establishment.refresh_from_db()
+    assert establishment.courriel == "accueil@salon.example" and establishment.fiche_updated_by == agent
+    assert "accueil@salon.example" in client.get(fiche_url(establishment)).content.decode()
