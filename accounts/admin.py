@@ -64,6 +64,9 @@ class UserAdminCreationForm(UserCreationForm):
 
 
 PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+# Where the account's secrets go (a new temporary password by « Renvoyer les courriels », a reset link) and the
+# name it logs in with: changing them would hand the account to whoever types them.
+CONTACT_FIELDS = ["identifiant", "courriel"]
 
 
 def _is_privileged(user: User) -> bool:
@@ -110,9 +113,13 @@ class UserAdmin(DjangoUserAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Rights are given by a superuser only (the staff roles by `sync_staff_roles`): a staff member cannot raise
         # their own rights nor anyone's. A read-only field is left out of the form, so a forged POST is ignored.
+        # Nor may they redirect an existing account's courriel or identifiant (only a superuser does; the holder
+        # changes his own courriel through « Mon compte », confirmed from the new address).
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             readonly += [field for field in PRIVILEGE_FIELDS if field not in readonly]
+            if obj is not None:
+                readonly += [field for field in CONTACT_FIELDS if field not in readonly]
         return readonly
 
     def has_change_permission(self, request, obj=None):

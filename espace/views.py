@@ -10,8 +10,8 @@ from django.views.decorators.http import require_http_methods
 from accounts.lockout import ip_lockout_remaining, lockout_response
 from accounts.two_factor import login_or_ask_code
 from habilitations.forms import ActivationCodeForm, BankDetailsForm, EstablishmentFicheForm
-from habilitations.models import ActivationLetter, BankDetails, Establishment
-from habilitations.perms import can_create_dap, can_submit_to_administration
+from habilitations.models import FICHE_CONTACT_FIELDS, ActivationLetter, BankDetails, Establishment
+from habilitations.perms import can_create_dap, can_see_fiche_contacts, can_submit_to_administration
 from habilitations.selectors import establishments_for_user
 from habilitations.services import (
     ActivationCodeRefused,
@@ -75,9 +75,9 @@ def establishment_detail(request, siret):
     confirm it exists."""
     establishment = get_object_or_404(establishments_for_user(user=request.user), siret=siret)
     establishment_open(request, establishment)
-    form = EstablishmentFicheForm(request.POST or None, instance=establishment)
+    form = _fiche_form(request, establishment, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        establishment_fiche_update(establishment=establishment, fields=form.fiche_fields)
+        establishment_fiche_update(establishment=establishment, fields=form.fiche_fields, author=request.user)
         messages.success(request, "La fiche établissement a été enregistrée.")
         return redirect("espace:establishment", siret=establishment.siret)
     return _fiche_page(request, establishment, form=form)
@@ -96,12 +96,20 @@ def _bank_form(establishment, data=None) -> BankDetailsForm:
     return BankDetailsForm(data, initial=initial, prefix="banque")
 
 
+def _fiche_form(request, establishment, data=None) -> EstablishmentFicheForm:
+    # Another claimant's contact details are not shown: the fields are empty, and what is typed replaces them.
+    shown = can_see_fiche_contacts(request.user, establishment)
+    initial = {} if shown else dict.fromkeys(FICHE_CONTACT_FIELDS, "")
+    return EstablishmentFicheForm(data, instance=establishment, initial=initial)
+
+
 def _fiche_page(request, establishment, *, form=None, bank_form=None):
     # On a refused form, the saved fiche (not the typed values) tells what is still missing.
     saved = Establishment.objects.get(pk=establishment.pk)
     context = {
         "establishment": saved,
-        "form": form or EstablishmentFicheForm(instance=saved),
+        "form": form or _fiche_form(request, saved),
+        "contacts_hidden": not can_see_fiche_contacts(request.user, saved),
         "bank_form": bank_form or _bank_form(saved),
         "can_submit": can_submit_to_administration(request.user, saved),
         "not_verified_message": NOT_VERIFIED,

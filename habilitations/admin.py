@@ -25,6 +25,7 @@ from .services import (
     activation_letter_issue,
     establishment_fiche_update,
     establishment_verify,
+    habilitation_already_extended_message,
     habilitation_create,
     habilitation_end,
     habilitation_extend,
@@ -102,6 +103,7 @@ class EstablishmentAdmin(admin.ModelAdmin):
         "verification",
         "verified_at",
         "letters_table",
+        "fiche_updated_by",
         "created_at",
         "updated_at",
     ]
@@ -131,7 +133,7 @@ class EstablishmentAdmin(admin.ModelAdmin):
             },
         ),
         ("Habilitations", {"fields": ["habilitations_table"]}),
-        ("Historique", {"fields": ["created_at", "updated_at"]}),
+        ("Historique", {"fields": ["fiche_updated_by", "created_at", "updated_at"]}),
     ]
 
     def has_add_permission(self, request):
@@ -291,10 +293,17 @@ class HabilitationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Prolonger d'un an les habilitations sélectionnées", permissions=["change"])
     def extend_selected(self, request, queryset):
-        extended = [habilitation_extend(habilitation=habilitation, by=request.user) for habilitation in queryset]
-        self.message_user(
-            request, f"{len(extended)} habilitation(s) prolongée(s) ; les titulaires sont prévenus.", messages.SUCCESS
-        )
+        results = [habilitation_extend(habilitation=habilitation, by=request.user) for habilitation in queryset]
+        extended = [result for result in results if result.extended]
+        if extended:
+            self.message_user(
+                request,
+                f"{len(extended)} habilitation(s) prolongée(s) ; les titulaires sont prévenus.",
+                messages.SUCCESS,
+            )
+        for result in results:
+            if not result.extended:  # a replayed request, or an end already a year away: nothing changed
+                self.message_user(request, habilitation_already_extended_message(result), messages.INFO)
 
     @admin.action(description="Mettre fin aux habilitations sélectionnées", permissions=["change"])
     def end_selected(self, request, queryset):

@@ -70,6 +70,18 @@ class EstablishmentIdentity(models.Model):
 ESTABLISHMENT_IDENTITY_FIELDS = tuple(field.name for field in EstablishmentIdentity._meta.fields)
 
 
+# The fiche's contact details: shown, while the establishment is non vérifié, only to the side they came from.
+FICHE_CONTACT_FIELDS = (
+    "telephone",
+    "fax",
+    "courriel",
+    "contact_nom",
+    "contact_prenom",
+    "contact_telephone",
+    "contact_courriel",
+)
+
+
 # The rule of completeness of the fiche établissement: a DAP can be created only when every one is filled.
 FICHE_REQUIRED_FIELDS = (
     "denomination",
@@ -134,6 +146,18 @@ class Establishment(EstablishmentIdentity):
         "vérification", max_length=16, choices=EstablishmentVerification.choices, blank=True, editable=False
     )
     verified_at = models.DateTimeField("vérifié le", null=True, blank=True, editable=False)
+    # Whose values the fiche holds (the claimant whose request created it, then whoever last changed it): while
+    # the establishment is non vérifié, its contact fields are shown only to that side, and a losing claimant's
+    # values are reset when another claimant's code makes it vérifié.
+    fiche_updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="fiche modifiée en dernier par",
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .enums import ApartAccessRefusal, ExtranetCode
-from .models import Habilitation
+from .enums import AccountRequestStatus, ApartAccessRefusal, ExtranetCode
+from .models import AccountRequest, Habilitation
 
 
 @dataclass(frozen=True)
@@ -56,3 +56,31 @@ def can_submit_to_administration(user, establishment) -> bool:
     """What is sent to the administration (DAP, DI, coordonnées bancaires) needs a habilitated user and a vérifié
     establishment: one obtained by automatic approval is non vérifié until its activation code is typed."""
     return establishment is not None and establishment.is_verified and is_habilitated_on(user, establishment)
+
+
+def fiche_claimant_of(*, user_id: int | None, establishment) -> int | None:
+    """The claimant a user stands for on an establishment: the holder who asked for his account (DEMANDE
+    CRÉATION DE COMPTE), or himself."""
+    if user_id is None:
+        return None
+    requested_by = (
+        AccountRequest.objects.filter(
+            establishment=establishment,
+            user_id=user_id,
+            status=AccountRequestStatus.APPROVED,
+            requested_by__isnull=False,
+        )
+        .values_list("requested_by", flat=True)
+        .first()
+    )
+    return requested_by or user_id
+
+
+def can_see_fiche_contacts(user, establishment) -> bool:
+    """The fiche's contact details (FICHE_CONTACT_FIELDS) of a non vérifié establishment are shown only to the side
+    they came from (the claimant who last wrote them, or a colleague he asked an account for): several strangers
+    may claim it until one types the code of the letter. A vérifié one: to every habilitated user."""
+    if establishment.is_verified:
+        return True
+    source = fiche_claimant_of(user_id=establishment.fiche_updated_by_id, establishment=establishment)
+    return source is not None and source == fiche_claimant_of(user_id=user.pk, establishment=establishment)

@@ -43,6 +43,7 @@ from .models import (
     ACTIVATION_CODE_MAX_TRIES,
     ACTIVATION_CODE_VALIDITY,
     ESTABLISHMENT_IDENTITY_FIELDS,
+    FICHE_CONTACT_FIELDS,
     AccountRequest,
     ActivationLetter,
     BankDetails,
@@ -51,7 +52,7 @@ from .models import (
     Habilitation,
     one_year_after,
 )
-from .perms import is_habilitated_on
+from .perms import fiche_claimant_of, is_habilitated_on
 
 # --- Establishments ----------------------------------------------------------------------------------------
 
@@ -67,12 +68,17 @@ def establishment_create(*, siret: str, **fields) -> Establishment:
 
 
 @transaction.atomic
-def establishment_fiche_update(*, establishment: Establishment, fields: dict, by=None) -> Establishment:
+def establishment_fiche_update(*, establishment: Establishment, fields: dict, by=None, author=None) -> Establishment:
     """Save the fiche établissement; its completeness follows (the database derives it). `by`: a staff member
-    editing in the admin, recorded in the journal."""
+    editing in the admin, recorded in the journal; `author`: the habilitated user editing it in his space. Either
+    becomes the fiche's `fiche_updated_by` when something changed."""
+    # Compared with the stored row (a bound ModelForm has already written the typed values on its instance).
+    establishment = Establishment.objects.select_for_update().get(pk=establishment.pk)
     changed = {name: value for name, value in fields.items() if getattr(establishment, name) != value}
     for name, value in changed.items():
         setattr(establishment, name, value)
+    if changed and (author or by) is not None:
+        establishment.fiche_updated_by = author or by
     establishment.save()
     establishment.refresh_from_db(fields=["fiche_complete"])
     if by is not None and changed:
@@ -293,12 +299,38 @@ def _habilitation_notify(*, kind: str, habilitation: Habilitation, **context) ->
     )
 
 
+@dataclass(frozen=True)
+class HabilitationExtension:
+    """What `habilitation_extend` did: `extended` is False when the end was already a year from today or later."""
+
+    habilitation: Habilitation
+    previous_valid_until: datetime.date
+    extended: bool
+
+    @property
+    def valid_until(self) -> datetime.date:
+        return self.habilitation.valid_until
+
+
+def habilitation_already_extended_message(result: HabilitationExtension) -> str:
+    habilitation = result.habilitation
+    return (
+        f"L'habilitation de {habilitation.user.identifiant} sur {habilitation.establishment.siret} est déjà "
+        f"prolongée jusqu'au {result.valid_until:%d/%m/%Y} : rien n'a changé, aucun courriel n'est parti."
+    )
+
+
 @transaction.atomic
-def habilitation_extend(*, habilitation: Habilitation, by, about=None) -> Habilitation:
-    """One more year: from its current end, or from today when it has already expired. The holder is told."""
+def habilitation_extend(*, habilitation: Habilitation, by, about=None) -> HabilitationExtension:
+    """Valid until one year from today, never shortened: a habilitation that already ends then or later is left
+    alone (no e-mail, no journal line), so that a replayed request (double click, resent form) extends once.
+    The holder is told when the end moves."""
     habilitation = _habilitation_lock(habilitation)
     previous_until = habilitation.valid_until
-    habilitation.valid_until = one_year_after(max(habilitation.valid_until, timezone.localdate()))
+    target = one_year_after(timezone.localdate())
+    if previous_until >= target:
+        return HabilitationExtension(habilitation=habilitation, previous_valid_until=previous_until, extended=False)
+    habilitation.valid_until = target
     habilitation.save(update_fields=["valid_until", "updated_at"])
     _habilitation_notify(kind="habilitation_prolongee", habilitation=habilitation)
     audit_record(
@@ -315,7 +347,7 @@ def habilitation_extend(*, habilitation: Habilitation, by, about=None) -> Habili
         previous_valid_until=previous_until.isoformat(),
         valid_until=habilitation.valid_until.isoformat(),
     )
-    return habilitation
+    return HabilitationExtension(habilitation=habilitation, previous_valid_until=previous_until, extended=True)
 
 
 @dataclass(frozen=True)
@@ -532,23 +564,27 @@ def account_request_process_automatically(*, account_request: AccountRequest) ->
         return account_request
 
 
+def _fiche_of(account_request: AccountRequest) -> dict:
+    """The fiche établissement a request gives: its establishment fields, and its user as personne à contacter
+    (as step 2 says); what the request does not ask (effectif, code NAF, IDCC) is left to fill."""
+    return {
+        **{name: getattr(account_request, name) for name in ESTABLISHMENT_IDENTITY_FIELDS},
+        "telephone": account_request.telephone_etablissement,
+        "fax": account_request.fax,
+        "courriel": account_request.courriel_etablissement,
+        "contact_nom": account_request.nom,
+        "contact_prenom": account_request.prenom,
+        "contact_telephone": account_request.telephone,
+        "contact_courriel": account_request.courriel,
+    }
+
+
 def _establishment_for(account_request: AccountRequest, *, automatic: bool) -> Establishment:
-    """The request's establishment: created from it (its user becomes the fiche's personne à contacter, as
-    step 2 says), or the existing one."""
+    """The request's establishment: created from it (`_fiche_of`), or the existing one."""
     establishment = Establishment.objects.filter(siret=account_request.siret).first()
     if establishment is None:
         try:
-            return establishment_create(
-                siret=account_request.siret,
-                **{name: getattr(account_request, name) for name in ESTABLISHMENT_IDENTITY_FIELDS},
-                telephone=account_request.telephone_etablissement,
-                fax=account_request.fax,
-                courriel=account_request.courriel_etablissement,
-                contact_nom=account_request.nom,
-                contact_prenom=account_request.prenom,
-                contact_telephone=account_request.telephone,
-                contact_courriel=account_request.courriel,
-            )
+            return establishment_create(siret=account_request.siret, **_fiche_of(account_request))
         except IntegrityError:  # a concurrent request created the same SIRET
             establishment = Establishment.objects.get(siret=account_request.siret)
             if automatic:  # two claims at the same moment: staff decide which is the employer
@@ -596,6 +632,10 @@ def _account_request_approve(*, account_request, by, valid_from, password) -> Ac
         user, created = user_create_for(_person_of(account_request), password=password or TemporaryPassword.generate())
         if not created:  # the same person was just created by a concurrent request
             case = account_case_for(user)
+    if establishment.fiche_updated_by_id is None and not establishment.habilitations.exists():
+        # Created from this request (or a space nobody holds): the fiche holds this person's values.
+        establishment.fiche_updated_by = user
+        establishment.save(update_fields=["fiche_updated_by"])
     valid_from = valid_from or account_request.valid_from or timezone.localdate()
     habilitation = habilitation_grant(user=user, establishment=establishment, valid_from=valid_from)
     if by is not None:
@@ -858,6 +898,41 @@ def _end_losers(*, establishment: Establishment, winner) -> list[HabilitationEnd
     return ended
 
 
+def _fiche_reset_for_winner(*, establishment: Establishment, letter: ActivationLetter) -> None:
+    """The winner of the code does not inherit another claimant's fiche: unless its values came from the winner,
+    a colleague of his, or staff, the fiche goes back to what the winner's own account request gave (SIRENE's
+    name and address as prefilled, his contact details), effectif, code NAF and IDCC to fill again."""
+    winner = letter.user
+    source = establishment.fiche_updated_by
+    if source is not None and (
+        source.is_staff or fiche_claimant_of(user_id=source.pk, establishment=establishment) == winner.pk
+    ):
+        return
+    account_request = (
+        letter.account_request
+        or AccountRequest.objects.filter(
+            establishment=establishment, user=winner, status=AccountRequestStatus.APPROVED, requested_by__isnull=True
+        )
+        .order_by("-processed_at")
+        .first()
+    )
+    if account_request is not None:
+        values = _fiche_of(account_request)
+    else:  # a letter issued by staff without a request: the name and address stay, the contact is the winner
+        values = dict.fromkeys(FICHE_CONTACT_FIELDS, "") | {
+            "contact_nom": winner.nom,
+            "contact_prenom": winner.prenom,
+            "contact_telephone": winner.telephone,
+            "contact_courriel": winner.courriel,
+        }
+    values |= {"effectif": None, "code_naf": "", "idcc": ""}
+    for name, value in values.items():
+        setattr(establishment, name, value)
+    establishment.fiche_updated_by = winner
+    establishment.save()
+    establishment.refresh_from_db(fields=["fiche_complete"])
+
+
 @transaction.atomic
 def establishment_verify(
     *, establishment: Establishment, by=None, about=None, letter: ActivationLetter | None = None, journal: bool = True
@@ -875,6 +950,7 @@ def establishment_verify(
     if letter is not None:
         ActivationLetter.objects.filter(pk=letter.pk).update(used_at=now, code_sealed="")
         ended = _end_losers(establishment=establishment, winner=letter.user)
+        _fiche_reset_for_winner(establishment=establishment, letter=letter)
     else:
         # Staff vouch for the establishment as it is: the letters still to type are no longer needed.
         ActivationLetter.objects.open().filter(establishment=establishment).update(cancelled_at=now, code_sealed="")

@@ -107,7 +107,9 @@ def account_step(request):
             f"{form.fields[name].help_text} — raccourci depuis le répertoire SIRENE (« {value} ») : vérifiez-le."
         )
     if request.method == "POST" and _create_space_limited(request):
+        # The typed values are shown again, but nothing was checked: only the rate-limit message.
         form.is_valid()
+        form.errors.clear()
         form.add_error(None, CREATE_SPACE_RATE_LIMITED)
     elif request.method == "POST" and form.is_valid():
         account_request = account_request_submit(

@@ -20,7 +20,7 @@ from accounts.models import User
 from audit.models import StaffAction
 from habilitations.enums import ExtranetCode, HabilitationEndOutcome
 from habilitations.models import Establishment, Habilitation
-from habilitations.services import Person, user_for_courriel
+from habilitations.services import Person, habilitation_already_extended_message, user_for_courriel
 from referentiels.validators import clean_siret
 
 from .enums import TicketMotif
@@ -108,8 +108,8 @@ HABILITATION_ACTIONS = {
     "prolonger": (
         ticket_habilitation_extend,
         "Prolonger l'habilitation d'un an",
-        "La date de fin recule d'un an (à partir d'aujourd'hui si l'habilitation a expiré). La personne est "
-        "prévenue par courriel.",
+        "L'habilitation vaudra jusqu'à dans un an, à compter d'aujourd'hui ; une date de fin déjà plus lointaine "
+        "est gardée (rien ne change). La personne est prévenue par courriel quand la date change.",
     ),
     "terminer": (
         ticket_habilitation_end,
@@ -301,6 +301,8 @@ class TicketAdmin(admin.ModelAdmin):
                 f"{subjects}. Leur état (envoyé, en attente, erreur) figure dans « Courriels envoyés »."
             )
         if action == "prolonger":
+            if not result.extended:
+                return habilitation_already_extended_message(result)
             return f"Habilitation de {who} prolongée jusqu'au {result.valid_until:%d/%m/%Y}."
         return {
             HabilitationEndOutcome.ENDED: f"Habilitation de {who} terminée (dernier jour : hier).",

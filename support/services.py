@@ -18,6 +18,7 @@ from habilitations.models import Establishment, Habilitation
 from habilitations.services import (
     AccountEmailsResent,
     HabilitationEnd,
+    HabilitationExtension,
     HabilitationTransfer,
     Person,
     account_emails_resend,
@@ -324,11 +325,11 @@ def ticket_secret_question_reset(*, ticket: Ticket, by, user):
 
 
 @transaction.atomic
-def ticket_habilitation_extend(*, ticket: Ticket, by, habilitation: Habilitation) -> Habilitation:
+def ticket_habilitation_extend(*, ticket: Ticket, by, habilitation: Habilitation) -> HabilitationExtension:
     ticket = _habilitation_ticket(ticket)
-    habilitation = habilitation_extend(habilitation=_ticket_habilitation(ticket, habilitation), by=by, about=ticket)
+    result = habilitation_extend(habilitation=_ticket_habilitation(ticket, habilitation), by=by, about=ticket)
     _take_in_hand(ticket, by=by)
-    return habilitation
+    return result
 
 
 @transaction.atomic

@@ -168,9 +168,10 @@ def outbox_email_send(*, email_id: int) -> bool:
     return True
 
 
-def outbox_failed_requeue(*, email_ids: list[int] | None = None) -> list[int]:
+def outbox_failed_requeue(*, email_ids: list[int] | None = None, queue: bool = True) -> list[int]:
     """FAILED rows (those of `email_ids`, or all) back to pending with a fresh set of attempts, their sending
-    queued after commit. Returns the ids requeued; a row in another state is left alone."""
+    queued after commit (unless `queue` is False: the caller sends them itself and counts them, as
+    send_pending_emails --failed does). Returns the ids requeued; a row in another state is left alone."""
     with transaction.atomic():
         queryset = OutboxEmail.objects.select_for_update().filter(status=OutboxStatus.FAILED)
         if email_ids is not None:
@@ -179,7 +180,7 @@ def outbox_failed_requeue(*, email_ids: list[int] | None = None) -> list[int]:
         OutboxEmail.objects.filter(pk__in=ids).update(
             status=OutboxStatus.PENDING, attempts=0, next_attempt_at=None, claimed_until=None
         )
-        for email_id in ids:
+        for email_id in ids if queue else ():
             transaction.on_commit(lambda email_id=email_id: _queue_sending(email_id))
     return ids
 

@@ -9,7 +9,8 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import AGENT_ASP, AGENT_UD, STAFF_ROLES, SUPERVISEUR_ASP
 from accounts.services import staff_roles_sync
-from tests.factories import UserFactory, two_factor_login
+from apart.outbox.models import OutboxEmail
+from tests.factories import HabilitationFactory, UserFactory, two_factor_login
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +117,49 @@ def test_a_supervisor_cannot_make_anyone_staff_or_superuser(client, supervisor):
     assert employer.nom == "Menuça-Durand"
     assert not employer.is_staff and not employer.is_superuser
     assert not employer.groups.exists() and not employer.user_permissions.exists()
+
+
+def test_a_supervisor_sees_the_courriel_and_identifiant_of_an_account_read_only(client, supervisor):
+    employer = UserFactory(identifiant="gerard.menuca1", courriel="gerard@boulangerie.fr")
+
+    html = client.get(change_url(employer)).content.decode()
+
+    assert 'name="courriel"' not in html and 'name="identifiant"' not in html
+    assert "gerard@boulangerie.fr" in html and "gerard.menuca1" in html
+    assert 'name="nom"' in html  # the rest stays editable
+
+
+def test_a_supervisor_cannot_redirect_a_new_account_to_his_own_address(client, supervisor):
+    """The take-over: an account that never logged in, its courriel changed to the agent's own address, then
+    « Renvoyer les courriels » sends the new temporary password there."""
+    habilitation = HabilitationFactory(
+        user__temporary_password=True, user__identifiant="gerard.menuca1", user__courriel="gerard@boulangerie.fr"
+    )
+    employer = habilitation.user
+
+    response = forged_post(
+        client, employer, courriel="superviseur@pirate.example", identifiant="pirate.asp", must_change_password="on"
+    )
+
+    assert response.status_code == 302  # the rest of the form is saved; the two fields are ignored
+    employer = User.objects.get(pk=employer.pk)
+    assert (employer.courriel, employer.identifiant) == ("gerard@boulangerie.fr", "gerard.menuca1")
+    client.post(
+        reverse("admin:habilitations_habilitation_changelist"),
+        {"action": "resend_account_emails", "_selected_action": [habilitation.pk]},
+    )
+    assert OutboxEmail.objects.filter(kind="mot_de_passe").exists()
+    assert not OutboxEmail.objects.filter(to="superviseur@pirate.example").exists()
+
+
+def test_a_superuser_still_corrects_a_courriel(client):
+    two_factor_login(client, UserFactory(staff=True))
+    staff_roles_sync()
+    employer = UserFactory(courriel="ancienne@boulangerie.fr")
+
+    forged_post(client, employer, courriel="nouvelle@boulangerie.fr")
+
+    assert User.objects.get(pk=employer.pk).courriel == "nouvelle@boulangerie.fr"
 
 
 def test_a_supervisor_cannot_raise_their_own_rights(client, supervisor):

@@ -94,7 +94,7 @@ def test_a_resend_is_recorded_about_the_request_it_came_from(agent):
 
 def _operations(agent):
     """Each staff operation on accounts and habilitations, run once: (kind, what it was about)."""
-    habilitation = HabilitationFactory()
+    habilitation = HabilitationFactory(valid_from=timezone.localdate() - ONE_MONTH)  # not yet a year from today
     establishment = habilitation.establishment
     yield StaffActionKind.HABILITATION_EXTEND, habilitation_extend(habilitation=habilitation, by=agent)
     yield (
@@ -146,7 +146,7 @@ def test_every_staff_operation_writes_one_line_with_the_agent(agent):
 
 
 def test_a_desk_action_has_the_ticket_as_subject_and_shows_on_the_ticket_page(staff_client, agent):
-    habilitation = HabilitationFactory(user__identifiant="ancien.gerant")
+    habilitation = HabilitationFactory(user__identifiant="ancien.gerant", valid_from=timezone.localdate() - ONE_MONTH)
     ticket = TicketFactory(establishment=habilitation.establishment)
     other_ticket = TicketFactory(establishment=habilitation.establishment)
 
@@ -185,7 +185,7 @@ def test_the_journal_of_an_account_request_shows_on_its_page(staff_client):
 
 @pytest.fixture
 def entry(agent):
-    habilitation = HabilitationFactory(user__identifiant="ancien.gerant")
+    habilitation = HabilitationFactory(user__identifiant="ancien.gerant", valid_from=timezone.localdate() - ONE_MONTH)
     ticket = TicketFactory(establishment=habilitation.establishment)
     ticket_habilitation_extend(ticket=ticket, by=agent, habilitation=habilitation)
     return StaffAction.objects.get()

@@ -83,3 +83,4 @@ def test_the_demo_employer_has_verifie_establishments_and_one_non_verifie_with_a
     assert not unverified.is_verified
     [letter] = ActivationLetter.objects.filter(establishment=unverified, user__identifiant="gerard.menuca")
     assert activation_letter_code(letter) == DEMO_ACTIVATION_CODE
+    assert unverified.fiche_updated_by == letter.user  # his claim: he sees its contact details

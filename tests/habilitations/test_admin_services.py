@@ -141,11 +141,26 @@ def test_extend_selected_goes_through_the_service(staff_client, agent):
 
     assert "1 habilitation(s) prolongée(s)" in response.content.decode()
     habilitation.refresh_from_db()
-    assert habilitation.valid_until == one_year_after(previous)
+    assert habilitation.valid_until == one_year_after(timezone.localdate()) > previous
     assert subjects_to("claire@example.fr") == ["Prolongation de votre habilitation à l'activité partielle"]
     [entry] = StaffAction.objects.filter(action=StaffActionKind.HABILITATION_EXTEND)
     assert entry.actor == agent and entry.subject == habilitation
     assert entry.details["previous_valid_until"] == previous.isoformat()
+
+
+def test_extend_selected_replayed_extends_once_and_says_so(staff_client, agent):
+    habilitation = HabilitationFactory(valid_from=days(-30), user__courriel="claire@example.fr")
+    data = {"action": "extend_selected", "_selected_action": [habilitation.pk]}
+    staff_client.post(HABILITATIONS, data, follow=True)  # its message read
+
+    page = staff_client.post(HABILITATIONS, data, follow=True).content.decode()
+
+    habilitation.refresh_from_db()
+    assert habilitation.valid_until == one_year_after(timezone.localdate())
+    assert "prolongée(s)" not in page
+    assert f"est déjà prolongée jusqu&#x27;au {habilitation.valid_until:%d/%m/%Y}" in page
+    assert subjects_to("claire@example.fr") == ["Prolongation de votre habilitation à l'activité partielle"]
+    assert StaffAction.objects.filter(action=StaffActionKind.HABILITATION_EXTEND).count() == 1
 
 
 def test_end_selected_asks_for_a_confirmation_then_goes_through_the_service(staff_client, agent):

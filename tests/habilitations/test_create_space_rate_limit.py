@@ -44,3 +44,19 @@ def test_the_limit_is_a_setting(client, settings):
     step1(client, etablissement.siret)
     assert client.post(STEP2, step2_data(nom=""), REMOTE_ADDR="192.0.2.20").status_code == 200
     assert client.post(STEP2, step2_data(nom=""), REMOTE_ADDR="192.0.2.20").status_code == 429
+
+
+def test_the_429_page_shows_only_the_rate_limit_message(client, settings):
+    settings.CREATE_SPACE_RATE_LIMIT_PER_IP = 1
+    etablissement = SireneEtablissementFactory()
+    step1(client, etablissement.siret)
+    assert client.post(STEP2, step2_data(nom=""), REMOTE_ADDR="192.0.2.30").status_code == 200
+
+    response = client.post(STEP2, step2_data(nom=""), REMOTE_ADDR="192.0.2.30")
+
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert escape("Trop de demandes de création d'espace") in html
+    assert "Tous les champs obligatoires" not in html
+    assert "Ce champ est obligatoire." not in html
+    assert response.context["form"].errors == {"__all__": [CREATE_SPACE_RATE_LIMITED]}

@@ -3,6 +3,7 @@ conversation; a sender killed after the server accepted leaves the row to be sen
 Message-ID. FAILED rows can be sent again (send_pending_emails --failed, the admin's « Renvoyer »)."""
 
 import datetime
+import io
 
 import pytest
 import time_machine
@@ -139,6 +140,24 @@ def test_send_pending_emails_failed_sends_the_failed_rows_again():
     failed.refresh_from_db()
     assert failed.status == OutboxStatus.SENT
     assert [message.to for message in mail.outbox] == [["echec@example.fr"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_pending_emails_failed_counts_the_failed_rows_it_sent():
+    """Out of a test transaction, the requeue's on_commit ran at once and a worker (eager here) sent the rows
+    before the command's own pass, which then printed « 0 courriel(s) envoyé(s) »."""
+    OutboxEmailFactory(failed=True, to="echec@example.fr")
+    OutboxEmailFactory(failed=True, to="echec2@example.fr")
+    out = io.StringIO()
+
+    call_command("send_pending_emails", "--failed", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "2 courriel(s) en échec remis en file d'envoi.",
+        "2 courriel(s) envoyé(s), 0 en échec.",
+    ]
+    assert sorted(message.to[0] for message in mail.outbox) == ["echec2@example.fr", "echec@example.fr"]
+    assert set(OutboxEmail.objects.values_list("status", flat=True)) == {OutboxStatus.SENT}
 
 
 def resend(client, *emails):

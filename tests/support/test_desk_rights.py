@@ -1,9 +1,12 @@
 """The desk's actions on a habilitation ticket follow the staff roles: an Agent ASP answers the ticket but
 neither resends, extends, ends, transfers nor resets; a Superviseur ASP does all of it."""
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import AGENT_ASP, SUPERVISEUR_ASP
 from accounts.services import staff_roles_sync
@@ -31,7 +34,9 @@ def member_of(role):
 
 @pytest.fixture
 def ticket_and_habilitation():
-    habilitation = HabilitationFactory(user__courriel="gerant@boulangerie.fr")
+    habilitation = HabilitationFactory(
+        user__courriel="gerant@boulangerie.fr", valid_from=timezone.localdate() - datetime.timedelta(days=30)
+    )
     ticket = TicketFactory(establishment=habilitation.establishment, courriel="gerant@boulangerie.fr")
     return ticket, habilitation
 

@@ -13,7 +13,7 @@ from apart.outbox.models import OutboxEmail
 from audit.enums import StaffActionKind
 from audit.models import StaffAction
 from habilitations.enums import AccountRequestCase, HabilitationEndOutcome
-from habilitations.models import Extranet, Habilitation
+from habilitations.models import Extranet, Habilitation, one_year_after
 from habilitations.services import (
     AccountEmailsResent,
     HabilitationEnd,
@@ -96,13 +96,38 @@ def test_extending_on_29_february_ends_on_28_february(agent, valid_from, valid_u
     assert StaffAction.objects.get().details["valid_until"] == "2029-02-28"
 
 
-def test_extending_an_active_habilitation_adds_one_year_to_its_end(agent):
-    habilitation = HabilitationFactory(valid_from=days(-1), valid_until=datetime.date(2030, 2, 28))
+def test_extending_an_active_habilitation_makes_it_valid_one_year_from_today(agent):
+    habilitation = HabilitationFactory(valid_from=days(-100), valid_until=days(30))
 
-    habilitation_extend(habilitation=habilitation, by=agent)
+    result = habilitation_extend(habilitation=habilitation, by=agent)
 
     habilitation.refresh_from_db()
-    assert habilitation.valid_until == datetime.date(2031, 2, 28)
+    assert result.extended and habilitation.valid_until == one_year_after(timezone.localdate())
+
+
+def test_extending_twice_extends_once(agent):
+    """A replayed « Prolonger d'un an » (double click, form sent again) used to add a second year."""
+    habilitation = HabilitationFactory(valid_from=days(-100), valid_until=days(30))
+    habilitation_extend(habilitation=habilitation, by=agent)
+
+    again = habilitation_extend(habilitation=habilitation, by=agent)
+
+    habilitation.refresh_from_db()
+    assert not again.extended
+    assert habilitation.valid_until == one_year_after(timezone.localdate())
+    assert OutboxEmail.objects.filter(kind="habilitation_prolongee").count() == 1
+    assert StaffAction.objects.count() == 1
+
+
+def test_extending_never_shortens_a_later_end(agent):
+    later = one_year_after(timezone.localdate()) + datetime.timedelta(days=200)
+    habilitation = HabilitationFactory(valid_from=days(-1), valid_until=later)
+
+    result = habilitation_extend(habilitation=habilitation, by=agent)
+
+    habilitation.refresh_from_db()
+    assert not result.extended and habilitation.valid_until == later
+    assert not OutboxEmail.objects.filter(kind="habilitation_prolongee").exists()
 
 
 def test_a_transfer_renews_a_former_habilitation_of_the_new_person(agent):

@@ -462,7 +462,7 @@ def test_extend_an_active_habilitation_by_one_year(staff_client, agent, establis
     response = staff_client.post(action_url(ticket, habilitation, "prolonger"), follow=True)
 
     habilitation.refresh_from_db()
-    assert habilitation.valid_until == one_year_after(previous)
+    assert habilitation.valid_until == one_year_after(TODAY())  # a year from today, not from its end
     assert f"prolongée jusqu&#x27;au {habilitation.valid_until:%d/%m/%Y}" in response.content.decode()
     [email] = emails_to(old_holder.courriel, after=before)
     assert email.subject == "Prolongation de votre habilitation à l'activité partielle"
@@ -470,6 +470,24 @@ def test_extend_an_active_habilitation_by_one_year(staff_client, agent, establis
     [entry] = audit(ticket)
     assert entry.action == StaffActionKind.HABILITATION_EXTEND and entry.actor == agent
     assert entry.details["previous_valid_until"] == previous.isoformat()
+
+
+def test_extend_replayed_on_the_desk_extends_once_and_says_so(staff_client, establishment, old_holder):
+    habilitation = Habilitation.objects.get(user=old_holder)
+    ticket = TicketFactory(establishment=establishment, courriel=NEW)
+    staff_client.post(action_url(ticket, habilitation, "prolonger"))
+    before = last_email_pk()
+
+    response = staff_client.post(action_url(ticket, habilitation, "prolonger"), follow=True)
+
+    habilitation.refresh_from_db()
+    assert habilitation.valid_until == one_year_after(TODAY())
+    assert (
+        f"est déjà prolongée jusqu&#x27;au {habilitation.valid_until:%d/%m/%Y} : rien n&#x27;a changé"
+        in response.content.decode()
+    )
+    assert emails_to(old_holder.courriel, after=before) == []
+    assert [entry.action for entry in audit(ticket)] == [StaffActionKind.HABILITATION_EXTEND]
 
 
 def test_extend_an_expired_habilitation_counts_from_today(staff_client, establishment):

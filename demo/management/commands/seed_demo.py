@@ -152,6 +152,7 @@ class Command(BaseCommand):
                 **establishment_fields_from_sirene(etablissement).fields,
                 telephone="03 20 00 00 00",
                 courriel=f"contact.{EMPLOYER_UNVERIFIED_SIRET[-5:]}@example.fr",
+                fiche_updated_by=user,  # his claim: its contact details are shown to him while non vérifié
             )
         habilitation_grant(user=user, establishment=establishment)
         if not establishment.is_verified and not ActivationLetter.objects.filter(establishment=establishment).exists():

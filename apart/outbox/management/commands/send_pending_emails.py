@@ -20,7 +20,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, due_only=False, failed=False, **options):
         if failed:
-            requeued = outbox_failed_requeue()
+            # Not queued to the workers: sent below by this command, so that its count says what it sent.
+            requeued = outbox_failed_requeue(queue=False)
             self.stdout.write(f"{len(requeued)} courriel(s) en échec remis en file d'envoi.")
         sent, failed_count = outbox_send_pending(due_only=due_only)
         self.stdout.write(f"{sent} courriel(s) envoyé(s), {failed_count} en échec.")
