@@ -56,10 +56,13 @@ class OutboxEmailAdmin(admin.ModelAdmin):
 
     @admin.action(description="Renvoyer", permissions=["change"])
     def resend(self, request, queryset):
-        requeued = outbox_failed_requeue(email_ids=list(queryset.values_list("pk", flat=True)))
+        # The selection is read once: the list's filter (« Échec définitif ») also applies to `queryset`, which
+        # no longer holds the requeued rows afterwards.
+        selected = list(queryset.values_list("pk", flat=True))
+        requeued = outbox_failed_requeue(email_ids=selected)
         for email in OutboxEmail.objects.filter(pk__in=requeued):
             self.log_change(request, email, "Courriel en échec remis en file d'envoi.")
-        skipped = queryset.count() - len(requeued)
+        skipped = len(selected) - len(requeued)
         self.message_user(
             request,
             f"{len(requeued)} courriel(s) en échec remis en file d'envoi."
