@@ -70,6 +70,14 @@ def test_admin_login_page_is_in_french(client):
     assert "Activité Partielle — administration ASP" in html
 
 
+def test_the_page_to_add_a_user_is_in_correct_french(staff_client):
+    """Django's French catalogue says « vous pourrez modifiez davantage de ses options »."""
+    html = staff_client.get(reverse("admin:accounts_user_add")).content.decode()
+
+    assert "Après avoir créé le compte, vous pourrez modifier davantage de ses options." in html
+    assert "modifiez davantage" not in html
+
+
 def test_every_model_is_registered(staff_client, employer):
     index = staff_client.get("/admin/").content.decode()
 
