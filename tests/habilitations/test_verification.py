@@ -228,6 +228,17 @@ def test_activation_letters_writes_one_pdf_per_letter_to_print_once(tmp_path, et
     assert "0 courrier(s)" in capsys.readouterr().out
 
 
+def test_activation_letters_does_not_print_weasyprint_progress(tmp_path, etablissement, caplog):
+    """WeasyPrint logs seven « Step n - … » lines at INFO per PDF: the command's output drowned in them."""
+    claim(etablissement.siret, "gerard@example.fr")
+
+    with caplog.at_level("INFO"):
+        call_command("activation_letters", "--output", str(tmp_path / "lettres"))
+
+    assert len(list((tmp_path / "lettres").iterdir())) == 1
+    assert [record.getMessage() for record in caplog.records if record.name.startswith("weasyprint")] == []
+
+
 def test_verify_establishment_command(etablissement):
     _, establishment, letter = claim(etablissement.siret, "gerard@example.fr")
 
