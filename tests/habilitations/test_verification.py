@@ -111,8 +111,8 @@ def test_five_wrong_codes_lock_the_letter_and_staff_can_issue_a_new_one(client, 
 
     messages = [code_errors(type_code(client, user, other, "AAAAAAAA"))[0] for _ in range(5)]
 
-    assert messages[0] == "Ce code d'activation est incorrect. Il vous reste 4 essai(s)."
-    assert messages[3] == "Ce code d'activation est incorrect. Il vous reste 1 essai(s)."
+    assert messages[0] == "Ce code d'activation est incorrect. Il vous reste 4 essais."
+    assert messages[3] == "Ce code d'activation est incorrect. Il vous reste 1 essai."
     assert messages[4].startswith("Ce code d'activation est bloqué après 5 essais erronés.")
     # Locked: even the right code is refused now, and no sixth try is counted.
     assert code_errors(type_code(client, user, establishment, right))[0].startswith("Ce code d'activation est bloqué")
