@@ -103,6 +103,52 @@ def test_a_wrong_enrolment_code_is_refused_next_to_the_field(client, employer):
     assert not TwoFactorRecoveryCode.objects.exists()
 
 
+WAIT = "Trop de codes erronés à la suite : attendez quelques secondes"
+
+
+def test_a_right_code_typed_during_django_otps_delay_is_told_to_wait_not_that_it_is_wrong(client, employer):
+    """After a wrong code django-otp refuses every code for 1 s, then 2, 4, 8…: the right code was answered « incorrect
+    ou a expiré », and the person, sure of their code, kept retyping it within the delay."""
+    client.force_login(employer)
+    client.get(ENROL)
+    device = TOTPDevice.objects.get(user=employer, confirmed=False)
+    client.post(ENROL, {"code": "000000"})
+
+    response = client.post(ENROL, {"code": code_of(device)})
+
+    assert [error for error in field_errors(response) if WAIT in error]
+    assert not [error for error in field_errors(response) if WRONG_CODE in error]
+    device.refresh_from_db()
+    assert not device.confirmed
+    with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(seconds=5)):
+        assert "Ils ne seront plus jamais affichés" in client.post(ENROL, {"code": code_of(device)}).content.decode()
+
+
+def test_at_the_login_a_code_typed_during_the_delay_is_told_to_wait_a_recovery_code_still_works(
+    client, employer_device
+):
+    code = recovery_codes_create(user=employer_device.user)[0]
+    login(client)
+    verify(client, "123456")
+
+    response = verify(client, code_of(employer_device))
+
+    assert [error for error in field_errors(response) if WAIT in error]
+    assert "_auth_user_id" not in client.session
+    assert verify(client, code).status_code == 302  # the delay is django-otp's, for the app's codes only
+
+
+def test_turning_it_off_with_a_code_typed_during_the_delay_is_told_to_wait(client, employer, employer_device):
+    two_factor_login(client, employer)
+    disable = reverse("accounts:two_factor_disable")
+    client.post(disable, {"code": "123456"})
+
+    response = client.post(disable, {"code": code_of(employer_device)})
+
+    assert [error for error in field_errors(response) if WAIT in error]
+    assert TOTPDevice.objects.filter(user=employer).exists()
+
+
 # --- Login -----------------------------------------------------------------------------------------------------
 
 
