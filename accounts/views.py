@@ -36,6 +36,7 @@ from .recovery import (
 from .secret_questions import is_listed
 from .services import (
     CourrielChangeLinkInvalid,
+    courriel_change_new_courriel,
     courriel_change_token_valid,
     user_courriel_change_confirm,
     user_courriel_change_request,
@@ -158,9 +159,10 @@ def courriel_confirm_form(request):
         request.session.pop(COURRIEL_CONFIRM_SESSION_KEY, None)
         messages.success(request, "Votre nouveau courriel est enregistré.")
         return redirect("accounts:my_account" if request.user.is_authenticated else "portal:home")
-    if not courriel_change_token_valid(token=token):
+    new_courriel = courriel_change_new_courriel(token=token)
+    if new_courriel is None:
         return _courriel_link_invalid(request)
-    return render(request, "accounts/courriel_confirm.html", {"invalid": False})
+    return render(request, "accounts/courriel_confirm.html", {"invalid": False, "new_courriel": new_courriel})
 
 
 @sensitive_post_parameters("current_password", "secret_answer")
