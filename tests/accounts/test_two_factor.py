@@ -230,6 +230,23 @@ def test_staff_without_a_device_are_sent_to_the_enrolment_before_any_admin_page(
     assert "obligatoire pour votre compte" in enrol
 
 
+def test_the_required_enrolment_offers_none_of_the_pages_it_leads_back_from(client, employer):
+    """An agent without a device saw the employer's menu (ÉTABLISSEMENTS, DEMANDE CRÉATION DE COMPTE, Mon compte…)
+    on the enrolment page: each link led back to it. An employer who enrols by choice keeps the menu."""
+    UserFactory(staff=True, identifiant="agent.asp")
+    client.post(ADMIN_LOGIN, {"username": "agent.asp", "password": PASSWORD, "next": "/admin/"})
+
+    required = client.get(ENROL).content.decode()
+
+    assert "obligatoire pour votre compte" in required
+    assert "DEMANDE CRÉATION DE COMPTE" not in required and 'aria-label="Menu de mon espace"' not in required
+    assert "DECONNEXION" in required
+    client.post(reverse("accounts:logout"))
+    client.force_login(employer)
+    chosen = client.get(ENROL).content.decode()
+    assert "DEMANDE CRÉATION DE COMPTE" in chosen and 'aria-label="Menu de mon espace"' in chosen
+
+
 def test_staff_with_a_device_give_the_code_after_the_password_on_the_admin_login(client):
     agent = UserFactory(staff=True, identifiant="agent.asp")
     device = TOTPDevice.objects.create(user=agent, name="Téléphone", confirmed=True)
