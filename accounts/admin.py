@@ -76,6 +76,7 @@ def _is_privileged(user: User) -> bool:
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     add_form = UserAdminCreationForm
+    add_form_template = "admin/accounts/user/add_form.html"  # Django's own, its French sentence corrected
     list_display = ["identifiant", "nom", "prenom", "courriel", "must_change_password", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "must_change_password", "habilitations__extranet"]
     search_fields = ["identifiant", "courriel", "nom", "prenom", "habilitations__establishment__siret"]

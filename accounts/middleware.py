@@ -74,13 +74,17 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not user.is_verified() and not self._open(request.path):
+        if user is not None and user.is_authenticated and not user.is_verified():
             from .two_factor import confirmed_device, two_factor_required
 
-            if confirmed_device(user) is not None:
-                return redirect(reverse("accounts:two_factor_verify"))
-            if two_factor_required(user):
-                return redirect(reverse("accounts:two_factor_enrol"))
+            has_device = confirmed_device(user) is not None
+            # Read by apart.context_processors: the header then offers no page of the space, each would lead back.
+            request.two_factor_enrolment_pending = not has_device and two_factor_required(user)
+            if not self._open(request.path):
+                if has_device:
+                    return redirect(reverse("accounts:two_factor_verify"))
+                if request.two_factor_enrolment_pending:
+                    return redirect(reverse("accounts:two_factor_enrol"))
         return self.get_response(request)
 
     def _open(self, path: str) -> bool:

@@ -139,6 +139,12 @@ def courriel_change_token_valid(*, token: str) -> bool:
     return _courriel_change_row(token) is not None
 
 
+def courriel_change_new_courriel(*, token: str) -> str | None:
+    """The address a still valid link would confirm (shown on its page), or None; nothing is changed."""
+    row = _courriel_change_row(token)
+    return row.new_courriel if row is not None else None
+
+
 @transaction.atomic
 def user_courriel_change_confirm(*, token: str) -> User:
     """Apply a confirmed change; a link is good once, for 24 hours, and only while the old address is current."""

@@ -36,6 +36,7 @@ from .recovery import (
 from .secret_questions import is_listed
 from .services import (
     CourrielChangeLinkInvalid,
+    courriel_change_new_courriel,
     courriel_change_token_valid,
     user_courriel_change_confirm,
     user_courriel_change_request,
@@ -43,10 +44,10 @@ from .services import (
     user_profile_update,
     user_secret_question_change,
 )
-from .two_factor import code_accepted as two_factor_code_accepted
-from .two_factor import code_failed as two_factor_code_failed
 from .two_factor import (
+    CodeCheck,
     confirmed_device,
+    normalize_code,
     pending_login,
     qr_code_svg,
     second_factor_check,
@@ -56,6 +57,8 @@ from .two_factor import (
     two_factor_enable,
     two_factor_required,
 )
+from .two_factor import code_accepted as two_factor_code_accepted
+from .two_factor import code_failed as two_factor_code_failed
 
 
 @require_POST
@@ -156,9 +159,10 @@ def courriel_confirm_form(request):
         request.session.pop(COURRIEL_CONFIRM_SESSION_KEY, None)
         messages.success(request, "Votre nouveau courriel est enregistré.")
         return redirect("accounts:my_account" if request.user.is_authenticated else "portal:home")
-    if not courriel_change_token_valid(token=token):
+    new_courriel = courriel_change_new_courriel(token=token)
+    if new_courriel is None:
         return _courriel_link_invalid(request)
-    return render(request, "accounts/courriel_confirm.html", {"invalid": False})
+    return render(request, "accounts/courriel_confirm.html", {"invalid": False, "new_courriel": new_courriel})
 
 
 @sensitive_post_parameters("current_password", "secret_answer")
@@ -215,7 +219,22 @@ WRONG_CODE = "Le code de vérification est incorrect ou a expiré : saisissez le
 WRONG_ENROL_CODE = (
     "Le code de vérification est incorrect ou a expiré : saisissez le code affiché en ce moment par votre application."
 )
+WAIT_CODE = (
+    "Trop de codes erronés à la suite : attendez quelques secondes, puis saisissez le code affiché à ce moment par "
+    "votre application."
+)
 ENROL_SESSION_KEY = "two_factor_enrol_device"
+
+
+def _code_throttled(device, form) -> bool:
+    """django-otp refuses every code of the app for a while after a wrong one (1 s, 2, 4…): a right code typed then
+    is told to wait, not that it is wrong. Checked before the code (a refused check consumes nothing)."""
+    if device is None or not normalize_code(form.cleaned_data["code"]).isdigit():
+        return False
+    if device.verify_is_allowed()[0]:
+        return False
+    form.add_error("code", forms.ValidationError(WAIT_CODE, code="throttled"))
+    return True
 
 
 def _home_of(user) -> str:
@@ -237,7 +256,9 @@ def two_factor_verify(request):
         return lockout_response(request, credentials={"username": pending.username})
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        check = second_factor_check(user=pending.user, code=form.cleaned_data["code"])
+        code = form.cleaned_data["code"]
+        throttled = _code_throttled(confirmed_device(pending.user), form)  # still a failure for the lockout
+        check = CodeCheck(device=None) if throttled else second_factor_check(user=pending.user, code=code)
         if check.device is not None:
             two_factor_code_accepted(request, pending=pending, device=check.device)
             if check.recovery_codes_left is not None:
@@ -250,7 +271,8 @@ def two_factor_verify(request):
         two_factor_code_failed(request, username=pending.username)
         if is_locked_out(request, pending.username):
             return lockout_response(request, credentials={"username": pending.username})
-        form.add_error("code", forms.ValidationError(WRONG_CODE, code="wrong_code"))
+        if not throttled:
+            form.add_error("code", forms.ValidationError(WRONG_CODE, code="wrong_code"))
     return render(request, "accounts/two_factor_verify.html", {"form": form})
 
 
@@ -278,6 +300,7 @@ def two_factor_enrol(request):
     form = TwoFactorEnrolForm(request.POST or None, replacing=confirmed_device(user) is not None)
     if request.method == "POST":
         device_id = request.session.get(ENROL_SESSION_KEY)
+        enrolled = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first() if device_id else None
         current_refused = (
             form.is_valid()
             and form.replacing
@@ -285,7 +308,7 @@ def two_factor_enrol(request):
         )
         if current_refused:
             form.add_error("current_code", forms.ValidationError(WRONG_CODE, code="wrong_code"))
-        if form.is_valid() and device_id:
+        if form.is_valid() and device_id and not _code_throttled(enrolled, form):
             enabled = two_factor_enable(user=user, device_id=device_id, code=form.cleaned_data["code"])
             if enabled is not None:
                 device, codes = enabled
@@ -294,7 +317,7 @@ def two_factor_enrol(request):
                 # Rendered here, not after a redirect: the codes in clear are never stored anywhere.
                 return render(request, "accounts/two_factor_codes.html", {"codes": codes, "next": _home_of(user)})
             form.add_error("code", forms.ValidationError(WRONG_ENROL_CODE, code="wrong_code"))
-        device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first() if device_id else None
+        device = enrolled
     if device is None:
         device = two_factor_device_start(user=user)
         request.session[ENROL_SESSION_KEY] = device.pk
@@ -317,7 +340,11 @@ def two_factor_disable_view(request):
         messages.error(request, "La double authentification est obligatoire pour votre compte : elle reste activée.")
         return redirect("accounts:two_factor")
     form = TwoFactorCodeForm(request.POST)
-    if form.is_valid() and second_factor_check(user=user, code=form.cleaned_data["code"]).device is not None:
+    if (
+        form.is_valid()
+        and not _code_throttled(confirmed_device(user), form)
+        and second_factor_check(user=user, code=form.cleaned_data["code"]).device is not None
+    ):
         two_factor_disable(user=user)
         messages.success(request, "La double authentification est désactivée.")
         return redirect("accounts:two_factor")

@@ -4,8 +4,19 @@ Each app registers a panel (in its AppConfig.ready) so that `apart` knows none o
 staff who may see its model.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+
+def elapsed(since: datetime.datetime) -> str:
+    """How long ago, in words: Django's timesince, which says « 0 minute » under a minute."""
+    if timezone.now() - since < datetime.timedelta(minutes=1):
+        return "moins d'une minute"
+    return timesince(since)
 
 
 @dataclass(frozen=True)

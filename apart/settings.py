@@ -340,6 +340,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint's progress (« Step 1 - Fetching and parsing HTML »…, seven lines per activation letter).
+        "weasyprint": {"level": "WARNING"},
         # Django's own handlers (DEFAULT_LOGGING) would print these lines again, unfiltered: the console only.
         "django": {"handlers": [], "propagate": True},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},

@@ -8,9 +8,9 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.timesince import timesince
 
 from apart.admin_actions import action_confirm_page, is_confirmed
+from apart.dashboard import elapsed
 from audit.models import StaffAction
 
 from .enums import AccountRequestStatus, ExtranetCode
@@ -442,7 +442,7 @@ class AccountRequestAdmin(admin.ModelAdmin):
         return format_html(
             "{}<small>il y a {}</small>",
             f"{timezone.localtime(obj.created_at):%d/%m/%Y %H:%M}",
-            timesince(obj.created_at),
+            elapsed(obj.created_at),
         )
 
     @admin.display(description="établissement", ordering="siret")

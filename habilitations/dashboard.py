@@ -4,9 +4,8 @@ import datetime
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timesince import timesince
 
-from apart.dashboard import Figure, Panel, register
+from apart.dashboard import Figure, Panel, elapsed, register
 
 from .models import AccountRequest
 
@@ -25,7 +24,7 @@ def account_requests_panel(request) -> Panel | None:
         "Demandes de création de compte",
         [
             Figure("En attente d'un agent", str(pending.count()), f"{url}?status__exact=pending"),
-            Figure("La plus ancienne attend depuis", timesince(oldest) if oldest else "—"),
+            Figure("La plus ancienne attend depuis", elapsed(oldest) if oldest else "—"),
             Figure(
                 "En attente depuis plus de 48 h", str(late), f"{url}?status__exact=pending&anciennete=plus48h", late > 0
             ),

@@ -993,7 +993,7 @@ ACTIVATION_EXPIRED = (
     "l'assistance de l'ASP."
 )
 ACTIVATION_TOO_LATE = "Cet établissement a déjà été vérifié par un autre demandeur, qui a saisi son code avant vous."
-ACTIVATION_WRONG = "Ce code d'activation est incorrect. Il vous reste {left} essai(s)."
+ACTIVATION_WRONG = "Ce code d'activation est incorrect. Il vous reste {left} essai{plural}."
 
 
 def activation_code_submit(*, establishment: Establishment, user, code: str) -> Establishment:
@@ -1019,7 +1019,8 @@ def activation_code_submit(*, establishment: Establishment, user, code: str) -> 
         letter.refresh_from_db(fields=["failed_tries"])
         if letter.is_locked:
             raise ActivationCodeRefused(ACTIVATION_LOCKED)
-        raise ActivationCodeRefused(ACTIVATION_WRONG.format(left=ACTIVATION_CODE_MAX_TRIES - letter.failed_tries))
+        left = ACTIVATION_CODE_MAX_TRIES - letter.failed_tries
+        raise ActivationCodeRefused(ACTIVATION_WRONG.format(left=left, plural="s" if left > 1 else ""))
     with transaction.atomic():
         ActivationLetter.objects.filter(pk=letter.pk).update(failed_tries=F("failed_tries") - 1)
         establishment = establishment_verify(establishment=establishment, letter=letter)

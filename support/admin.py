@@ -14,9 +14,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.timesince import timesince
 
 from accounts.models import User
+from apart.dashboard import elapsed
 from audit.models import StaffAction
 from habilitations.enums import ExtranetCode, HabilitationEndOutcome
 from habilitations.models import Establishment, Habilitation
@@ -180,7 +180,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.display(description="ancienneté", ordering="created_at")
     def age(self, obj):
-        return timesince(obj.created_at)
+        return elapsed(obj.created_at)
 
     @admin.display(description="description")
     def description_text(self, obj):

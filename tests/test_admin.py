@@ -1,5 +1,7 @@
 """The Django admin is the ASP staff's desk: in French, every model registered, searchable."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -8,7 +10,7 @@ from apart.outbox.models import OutboxEmail
 from habilitations.services import establishment_create, habilitation_grant
 from portal.models import Announcement
 from referentiels.models import CodePostalCommune, SireneEtablissement, SireneUniteLegale
-from tests.factories import two_factor_login
+from tests.factories import AccountRequestFactory, TicketFactory, two_factor_login
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +70,30 @@ def test_admin_login_page_is_in_french(client):
     assert "Nom d’utilisateur" in html or "Identifiant" in html
     assert "Mot de passe" in html
     assert "Activité Partielle — administration ASP" in html
+
+
+def test_the_page_to_add_a_user_is_in_correct_french(staff_client):
+    """Django's French catalogue says « vous pourrez modifiez davantage de ses options »."""
+    html = staff_client.get(reverse("admin:accounts_user_add")).content.decode()
+
+    assert "Après avoir créé le compte, vous pourrez modifier davantage de ses options." in html
+    assert "modifiez davantage" not in html
+
+
+def test_a_request_received_seconds_ago_waits_for_less_than_a_minute_not_0_minute(staff_client):
+    """Django's timesince says « 0 minute » under a minute: « il y a 0 minute », « attend depuis 0 minute »."""
+    AccountRequestFactory(sirene_unavailable=True)
+    TicketFactory()
+
+    pages = [
+        staff_client.get(reverse(name)).content.decode()
+        for name in ("admin:index", "admin:habilitations_accountrequest_changelist", "admin:support_ticket_changelist")
+    ]
+
+    assert [bool(re.search(r"(?<![0-9])0 minute", page)) for page in pages] == [False, False, False]
+    assert "moins d&#x27;une minute" in pages[0]
+    assert "il y a moins d&#x27;une minute" in pages[1]
+    assert "moins d&#x27;une minute" in pages[2]
 
 
 def test_every_model_is_registered(staff_client, employer):

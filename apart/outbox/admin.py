@@ -35,15 +35,16 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    # A class of admin.css, not a style attribute: the Content-Security-Policy (style-src 'self') refuses those.
     @admin.display(description="texte")
     def texte(self, email):
-        return format_html('<pre style="white-space: pre-wrap">{}</pre>', secrets_mask(email.body_text))
+        return format_html('<pre class="apart-mail-source">{}</pre>', secrets_mask(email.body_text))
 
     @admin.display(description="HTML (source)")
     def html(self, email):
         if not email.body_html:
             return "—"
-        return format_html('<pre style="white-space: pre-wrap">{}</pre>', secrets_mask(email.body_html))
+        return format_html('<pre class="apart-mail-source">{}</pre>', secrets_mask(email.body_html))
 
     @admin.action(description="Envoyer maintenant les courriels en attente sélectionnés", permissions=["change"])
     def send_now(self, request, queryset):
@@ -55,10 +56,13 @@ class OutboxEmailAdmin(admin.ModelAdmin):
 
     @admin.action(description="Renvoyer", permissions=["change"])
     def resend(self, request, queryset):
-        requeued = outbox_failed_requeue(email_ids=list(queryset.values_list("pk", flat=True)))
+        # The selection is read once: the list's filter (« Échec définitif ») also applies to `queryset`, which
+        # no longer holds the requeued rows afterwards.
+        selected = list(queryset.values_list("pk", flat=True))
+        requeued = outbox_failed_requeue(email_ids=selected)
         for email in OutboxEmail.objects.filter(pk__in=requeued):
             self.log_change(request, email, "Courriel en échec remis en file d'envoi.")
-        skipped = queryset.count() - len(requeued)
+        skipped = len(selected) - len(requeued)
         self.message_user(
             request,
             f"{len(requeued)} courriel(s) en échec remis en file d'envoi."

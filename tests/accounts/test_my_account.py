@@ -78,6 +78,22 @@ def test_a_courriel_change_is_confirmed_by_a_link_sent_to_the_new_address(employ
     assert anonymous.post(CONFIRM_FORM).status_code == 400
 
 
+def test_the_confirmation_page_names_the_address_it_confirms(employer_client):
+    """« Confirmez-vous le changement du courriel ? » did not say which: the page now names the new address."""
+    employer_client.post(
+        reverse("accounts:courriel_change"),
+        {"courriel": "gerard@nouveau.fr", "courriel_confirm": "gerard@nouveau.fr", "current_password": PASSWORD},
+    )
+    body = delivered_text(OutboxEmail.objects.get(to="gerard@nouveau.fr"))
+    path = urlsplit(re.search(r"http://[^ ]+/mon-compte/courriel/confirmer/[^ \n]+/", body).group(0)).path
+    employer_client.get(path)
+
+    html = employer_client.get(CONFIRM_FORM).content.decode()
+
+    assert "<strong>gerard@nouveau.fr</strong>" in html
+    assert "gerard@ancien.fr" not in html.split("<main", 1)[1]
+
+
 def test_a_courriel_change_link_expires_after_24_hours(employer_client):
     employer_client.post(
         reverse("accounts:courriel_change"),

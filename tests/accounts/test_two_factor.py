@@ -103,6 +103,52 @@ def test_a_wrong_enrolment_code_is_refused_next_to_the_field(client, employer):
     assert not TwoFactorRecoveryCode.objects.exists()
 
 
+WAIT = "Trop de codes erronés à la suite : attendez quelques secondes"
+
+
+def test_a_right_code_typed_during_django_otps_delay_is_told_to_wait_not_that_it_is_wrong(client, employer):
+    """After a wrong code django-otp refuses every code for 1 s, then 2, 4, 8…: the right code was answered « incorrect
+    ou a expiré », and the person, sure of their code, kept retyping it within the delay."""
+    client.force_login(employer)
+    client.get(ENROL)
+    device = TOTPDevice.objects.get(user=employer, confirmed=False)
+    client.post(ENROL, {"code": "000000"})
+
+    response = client.post(ENROL, {"code": code_of(device)})
+
+    assert [error for error in field_errors(response) if WAIT in error]
+    assert not [error for error in field_errors(response) if WRONG_CODE in error]
+    device.refresh_from_db()
+    assert not device.confirmed
+    with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(seconds=5)):
+        assert "Ils ne seront plus jamais affichés" in client.post(ENROL, {"code": code_of(device)}).content.decode()
+
+
+def test_at_the_login_a_code_typed_during_the_delay_is_told_to_wait_a_recovery_code_still_works(
+    client, employer_device
+):
+    code = recovery_codes_create(user=employer_device.user)[0]
+    login(client)
+    verify(client, "123456")
+
+    response = verify(client, code_of(employer_device))
+
+    assert [error for error in field_errors(response) if WAIT in error]
+    assert "_auth_user_id" not in client.session
+    assert verify(client, code).status_code == 302  # the delay is django-otp's, for the app's codes only
+
+
+def test_turning_it_off_with_a_code_typed_during_the_delay_is_told_to_wait(client, employer, employer_device):
+    two_factor_login(client, employer)
+    disable = reverse("accounts:two_factor_disable")
+    client.post(disable, {"code": "123456"})
+
+    response = client.post(disable, {"code": code_of(employer_device)})
+
+    assert [error for error in field_errors(response) if WAIT in error]
+    assert TOTPDevice.objects.filter(user=employer).exists()
+
+
 # --- Login -----------------------------------------------------------------------------------------------------
 
 
@@ -182,6 +228,23 @@ def test_staff_without_a_device_are_sent_to_the_enrolment_before_any_admin_page(
         assert page.status_code == 302 and page.url == ENROL, path
     enrol = client.get(ENROL).content.decode()
     assert "obligatoire pour votre compte" in enrol
+
+
+def test_the_required_enrolment_offers_none_of_the_pages_it_leads_back_from(client, employer):
+    """An agent without a device saw the employer's menu (ÉTABLISSEMENTS, DEMANDE CRÉATION DE COMPTE, Mon compte…)
+    on the enrolment page: each link led back to it. An employer who enrols by choice keeps the menu."""
+    UserFactory(staff=True, identifiant="agent.asp")
+    client.post(ADMIN_LOGIN, {"username": "agent.asp", "password": PASSWORD, "next": "/admin/"})
+
+    required = client.get(ENROL).content.decode()
+
+    assert "obligatoire pour votre compte" in required
+    assert "DEMANDE CRÉATION DE COMPTE" not in required and 'aria-label="Menu de mon espace"' not in required
+    assert "DECONNEXION" in required
+    client.post(reverse("accounts:logout"))
+    client.force_login(employer)
+    chosen = client.get(ENROL).content.decode()
+    assert "DEMANDE CRÉATION DE COMPTE" in chosen and 'aria-label="Menu de mon espace"' in chosen
 
 
 def test_staff_with_a_device_give_the_code_after_the_password_on_the_admin_login(client):

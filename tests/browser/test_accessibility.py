@@ -50,6 +50,7 @@ def space_pages(user):
         "/espace/demande-creation-compte/",
         "/espace/mon-compte/",
         "/espace/mon-compte/mot-de-passe/",
+        "/espace/mon-compte/double-authentification/activer/",
         "/espace/dap/",
         "/besoin-d-aide/",
     ]

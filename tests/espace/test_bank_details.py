@@ -117,3 +117,29 @@ def test_a_foreign_siret_is_a_404_for_the_bank_details(client, holder):
     HabilitationFactory(user=holder)
     client.force_login(holder)
     assert post_bank(client, EstablishmentFactory()).status_code == 404
+
+
+def test_a_refused_bank_form_lands_on_its_section_says_it_once_and_titles_the_page_erreur(client, holder):
+    """The refusal was written three times on the fiche (warning, information, error) and shown at the top of a
+    page whose « Coordonnées bancaires » are at the bottom (5 700 px down at 320 px): nothing visible changed."""
+    establishment = HabilitationFactory(user=holder, establishment=EstablishmentFactory(unverified=True)).establishment
+    client.force_login(holder)
+    action = reverse("espace:establishment_bank_details", args=[establishment.siret]) + "#coordonnees-bancaires"
+    assert f'action="{action}"' in client.get(fiche_url(establishment)).content.decode()
+
+    html = post_bank(client, establishment).content.decode()
+
+    assert f'action="{action}"' in html
+    assert "<title>Erreur — Fiche établissement" in html
+    assert html.count(escape("Cet établissement n'est pas encore vérifié")) == 1
+    section = html[html.index('id="coordonnees-bancaires"') :]
+    assert reverse("espace:activation_code", args=[establishment.siret]) in section  # the way out, by the error
+
+
+def test_a_bank_form_with_a_bad_field_titles_the_page_erreur(client, holder):
+    establishment = HabilitationFactory(user=holder).establishment
+    client.force_login(holder)
+
+    html = post_bank(client, establishment, **{"banque-bic": "AGRI"}).content.decode()
+
+    assert "<title>Erreur — Fiche établissement" in html

@@ -187,6 +187,14 @@ def test_a_refused_login_comes_back_with_the_same_form_its_notice_first(client, 
     assert "value=" not in input_tag(form, "password")  # a password is never sent back
 
 
+def test_a_refused_login_titles_the_page_erreur_as_every_other_form(client, employer):
+    assert "<title>Accueil — Activité Partielle</title>" in client.get("/").content.decode()
+
+    html = login(client, password="mauvais").content.decode()
+
+    assert "<title>Erreur — Accueil — Activité Partielle</title>" in html
+
+
 def test_the_account_form_checks_credentials_only_the_apart_form_adds_the_habilitation(rf):
     """accounts.forms.LoginForm knows nothing of APART; espace.forms.ApartLoginForm asks can_enter_apart."""
     UserFactory(identifiant="gerard.menuca")  # an ASP account, no habilitation

@@ -176,6 +176,17 @@ def test_all_establishments_are_searchable_and_paginated(employer_client):
     assert [e.siret for e in by_siret.context["page"].object_list] == ["73282932000074"]
 
 
+def test_the_count_of_a_search_is_in_french_for_none_and_one(employer_client):
+    """French puts 0 and 1 in the singular: the list said « 0 établissements pour « menuca » »."""
+    holding(employer_client.user, denomination="GARAGE MODERNE")
+
+    none = employer_client.get(reverse("espace:establishments"), {"q": "menuca"}).content.decode()
+    one = employer_client.get(reverse("espace:establishments"), {"q": "garage"}).content.decode()
+
+    assert "Aucun établissement pour « menuca »" in none and "0 établissements" not in none
+    assert "1 établissement pour « garage »" in one
+
+
 def test_an_establishment_of_an_expired_habilitation_is_not_listed(employer_client):
     establishment = EstablishmentFactory()
     HabilitationFactory(user=employer_client.user, establishment=establishment, expired=True)

@@ -111,8 +111,8 @@ def test_five_wrong_codes_lock_the_letter_and_staff_can_issue_a_new_one(client, 
 
     messages = [code_errors(type_code(client, user, other, "AAAAAAAA"))[0] for _ in range(5)]
 
-    assert messages[0] == "Ce code d'activation est incorrect. Il vous reste 4 essai(s)."
-    assert messages[3] == "Ce code d'activation est incorrect. Il vous reste 1 essai(s)."
+    assert messages[0] == "Ce code d'activation est incorrect. Il vous reste 4 essais."
+    assert messages[3] == "Ce code d'activation est incorrect. Il vous reste 1 essai."
     assert messages[4].startswith("Ce code d'activation est bloqué après 5 essais erronés.")
     # Locked: even the right code is refused now, and no sixth try is counted.
     assert code_errors(type_code(client, user, establishment, right))[0].startswith("Ce code d'activation est bloqué")
@@ -226,6 +226,17 @@ def test_activation_letters_writes_one_pdf_per_letter_to_print_once(tmp_path, et
     call_command("activation_letters", "--output", str(tmp_path / "lettres"))
     assert len(list((tmp_path / "lettres").iterdir())) == 1
     assert "0 courrier(s)" in capsys.readouterr().out
+
+
+def test_activation_letters_does_not_print_weasyprint_progress(tmp_path, etablissement, caplog):
+    """WeasyPrint logs seven « Step n - … » lines at INFO per PDF: the command's output drowned in them."""
+    claim(etablissement.siret, "gerard@example.fr")
+
+    with caplog.at_level("INFO"):
+        call_command("activation_letters", "--output", str(tmp_path / "lettres"))
+
+    assert len(list((tmp_path / "lettres").iterdir())) == 1
+    assert [record.getMessage() for record in caplog.records if record.name.startswith("weasyprint")] == []
 
 
 def test_verify_establishment_command(etablissement):

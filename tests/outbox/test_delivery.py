@@ -191,3 +191,23 @@ def test_the_admin_action_renvoyer_sends_the_failed_rows_again_for_staff_who_may
     failed.refresh_from_db()
     assert (failed.status, failed.attempts) == (OutboxStatus.SENT, 1)
     assert [message.to for message in mail.outbox] == [["echec@example.fr"]]  # the sent one is not sent again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_renvoyer_from_the_list_filtered_on_failed_counts_no_negative_other_rows(client):
+    """The filter « Échec définitif » applies to the action's selection too: counted after the requeue, the rows
+    no longer failed made the message say « -2 autre(s) sélectionné(s) »."""
+    emails = [OutboxEmailFactory(failed=True, to=f"echec{n}@example.fr") for n in range(2)]
+    agent = user_create(identifiant="agent.asp", courriel="agent@asp.example", nom="ASP", prenom="Agent")
+    agent.is_staff = agent.is_superuser = True
+    agent.save()
+    two_factor_login(client, agent)
+
+    page = client.post(
+        reverse("admin:outbox_outboxemail_changelist") + "?status__exact=failed",
+        {"action": "resend", "_selected_action": [email.pk for email in emails]},
+        follow=True,
+    ).content.decode()
+
+    assert "2 courriel(s) en échec remis en file d&#x27;envoi." in page
+    assert "autre(s)" not in page
