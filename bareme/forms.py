@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 
-from .engine import LIBELLES_CONTRAT, LIBELLES_DISPOSITIF, Contrat, Dispositif, Salarie, erreurs_salarie
+from .engine import LIBELLES_CONTRAT, LIBELLES_DISPOSITIF, Contrat, Dispositif, Salarie, erreurs_salarie, format_mois
 from .selectors import HorsBareme, dispositifs_en_vigueur
 
 MAX_SALARIES_PAGE = 50  # rows of the HTML form; the API takes up to 1000
@@ -30,25 +30,10 @@ _MOIS_FR = re.compile(r"(\d{1,2})\s*/\s*(\d{4})")
 MOIS_INVALIDE = "Saisissez un mois au format MM/AAAA, par exemple 03/2026."
 NOMBRE_INVALIDE = "Saisissez un nombre, par exemple 2 500,50."
 
-MOIS_FRANCAIS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
 
 def libelle_mois(mois: datetime.date) -> str:
     """« mars 2026 »."""
-    return f"{MOIS_FRANCAIS[mois.month - 1]} {mois.year}"
+    return format_mois(mois)
 
 
 def parse_mois(texte: str) -> datetime.date | None:
