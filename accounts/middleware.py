@@ -8,14 +8,17 @@ from django.urls import reverse
 
 
 class MustChangePasswordMiddleware:
-    """The one gate of the first connection: with a temporary password, the space leads to its change."""
+    """The one gate of the first connection: with a temporary password, the space (or the UD agents' back office)
+    leads to its change."""
+
+    GATED_PREFIXES = ("/espace/", "/instruction/")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and request.path.startswith("/espace/"):
+        if user is not None and user.is_authenticated and request.path.startswith(self.GATED_PREFIXES):
             if user.must_change_password:
                 return redirect(reverse("accounts:first_login_password"))
             secret_question_url = reverse("accounts:secret_question_change")

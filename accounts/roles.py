@@ -28,6 +28,7 @@ _AGENT_ASP_PERMISSIONS = [
     "referentiels.view_sireneunitelegale",
     "referentiels.view_codepostalcommune",
     "bareme.view_valeurbareme",
+    "instruction.view_agentud",
 ]
 
 # The agent's rights, plus what changes who may act for an establishment and what every user reads.
@@ -53,11 +54,25 @@ _SUPERVISEUR_ASP_PERMISSIONS = [
     "portal.delete_announcement",
     # A new dated value of the barème (the next SMIC revaluation), with its source; never a change in place.
     "bareme.add_valeurbareme",
+    # The UD agents and their départements (the instruction's back office is outside the admin).
+    "instruction.add_agentud",
+    "instruction.change_agentud",
 ]
 
 STAFF_ROLES: dict[str, list[str]] = {
     AGENT_ASP: _AGENT_ASP_PERMISSIONS,
     SUPERVISEUR_ASP: _SUPERVISEUR_ASP_PERMISSIONS,
-    # The unités départementales' back office (instruction) is not in the admin: nothing here yet.
+    # The unités départementales instruct in their own back office (/instruction/), never in the admin: the group
+    # itself is their right there (instruction.views), and it makes the double authentification required.
     AGENT_UD: [],
 }
+
+
+def is_agent_ud(user) -> bool:
+    """Whether the account is a UD agent: its role, not a habilitation, gives it the back office. Cached on the
+    user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if not hasattr(user, "_is_agent_ud"):
+        user._is_agent_ud = user.groups.filter(name=AGENT_UD).exists()
+    return user._is_agent_ud

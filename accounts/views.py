@@ -33,6 +33,7 @@ from .recovery import (
     recovery_answer,
     recovery_start,
 )
+from .roles import is_agent_ud
 from .secret_questions import is_listed
 from .services import (
     CourrielChangeLinkInvalid,
@@ -238,7 +239,9 @@ def _code_throttled(device, form) -> bool:
 
 
 def _home_of(user) -> str:
-    return "admin:index" if user.is_staff else "espace:home"
+    if user.is_staff:
+        return "admin:index"
+    return "instruction:home" if is_agent_ud(user) else "espace:home"
 
 
 @sensitive_post_parameters("code")

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
     "accounts.middleware.MustChangePasswordMiddleware",
+    # After the gates of the first connection: a UD agent is led from the employer's space to /instruction/.
+    "instruction.middleware.AgentUDMiddleware",
     "espace.middleware.CurrentEstablishmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the messages: the end of a session too long says so.

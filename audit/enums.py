@@ -21,3 +21,6 @@ class StaffActionKind(models.TextChoices):
     ESTABLISHMENT_VERIFY = "establishment_verify", "Vérification d'un établissement"
     ACTIVATION_LETTER_ISSUE = "activation_letter_issue", "Émission d'un courrier d'activation"
     BANK_DETAILS_UPDATE = "bank_details_update", "Modification des coordonnées bancaires"
+    # The UD agents (instruction)
+    AGENT_UD_CREATE = "agent_ud_create", "Création d'un agent d'UD"
+    AGENT_UD_DEPARTEMENTS = "agent_ud_departements", "Modification des départements d'un agent d'UD"

@@ -8,6 +8,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts.lockout import ip_lockout_remaining, lockout_response
+from accounts.roles import is_agent_ud
 from accounts.two_factor import login_or_ask_code
 from habilitations.forms import ActivationCodeForm, BankDetailsForm, EstablishmentFicheForm
 from habilitations.models import FICHE_CONTACT_FIELDS, ActivationLetter, BankDetails, Establishment
@@ -42,7 +43,9 @@ def login_view(request):
     if form.is_valid():
         user = form.get_user()
         # Logged in now (a new session key), or after the "Code de vérification" when the account has a device.
-        next_url = "accounts:first_login_password" if user.must_change_password else "espace:home"
+        # A UD agent's role is its right: no habilitation, its back office.
+        home = "instruction:home" if is_agent_ud(user) else "espace:home"
+        next_url = "accounts:first_login_password" if user.must_change_password else home
         return login_or_ask_code(request, user, username=form.cleaned_data["username"], next_url=next_url)
     return render(request, "portal/home.html", {"login_form": form})
 

@@ -1,4 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "instruction"
 
-# The UD agents' back office comes with the DAP issue.
-urlpatterns = []
+urlpatterns = [
+    path("instruction/", views.home, name="home"),
+]
