@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.forms import LoginForm
+from accounts.roles import is_agent_ud
 from apart.forms import REQUIRED, RequiredFieldsMessageMixin
 from habilitations.enums import ApartAccessRefusal
 from habilitations.forms import UserToCreateForm
@@ -15,6 +16,8 @@ class ApartLoginForm(LoginForm):
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
+        if is_agent_ud(user):
+            return  # a UD agent's role is its right to the back office: no habilitation
         access = can_enter_apart(user)
         if access:
             return
