@@ -33,7 +33,7 @@ def seeded(django_db_setup, django_db_blocker):
 
 
 def test_running_it_twice_creates_each_account_and_establishment_once(seeded):
-    assert User.objects.filter(identifiant__in=["admin", "gerard.menuca", "claire.lambert"]).count() == 3
+    assert User.objects.filter(identifiant__in=["admin", "gerard.menuca", "claire.lambert", "agent.ud75"]).count() == 4
     assert Establishment.objects.count() == 7
     assert ActivationLetter.objects.count() == 1
     assert Habilitation.objects.filter(user__identifiant="claire.lambert").count() == 4
@@ -66,6 +66,25 @@ def test_the_staff_account_reaches_the_admin(client, seeded):
     client.post(reverse("accounts:two_factor_verify"), {"code": f"{code:06d}"})
 
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_the_ud_agent_logs_in_with_the_demo_key_and_lands_on_instruction(client, seeded):
+    from instruction.models import AgentUD
+    from referentiels.departements import departement_of
+
+    response = client.post(reverse("espace:login"), {"username": "agent.ud75", "password": "Agent-APART-2026;"})
+    assert response.url == reverse("accounts:two_factor_verify")
+    code = totp(b32decode("APARTDEMOAPARTDEMOAPARTDEMOAPART"))  # the README's demo key
+    response = client.post(reverse("accounts:two_factor_verify"), {"code": f"{code:06d}"})
+
+    assert response.url == reverse("instruction:home")
+    html = client.get(reverse("instruction:home")).content.decode()
+    assert "75 — Paris" in html and "92 — Hauts-de-Seine" in html
+    # The agent instructs the département of the demo employer's complete establishment.
+    agent = AgentUD.objects.get(user__identifiant="agent.ud75")
+    employer_paris = Establishment.objects.get(siret="73282932000074")
+    assert departement_of(employer_paris.code_postal) in agent.departement_codes
+    assert not agent.user.is_staff
 
 
 def test_the_staff_roles_are_there_for_the_agents_a_superuser_creates(seeded):

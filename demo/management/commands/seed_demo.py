@@ -17,6 +17,8 @@ from habilitations.services import (
     establishment_verify,
     habilitation_grant,
 )
+from instruction.models import AgentUD
+from instruction.services import agent_create, agent_departements_set
 from portal.models import Announcement
 from referentiels.codes_postaux import codes_postaux_load
 from referentiels.models import CodePostalCommune
@@ -59,6 +61,18 @@ EXPERT = {
     "secret_question": "Quelle est votre ville de naissance ?",
     "secret_answer": "Colmar",
 }
+# The UD agent of the demo employer's complete establishment (Paris 11e) and of the Hauts-de-Seine; same demo
+# TOTP key as the staff account (README).
+AGENT_UD = {
+    "identifiant": "agent.ud75",
+    "password": "Agent-APART-2026;",
+    "courriel": "agent.ud75@ddets.example",
+    "nom": "Martin",
+    "prenom": "Inès",
+    "departements": ["75", "92"],
+    "secret_question": "Quelle est votre ville de naissance ?",
+    "secret_answer": "Brest",
+}
 # Obtained by automatic approval and still "non vérifié": its activation letter (code below) waits to be typed.
 EMPLOYER_UNVERIFIED_SIRET = "50388427200017"
 DEMO_ACTIVATION_CODE = "APART467"  # stated in README.md
@@ -81,10 +95,17 @@ class Command(BaseCommand):
             staff_roles_sync()  # the staff groups, for the agents a superuser creates in the admin
             self._announcement()
             self._staff()
+            self._agent_ud()
             employer = self._holder(EMPLOYER, EMPLOYER_SIRETS)
             expert = self._holder(EXPERT, EXPERT_SIRETS)
             self._unverified(employer)
         self.stdout.write(self.style.SUCCESS(f"Compte agent ASP : {STAFF['identifiant']} / {STAFF['password']}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Compte agent d'UD : {AGENT_UD['identifiant']} / {AGENT_UD['password']} "
+                f"(départements {', '.join(AGENT_UD['departements'])})"
+            )
+        )
         for role, account, password in (
             ("employeur", employer, EMPLOYER["password"]),
             ("expert-comptable", expert, EXPERT["password"]),
@@ -113,6 +134,28 @@ class Command(BaseCommand):
         staff.set_password(STAFF["password"])
         staff.save(update_fields=["password"])
         demo_device_set(user=staff, key_hex=b32decode(STAFF_TOTP_KEY).hex())
+
+    def _agent_ud(self):
+        agent = AgentUD.objects.filter(user__identifiant=AGENT_UD["identifiant"]).first()
+        if agent is None:
+            agent = agent_create(
+                identifiant=AGENT_UD["identifiant"],
+                courriel=AGENT_UD["courriel"],
+                nom=AGENT_UD["nom"],
+                prenom=AGENT_UD["prenom"],
+                departements=AGENT_UD["departements"],
+                password=AGENT_UD["password"],
+            ).agent
+        agent_departements_set(agent=agent, departements=AGENT_UD["departements"])
+        user = agent.user
+        user.set_password(AGENT_UD["password"])
+        user.must_change_password = False
+        if user.must_set_secret_question:
+            user.secret_question = AGENT_UD["secret_question"]
+            user.set_secret_answer(AGENT_UD["secret_answer"])
+            user.must_set_secret_question = False
+        user.save()
+        demo_device_set(user=user, key_hex=b32decode(STAFF_TOTP_KEY).hex())
 
     def _holder(self, account: dict, sirets: dict[str, bool]) -> User:
         """An account habilitated on `sirets`; it is the contact person of the fiches marked complete."""
