@@ -244,3 +244,28 @@ def test_the_audit_finds_what_it_looks_for(page, axe):
     found = " ".join(axe())
 
     assert "image-alt" in found and "html-has-lang" in found and "document-title" in found
+
+
+def test_the_ud_agents_back_office_passes_axe_core_and_fits_320_px(live_server, page, axe):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from instruction.services import agent_create
+
+    user = agent_create(
+        identifiant="agent.ud75", courriel="ud75@ddets.example", departements=["75", "92"], password=PASSWORD
+    ).agent.user
+    user.must_set_secret_question = False
+    user.save()
+    device = TOTPDevice.objects.create(user=user, name="Téléphone", confirmed=True)
+    page.goto(live_server.url + "/")
+    page.get_by_label("Identifiant").fill("agent.ud75")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Connexion").click()
+    page.get_by_label("Code de vérification").fill(f"{totp(device.bin_key):06d}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Valider").click()
+    assert page.url == live_server.url + "/instruction/"
+
+    assert _audit(page, live_server.url, ["/instruction/", "/espace/mon-compte/"], axe) == {}
