@@ -561,7 +561,8 @@ class AccountRequestAdmin(admin.ModelAdmin):
                 sent += len(
                     account_emails_resend(habilitation=habilitation, by=request.user, about=account_request).emails
                 )
-        self.message_user(request, f"{sent} courriel(s) renvoyé(s).", messages.SUCCESS)
+        # Queued, not sent: the outbox sends them next, and may fail (their state is in « Courriels (file d'envoi) »).
+        self.message_user(request, f"{sent} courriel(s) remis en file d'envoi.", messages.SUCCESS)
 
 
 @admin.register(ActivationLetter)

@@ -61,7 +61,7 @@ def test_a_supervisor_resends_the_emails(client):
 
     response = run(client, CHANGELIST, "resend_emails", approved)
 
-    assert "courriel(s) renvoyé(s)" in response.content.decode()
+    assert "courriel(s) remis en file d&#x27;envoi." in response.content.decode()
     assert OutboxEmail.objects.count() > emails
 
 
