@@ -373,7 +373,7 @@ def test_the_home_names_a_non_verifie_establishment_that_is_not_the_current_one(
 
     html = employer_client.get(reverse("espace:home")).content.decode()
 
-    assert "<h2 class=\"fr-alert__title\">Établissement non vérifié</h2>" in html
+    assert '<h2 class="fr-alert__title">Établissement non vérifié</h2>' in html
     assert f"pour ZZZ ATELIER ({other.siret}) tant que" in html
     assert activation_link(other) in html
     assert activation_link(verified) not in html
@@ -385,7 +385,7 @@ def test_the_home_lists_each_non_verifie_establishment_with_its_code_link(employ
 
     html = employer_client.get(reverse("espace:home")).content.decode()
 
-    assert "<h2 class=\"fr-alert__title\">Établissements non vérifiés</h2>" in html
+    assert '<h2 class="fr-alert__title">Établissements non vérifiés</h2>' in html
     for establishment in others[:5]:
         assert f"{establishment.denomination} ({establishment.siret}) : <a {activation_link(establishment)}>" in html
     assert activation_link(verified) not in html
