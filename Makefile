@@ -57,9 +57,15 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The links of e-mails and letters point to the server being run, unless SITE_URL is already set (environment,
+# make's command line, or .env, which settings.py reads without overriding the environment).
+ifeq ($(SITE_URL)$(shell grep -s '^SITE_URL=' .env),)
+RUN_SITE_URL = SITE_URL=http://$(HOST):$(PORT)
+endif
+
 run: seed
 	@echo "Site : http://$(HOST):$(PORT)/  (identifiants de démonstration : voir README.md)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(RUN_SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

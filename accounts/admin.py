@@ -12,9 +12,10 @@ from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import never_cache
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .lockout import ip_lockout_remaining, lockout_response
-from .models import CourrielChangeToken, PasswordResetToken, RecoveryEvent, User
+from .models import CourrielChangeToken, PasswordResetToken, RecoveryEvent, TwoFactorDevice, User
 from .services import user_secret_question_reset
 from .two_factor import login_or_ask_code
 
@@ -253,3 +254,90 @@ if admin.site.is_registered(AccessAttempt):
 class CourrielChangeTokenAdmin(OneTimeTokenAdmin):
     list_display = ["user", "new_courriel", "created_at", "expires_at", "used_at", "voided_at", "voided_reason"]
     search_fields = ["user__identifiant", "user__courriel", "new_courriel"]
+
+
+class _ConfirmedFilter(admin.SimpleListFilter):
+    title = "activé"
+    parameter_name = "active"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Oui"), ("0", "Non (activation commencée, pas terminée)")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("0", "1"):
+            return queryset.filter(confirmed=self.value() == "1")
+        return queryset
+
+
+# django-otp's own page (« TOTP devices », in English, and able to show a key to whoever adds a device) is replaced.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TwoFactorDevice)
+class TwoFactorDeviceAdmin(admin.ModelAdmin):
+    """The users' authenticator apps: read, or deleted when a phone and the recovery codes are lost (the user then
+    activates the double authentification again). Never added nor edited here, and the key is never shown."""
+
+    list_display = ["utilisateur", "nom", "active", "cree_le", "derniere_utilisation"]
+    list_filter = [_ConfirmedFilter]
+    search_fields = ["user__identifiant", "user__courriel", "user__nom"]
+    search_help_text = "Identifiant, courriel ou nom de l'utilisateur."
+    list_select_related = ["user"]
+    fieldsets = [
+        ("Appareil", {"fields": ["utilisateur", "nom", "active"]}),
+        ("Dates", {"fields": ["cree_le", "derniere_utilisation"]}),
+        ("Codes refusés", {"fields": ["echecs", "dernier_echec"]}),
+        ("Réglages", {"fields": ["chiffres", "pas", "tolerance", "derive"]}),
+    ]
+    readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="utilisateur", ordering="user__identifiant")
+    def utilisateur(self, device):
+        return device.user
+
+    @admin.display(description="nom", ordering="name")
+    def nom(self, device):
+        return device.name
+
+    @admin.display(description="activé", boolean=True, ordering="confirmed")
+    def active(self, device):
+        return device.confirmed
+
+    @admin.display(description="créé le", ordering="created_at")
+    def cree_le(self, device):
+        return device.created_at
+
+    @admin.display(description="dernière utilisation", ordering="last_used_at")
+    def derniere_utilisation(self, device):
+        return device.last_used_at
+
+    @admin.display(description="codes refusés à la suite")
+    def echecs(self, device):
+        return device.throttling_failure_count
+
+    @admin.display(description="dernier code refusé")
+    def dernier_echec(self, device):
+        return device.throttling_failure_timestamp
+
+    @admin.display(description="nombre de chiffres")
+    def chiffres(self, device):
+        return device.digits
+
+    @admin.display(description="durée de validité d'un code (secondes)")
+    def pas(self, device):
+        return device.step
+
+    @admin.display(description="tolérance (pas acceptés avant ou après)")
+    def tolerance(self, device):
+        return device.tolerance
+
+    @admin.display(description="décalage d'horloge constaté (pas)")
+    def derive(self, device):
+        return device.drift

@@ -20,6 +20,8 @@ MOVED_ADMIN_MODELS = {
     "habilitations/codepostalcommune": "referentiels/codepostalcommune",
     "support/announcement": "portal/announcement",
     "support/staffaction": "audit/staffaction",
+    # django-otp's page, replaced by the French one of the same devices (a proxy: the same ids).
+    "otp_totp/totpdevice": "accounts/twofactordevice",
 }
 
 

@@ -54,9 +54,15 @@ def login_view(request):
 def home(request):
     establishments = establishments_for_user(user=request.user)
     current = request.current_establishment or None
+    # Every establishment of the user still non vérifié, not only the current one: each needs its code.
+    unverified = establishments.filter(verification="")
+    unverified_count = unverified.count()
     context = {
         "establishments": establishments[:SPACE_PREVIEW],
         "establishment_count": establishments.count(),
+        "unverified": unverified[:SPACE_PREVIEW],
+        "unverified_count": unverified_count,
+        "unverified_more": max(unverified_count - SPACE_PREVIEW, 0),
         "current": current,
         "can_create_dap": can_create_dap(request.user, current),
     }

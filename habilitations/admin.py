@@ -507,7 +507,13 @@ class AccountRequestAdmin(admin.ModelAdmin):
                 title="Valider des demandes dont des contrôles ont échoué",
                 intro=(
                     "Des contrôles automatiques ont échoué pour ces demandes. Vérifiez-les avant de valider : la "
-                    "validation crée le compte, l'habilitation et envoie les courriels."
+                    "validation crée le compte, l'habilitation et envoie les courriels. "
+                    + (
+                        "L'établissement sera marqué vérifié : aucun courrier d'activation ne sera envoyé."
+                        if request.user.has_perm("habilitations.verify_establishment")
+                        else "Un établissement non vérifié le restera : un courrier d'activation sera envoyé à son "
+                        "adresse SIRENE, comme après une validation automatique."
+                    )
                 ),
                 items=[
                     (
@@ -520,11 +526,23 @@ class AccountRequestAdmin(admin.ModelAdmin):
                     for account_request in failing
                 ],
             )
-        approved = 0
+        approved, unaddressable = 0, []
         for account_request in pending:
-            result = account_request_approve(account_request=account_request, by=request.user)
+            try:
+                result = account_request_approve(account_request=account_request, by=request.user)
+            except ActivationLetterUnaddressable:
+                unaddressable.append(account_request.reference)
+                continue
             approved += result.status == AccountRequestStatus.APPROVED
         self.message_user(request, f"{approved} demande(s) validée(s), courriels envoyés.", messages.SUCCESS)
+        if unaddressable:
+            self.message_user(
+                request,
+                "Laissée(s) en attente, aucune adresse SIRENE où envoyer le courrier d'activation : "
+                + ", ".join(unaddressable)
+                + ". Un agent qui peut vérifier les établissements peut la (les) valider.",
+                messages.WARNING,
+            )
         return None
 
     @admin.action(description="Refuser les demandes sélectionnées (avec un motif)", permissions=["reject"])
@@ -561,7 +579,8 @@ class AccountRequestAdmin(admin.ModelAdmin):
                 sent += len(
                     account_emails_resend(habilitation=habilitation, by=request.user, about=account_request).emails
                 )
-        self.message_user(request, f"{sent} courriel(s) renvoyé(s).", messages.SUCCESS)
+        # Queued, not sent: the outbox sends them next, and may fail (their state is in « Courriels (file d'envoi) »).
+        self.message_user(request, f"{sent} courriel(s) remis en file d'envoi.", messages.SUCCESS)
 
 
 @admin.register(ActivationLetter)

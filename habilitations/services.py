@@ -612,6 +612,8 @@ def account_request_approve(
 ) -> AccountRequest:
     """Create what the request asks for, in one transaction: account, establishment, habilitation, e-mails, and
     a line in the journal. `by=None` is the automatic approval. A request no longer pending is returned as it is.
+    The establishment becomes vérifié only when `by` may verify establishments; otherwise a claimant gets an
+    activation letter (ActivationLetterUnaddressable, nothing written, when SIRENE knows no address).
     """
     password = None
     if account_request.status == AccountRequestStatus.PENDING and user_for_courriel(account_request.courriel) is None:
@@ -638,11 +640,13 @@ def _account_request_approve(*, account_request, by, valid_from, password) -> Ac
         establishment.save(update_fields=["fiche_updated_by"])
     valid_from = valid_from or account_request.valid_from or timezone.localdate()
     habilitation = habilitation_grant(user=user, establishment=establishment, valid_from=valid_from)
-    if by is not None:
-        # Staff checked it; the approval's line of the journal says so.
+    # Staff who may verify establishments checked it: vérifié, no letter (the approval's line of the journal says so).
+    # Any other approver (an « Agent ASP ») settles the account, not the employer's proof: a letter, as automatically.
+    staff_verifies = by is not None and by.has_perm("habilitations.verify_establishment")
+    if staff_verifies:
         establishment = establishment_verify(establishment=establishment, by=by, journal=False)
     letter = None
-    if by is None and not establishment.is_verified and account_request.requested_by is None:
+    if not staff_verifies and not establishment.is_verified and account_request.requested_by is None:
         # A claimant (not a colleague asked for by a holder): the proof comes by post, to the SIRENE address.
         letter = activation_letter_issue(
             establishment=establishment,

@@ -236,3 +236,28 @@ def test_the_dashboard_shows_a_staff_member_only_what_they_may_see(client):
 
     assert "Demandes d&#x27;assistance" in html
     assert "Demandes de création de compte" not in html and "En échec définitif" not in html
+
+
+def test_the_two_factor_devices_are_in_french_and_their_key_is_never_shown(staff_client, employer):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=employer, name="Application d'authentification", confirmed=True)
+    index = staff_client.get("/admin/").content.decode()
+    assert "Appareils de double authentification" in index and "TOTP devices" not in index
+
+    listing = staff_client.get("/admin/accounts/twofactordevice/").content.decode()
+    change = staff_client.get(f"/admin/accounts/twofactordevice/{device.pk}/change/").content.decode()
+
+    for text in ("Utilisateur", "Activé", "Dernière utilisation", "gerard.menuca"):
+        assert text in listing, text
+    for text in ("Appareil", "Codes refusés à la suite", "Nombre de chiffres", "Supprimer"):
+        assert text in change, text
+    for page in (listing, change):
+        for english in ("TOTP device", "Identity", "Throttling", "Timestamps", "Last used", "Created at"):
+            assert english not in page, english
+        assert device.key not in page
+    # Nobody adds a device here (the user activates it from his space), nor edits one.
+    assert staff_client.get("/admin/accounts/twofactordevice/add/").status_code == 403
+    # django-otp's English page leads to this one.
+    old = staff_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert (old.status_code, old.url) == (301, f"/admin/accounts/twofactordevice/{device.pk}/change/")

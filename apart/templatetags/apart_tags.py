@@ -20,10 +20,18 @@ def startswith(value: str, prefix: str) -> bool:
 
 
 @register.simple_tag
+def field_hint(field) -> str:
+    """A field's hint, unless an error already says it (« Ne pas saisir d'adresse de messagerie » is both the hint
+    of the identifiant and its error when an address is typed: said once)."""
+    hint = field.help_text
+    return "" if hint and str(hint) in [str(error) for error in field.errors] else hint
+
+
+@register.simple_tag
 def described_by(field) -> str:
     """The ids of what describes a field: its hint, then its errors (includes/field.html renders both)."""
     ids = []
-    if field.help_text:
+    if field_hint(field):
         ids.append(f"{field.auto_id}-hint")
     if field.errors:
         ids.append(f"{field.auto_id}-error")

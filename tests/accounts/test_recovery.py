@@ -391,6 +391,21 @@ def test_a_password_change_voids_the_token(client, user):
     assert "le mot de passe a été changé depuis son envoi" in response.content.decode()
 
 
+NEW_LINK = re.compile(r'<a[^>]*href="/mot-de-passe-oublie/"[^>]*>(.*?)</a>', re.S)
+
+
+def test_the_link_to_a_new_token_says_where_it_goes(client, user):
+    """RGAA 6.1: « cliquez ici » (the extranet's words, kept in sight) is named for a screen reader by what it does."""
+    form = client.get(request_link(client), follow=True)
+    unknown = client.get(reverse("accounts:password_reset", args=["inconnu"]))
+
+    for page in (form, unknown):
+        (text,) = NEW_LINK.findall(page.content.decode())
+        assert html.unescape(re.sub(r"<[^>]+>", "", text)) == (
+            "cliquez ici : demander un nouveau lien de réinitialisation"
+        )
+
+
 def test_an_unknown_token(client):
     response = client.get(reverse("accounts:password_reset", args=["inconnu"]))
 

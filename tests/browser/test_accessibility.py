@@ -86,6 +86,10 @@ def test_the_pages_of_a_non_verifie_establishment_pass_axe_core_with_their_error
     user = UserFactory(identifiant="gerard.menuca", password=PASSWORD)
     establishment = EstablishmentFactory(denomination="ATELIERS MENUCA", unverified=True)
     HabilitationFactory(user=user, establishment=establishment)
+    # A second one: the home lists both, each with its link to the code page.
+    HabilitationFactory(
+        user=user, establishment=EstablishmentFactory(denomination="BOULANGERIE MENUCA", unverified=True)
+    )
     user.establishment = establishment
     log_in(page, live_server, user)
     fiche = reverse("espace:establishment", args=[establishment.siret])

@@ -55,16 +55,23 @@ def test_an_email_address_is_refused_without_checking_any_password(client, emplo
 
     assert errors(response)[1] == ["Ne pas saisir d'adresse de messagerie"]
     html = response.content.decode()
-    # The input is described by its hint and by its error, both rendered under it.
-    assert 'aria-describedby="id_username-hint id_username-error"' in html
-    assert (
-        '<p class="fr-hint-text fr-mb-1w" id="id_username-hint">Ne pas saisir d&#x27;adresse de messagerie</p>' in html
-    )
+    # Said once: the error, under the input that it describes; the hint that says the same is left out.
+    assert html.count("Ne pas saisir d&#x27;adresse de messagerie") == 1
+    assert 'id="id_username-hint"' not in html
+    assert 'aria-describedby="id_username-error"' in html
     assert re.search(
         r'<div id="id_username-error"><p class="fr-error-text">Ne pas saisir d&#x27;adresse de messagerie</p></div>',
         html,
     )
     assert 'value="gerard.menuca@example.fr"' in html
+
+
+def test_the_identifiant_keeps_its_hint_on_the_page_and_after_another_error(client, employer):
+    hint = '<p class="fr-hint-text fr-mb-1w" id="id_username-hint">Ne pas saisir d&#x27;adresse de messagerie</p>'
+
+    assert hint in client.get("/").content.decode()
+    html = login(client, password="mauvais").content.decode()
+    assert hint in html and 'aria-describedby="id_username-hint"' in html
 
 
 @pytest.mark.parametrize(("username", "password"), [("gerard.menuca", "mauvais"), ("inconnu.total", PASSWORD)])

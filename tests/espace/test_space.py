@@ -356,3 +356,44 @@ def test_a_user_who_must_change_a_temporary_password_is_offered_no_page_of_the_s
     assert "BONJOUR," in header and "DECONNEXION" in header
     for link in ["/espace/etablissements/", "/espace/dap/", "/espace/mon-compte/", "/espace/demande-creation-compte/"]:
         assert f'href="{link}"' not in header, link
+
+
+# --- Établissements non vérifiés on the home page ----------------------------------------------------------------
+
+
+def activation_link(establishment):
+    return f'href="{reverse("espace:activation_code", args=[establishment.siret])}"'
+
+
+def test_the_home_names_a_non_verifie_establishment_that_is_not_the_current_one(employer_client):
+    """The establishment opened last is vérifié; the other one was only a badge in the list until opened."""
+    verified = holding(employer_client.user, denomination="AAA BOULANGERIE")
+    other = holding(employer_client.user, denomination="ZZZ ATELIER", unverified=True)
+    employer_client.get(reverse("espace:establishment", args=[verified.siret]))
+
+    html = employer_client.get(reverse("espace:home")).content.decode()
+
+    assert '<h2 class="fr-alert__title">Établissement non vérifié</h2>' in html
+    assert f"pour ZZZ ATELIER ({other.siret}) tant que" in html
+    assert activation_link(other) in html
+    assert activation_link(verified) not in html
+
+
+def test_the_home_lists_each_non_verifie_establishment_with_its_code_link(employer_client):
+    verified = holding(employer_client.user, denomination="AAA BOULANGERIE")
+    others = [holding(employer_client.user, denomination=f"ATELIER {n}", unverified=True) for n in range(7)]
+
+    html = employer_client.get(reverse("espace:home")).content.decode()
+
+    assert '<h2 class="fr-alert__title">Établissements non vérifiés</h2>' in html
+    for establishment in others[:5]:
+        assert f"{establishment.denomination} ({establishment.siret}) : <a {activation_link(establishment)}>" in html
+    assert activation_link(verified) not in html
+    assert "Et 2 autre(s)" in html
+    assert activation_link(others[5]) not in html
+
+
+def test_the_home_has_no_verification_alert_when_every_establishment_is_verifie(employer_client):
+    holding(employer_client.user)
+
+    assert "non vérifié" not in employer_client.get(reverse("espace:home")).content.decode().lower()

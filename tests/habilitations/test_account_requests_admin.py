@@ -141,7 +141,8 @@ def test_resend_the_emails_of_an_approved_request(staff_client, agent):
 
     response = run(staff_client, "resend_emails", account_request)
 
-    assert "3 courriel(s) renvoyé(s)" in response.content.decode()
+    page = response.content.decode()
+    assert "3 courriel(s) remis en file d&#x27;envoi." in page and "renvoyé" not in page
     assert OutboxEmail.objects.filter(to=DEMANDEUR).count() == 6
     entry = journal(account_request)[-1]
     assert entry.action == StaffActionKind.EMAILS_RESEND
@@ -152,7 +153,7 @@ def test_resend_the_emails_of_an_approved_request(staff_client, agent):
 def test_resend_does_nothing_for_a_pending_request(staff_client, pending_request):
     response = run(staff_client, "resend_emails", pending_request)
 
-    assert "0 courriel(s) renvoyé(s)" in response.content.decode()
+    assert "0 courriel(s) remis en file d&#x27;envoi." in response.content.decode()
     assert OutboxEmail.objects.filter(to=DEMANDEUR).count() == 0
     assert journal(pending_request) == []
 

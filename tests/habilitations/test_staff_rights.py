@@ -10,8 +10,9 @@ from accounts.services import staff_roles_sync
 from apart.outbox.models import OutboxEmail
 from audit.models import StaffAction
 from habilitations.enums import AccountRequestStatus
-from habilitations.models import AccountRequest, Habilitation
+from habilitations.models import AccountRequest, ActivationLetter, Habilitation
 from habilitations.services import account_emails_resend, account_request_approve
+from referentiels.models import SireneEtablissement
 from tests.factories import AccountRequestFactory, HabilitationFactory, UserFactory, two_factor_login
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +62,7 @@ def test_a_supervisor_resends_the_emails(client):
 
     response = run(client, CHANGELIST, "resend_emails", approved)
 
-    assert "courriel(s) renvoyé(s)" in response.content.decode()
+    assert "courriel(s) remis en file d&#x27;envoi." in response.content.decode()
     assert OutboxEmail.objects.count() > emails
 
 
@@ -129,3 +130,60 @@ def test_a_second_approve_is_a_no_op(client, agent):
     assert Habilitation.objects.filter(user=user).count() == 1
     user.refresh_from_db()
     assert user.password == password
+
+
+# --- Approval and the establishment's proof ------------------------------------------------------------------
+
+VERIFIED = "L&#x27;établissement sera marqué vérifié : aucun courrier d&#x27;activation ne sera envoyé."
+LETTER = "Un établissement non vérifié le restera : un courrier d&#x27;activation sera envoyé à son adresse SIRENE"
+
+
+def failing_request():
+    """Two checks failed (denomination, code postal): the approval asks for a confirmation first."""
+    return AccountRequestFactory(denomination="GARAGE MODERNE", code_postal="69003")
+
+
+def test_a_supervisor_s_approval_verifies_the_establishment_and_the_confirmation_says_so(client):
+    two_factor_login(client, member_of(SUPERVISEUR_ASP))
+    pending = failing_request()
+
+    confirmation = run(client, CHANGELIST, "approve_selected", pending).content.decode()
+    assert VERIFIED in confirmation and LETTER not in confirmation
+    run(client, CHANGELIST, "approve_selected", pending, apply="1")
+
+    pending.refresh_from_db()
+    assert pending.status == AccountRequestStatus.APPROVED
+    assert pending.establishment.is_verified
+    assert not ActivationLetter.objects.filter(establishment=pending.establishment).exists()
+
+
+def test_an_agent_without_the_right_to_verify_approves_and_a_letter_brings_the_proof(client):
+    """An « Agent ASP » has no habilitations.verify_establishment: his approval must not verify the establishment
+    either; the claimant gets the activation letter an automatic approval sends."""
+    two_factor_login(client, member_of(AGENT_ASP))
+    pending = failing_request()
+
+    confirmation = run(client, CHANGELIST, "approve_selected", pending).content.decode()
+    assert LETTER in confirmation and VERIFIED not in confirmation
+    run(client, CHANGELIST, "approve_selected", pending, apply="1")
+
+    pending.refresh_from_db()
+    assert pending.status == AccountRequestStatus.APPROVED
+    assert not pending.establishment.is_verified
+    [letter] = ActivationLetter.objects.filter(establishment=pending.establishment)
+    assert letter.user == pending.user
+    assert "courrier d'activation à imprimer" in StaffAction.objects.about(pending).get().summary
+
+
+def test_an_agent_cannot_approve_a_claim_no_letter_can_reach_it_is_left_pending(client):
+    two_factor_login(client, member_of(AGENT_ASP))
+    pending = failing_request()
+    SireneEtablissement.objects.filter(siret=pending.siret).delete()  # no postal address anywhere
+
+    page = run(client, CHANGELIST, "approve_selected", pending, apply="1").content.decode()
+
+    assert "0 demande(s) validée(s)" in page
+    assert f"aucune adresse SIRENE où envoyer le courrier d&#x27;activation : {pending.reference}" in page
+    pending.refresh_from_db()
+    assert pending.status == AccountRequestStatus.PENDING
+    assert not Habilitation.objects.filter(establishment__siret=pending.siret).exists()
