@@ -168,22 +168,33 @@ def erreurs_demande(
 
     `demande`: the DAP being changed (not compared with itself); `parent`: the accepted DAP an avenant changes.
     """
+    avenant = parent is not None or (demande is not None and demande.parent_id is not None)
     erreurs: dict[str, str] = {}
+    for found in (
+        _erreurs_saisie(data),
+        _erreurs_dates(data, today=today, avenant=avenant),
+        _erreurs_effectif(data, effectif=etablissement.effectif),
+        _erreurs_banque(data),
+    ):
+        for field, message in found.items():
+            erreurs.setdefault(field, message)
+    if data.get("date_debut") and data.get("date_fin") and not {"date_debut", "date_fin"} & erreurs.keys():
+        famille = famille_id(demande=demande, parent=parent)
+        for field, message in _erreurs_etablissement(data, etablissement=etablissement, famille=famille).items():
+            erreurs.setdefault(field, message)
+    return erreurs
+
+
+def _erreurs_saisie(data: dict) -> dict[str, str]:
+    erreurs = {}
     motif = data.get("motif") or ""
     sous_motif = data.get("sous_motif") or ""
-    date_debut = data.get("date_debut")
-    date_fin = data.get("date_fin")
-    nb_salaries = data.get("nb_salaries")
-    heures = data.get("heures_previsionnelles")
-    avenant = parent is not None or (demande is not None and demande.parent_id is not None)
-
     for field in ("motif", "circonstances", "date_debut", "date_fin", "nb_salaries", "heures_previsionnelles"):
         if data.get(field) in (None, ""):
             erreurs[field] = REQUIRED
     for field in ("type_activite", "iban", "bic", "titulaire"):
         if not (data.get(field) or "").strip():
             erreurs[field] = REQUIRED
-
     if motif and motif not in Motif.values:
         erreurs["motif"] = CHOIX_INVALIDE
     if data.get("type_activite") and data["type_activite"] not in TypeActivite.values:
@@ -196,28 +207,37 @@ def erreurs_demande(
         erreurs["sous_motif"] = CHOIX_INVALIDE
     if len(data.get("circonstances") or "") > CIRCONSTANCES_MAX_LENGTH:
         erreurs["circonstances"] = CIRCONSTANCES_TROP_LONGUES
+    return erreurs
 
+
+def _erreurs_dates(data: dict, *, today: datetime.date, avenant: bool) -> dict[str, str]:
+    erreurs = {}
+    motif, date_debut, date_fin = data.get("motif"), data.get("date_debut"), data.get("date_fin")
     if date_debut and not avenant:  # an avenant keeps the start of the period already authorised
-        if motif in MOTIFS_30_JOURS_APRES:
-            earliest = today - datetime.timedelta(days=JOURS_APRES)
-            if date_debut < earliest:
-                erreurs["date_debut"] = DEBUT_PASSE_30_JOURS.format(date=earliest.strftime(DATE))
-        elif date_debut < today:
-            erreurs["date_debut"] = DEBUT_PASSE
+        earliest = today - datetime.timedelta(days=JOURS_APRES) if motif in MOTIFS_30_JOURS_APRES else today
+        if date_debut < earliest:
+            erreurs["date_debut"] = (
+                DEBUT_PASSE_30_JOURS.format(date=earliest.strftime(DATE)) if earliest < today else DEBUT_PASSE
+            )
     if date_debut and date_fin:
         if date_fin < date_debut:
             erreurs["date_fin"] = FIN_AVANT_DEBUT
         elif motif in Motif.values and date_fin > (maximum := date_fin_maximale(motif=motif, date_debut=date_debut)):
             message = DUREE_6_MOIS if duree_maximale_mois(motif) == 6 else DUREE_3_MOIS
             erreurs["date_fin"] = message.format(date=maximum.strftime(DATE))
+    return erreurs
 
-    effectif = etablissement.effectif
-    if nb_salaries is not None and nb_salaries != "":
+
+def _erreurs_effectif(data: dict, *, effectif: int | None) -> dict[str, str]:
+    erreurs = {}
+    date_debut, date_fin = data.get("date_debut"), data.get("date_fin")
+    nb_salaries, heures = data.get("nb_salaries"), data.get("heures_previsionnelles")
+    if nb_salaries not in (None, ""):
         if nb_salaries < 1:
             erreurs["nb_salaries"] = SALARIES_MIN
         elif effectif is not None and nb_salaries > effectif:
             erreurs["nb_salaries"] = SALARIES_EFFECTIF.format(effectif=effectif)
-    if heures is not None and heures != "":
+    if heures not in (None, ""):
         if heures <= 0:
             erreurs["heures_previsionnelles"] = HEURES_MIN
         elif date_debut and date_fin and date_fin >= date_debut and nb_salaries and "nb_salaries" not in erreurs:
@@ -229,37 +249,42 @@ def erreurs_demande(
                     salaries=nb_salaries,
                     semaines=str(semaines).replace(".", ","),
                 )
+    needs_cse = data.get("motif") in MOTIFS_CSE_PREALABLE and (effectif or 0) >= EFFECTIF_CSE
+    if needs_cse and not data.get("date_consultation_cse"):
+        erreurs["date_consultation_cse"] = CSE_REQUIS
+    return erreurs
 
-    if motif in MOTIFS_CSE_PREALABLE and effectif is not None and effectif >= EFFECTIF_CSE:
-        if not data.get("date_consultation_cse"):
-            erreurs["date_consultation_cse"] = CSE_REQUIS
 
+def _erreurs_banque(data: dict) -> dict[str, str]:
+    erreurs = {}
     for field, module, message in (("iban", stdnum_iban, IBAN_INVALIDE), ("bic", stdnum_bic, BIC_INVALIDE)):
-        if field not in erreurs:
+        if (data.get(field) or "").strip():
             try:
                 module.validate(data[field])
             except StdnumError:
                 erreurs[field] = message
+    return erreurs
 
-    if date_debut and date_fin and "date_fin" not in erreurs and "date_debut" not in erreurs:
-        famille = famille_id(demande=demande, parent=parent)
-        autres = periodes_autres(etablissement=etablissement, famille=famille, depuis=add_months(date_debut, -12))
-        for other, start, end in autres:
-            if start <= date_fin and end >= date_debut:
-                erreurs["date_debut"] = CHEVAUCHEMENT.format(
-                    numero=other.numero, debut=start.strftime(DATE), fin=end.strftime(DATE)
-                )
-                break
-        else:
-            message = _six_mois_sur_douze(
-                date_debut=date_debut, date_fin=date_fin, autres=[(start, end) for _other, start, end in autres]
-            )
-            if message:
-                erreurs["date_fin"] = message
-        if not (data.get("engagements") or "").strip() and _autorisee_36_mois(
-            etablissement=etablissement, date_debut=date_debut, famille=famille
-        ):
-            erreurs["engagements"] = ENGAGEMENTS_REQUIS
+
+def _erreurs_etablissement(data: dict, *, etablissement, famille: int | None) -> dict[str, str]:
+    """What depends on the establishment's other DAPs: overlap, 6 months in 12, engagements."""
+    erreurs = {}
+    date_debut, date_fin = data["date_debut"], data["date_fin"]
+    autres = periodes_autres(etablissement=etablissement, famille=famille, depuis=add_months(date_debut, -12))
+    overlapping = next(((o, s, e) for o, s, e in autres if s <= date_fin and e >= date_debut), None)
+    if overlapping is not None:
+        other, start, end = overlapping
+        erreurs["date_debut"] = CHEVAUCHEMENT.format(
+            numero=other.numero, debut=start.strftime(DATE), fin=end.strftime(DATE)
+        )
+    elif message := _six_mois_sur_douze(
+        date_debut=date_debut, date_fin=date_fin, autres=[(start, end) for _other, start, end in autres]
+    ):
+        erreurs["date_fin"] = message
+    if not (data.get("engagements") or "").strip() and _autorisee_36_mois(
+        etablissement=etablissement, date_debut=date_debut, famille=famille
+    ):
+        erreurs["engagements"] = ENGAGEMENTS_REQUIS
     return erreurs
 
 

@@ -16,7 +16,7 @@ from apart.outbox.services import email_enqueue
 from habilitations.models import Establishment
 from habilitations.perms import is_habilitated_on
 
-from .checks import DATE, REQUIRED, erreurs_demande
+from .checks import DATE, erreurs_demande
 from .codes import code_di_nouveau, numero_suivant
 from .enums import STATUTS_ACCEPTES, STATUTS_EN_COURS, ModeDecision, Statut
 from .files import piece_jointe_erreur
