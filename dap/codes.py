@@ -7,9 +7,10 @@ from stdnum import luhn
 
 from .models import Compteur
 
-# No 0/O, 1/I/L: a code DI is copied from a décision by hand as often as pasted.
-CODE_DI_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_DI_LENGTH = 10  # 9 random characters (31⁹ ≈ 2.6 × 10¹³) and a Luhn mod 31 check character
+# No 0/O, 1/I/L, nor U (read as V): a code DI is copied from a décision by hand as often as pasted. 30 characters:
+# Luhn mod N catches every single wrong character only for an even N.
+CODE_DI_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_DI_LENGTH = 10  # 9 random characters (30⁹ ≈ 2 × 10¹³) and a Luhn mod 30 check character
 
 
 def numero_suivant(*, prefixe: str, annee: int) -> str:

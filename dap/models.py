@@ -8,8 +8,8 @@ from .enums import STATUTS_ACCEPTES, STATUTS_EN_COURS, ModeDecision, Motif, Sous
 
 CIRCONSTANCES_MAX_LENGTH = 2000
 PIECE_JOINTE_MAX_BYTES = 5 * 1024 * 1024  # 5 Mo each
-# The code DI: typed by the employer from the décision, so its alphabet has no 0/O, 1/I/L (codes.py).
-CODE_DI_REGEX = r"\A[2-9A-HJKMNP-Z]{10}\Z"
+# The code DI: typed by the employer from the décision, so its alphabet has no 0/O, 1/I/L, U (codes.py).
+CODE_DI_REGEX = r"\A[2-9A-HJKMNP-TV-Z]{10}\Z"
 
 
 class Compteur(models.Model):

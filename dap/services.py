@@ -336,7 +336,7 @@ def demande_answer_complement(
 def _decision_issue(*, demande, mode: str, by, at, heures: Decimal, date_debut, date_fin, nb_salaries: int) -> Decision:
     numero = numero_suivant(prefixe="DA", annee=timezone.localdate(at).year)
     code = code_di_nouveau()
-    while Decision.objects.filter(code_di=code).exists():  # 31⁹ codes: a collision is rare, the constraint is the guard
+    while Decision.objects.filter(code_di=code).exists():  # 30⁹ codes: a collision is rare, the constraint is the guard
         code = code_di_nouveau()
     return Decision.objects.create(
         numero=numero,

@@ -42,7 +42,9 @@ def test_an_avenant_starts_from_the_decision_and_changes_the_end_date(accepted, 
 def test_an_avenant_goes_through_the_same_instruction(accepted, employer, ud_agent):
     avenant = avenant_create(demande=accepted, by=employer, nb_salaries=3, heures_previsionnelles="60")
     demande_send(demande=avenant, by=employer)  # its own family's period does not overlap it
-    decision = demande_accept(demande=avenant, by=ud_agent, heures_autorisees="60", date_debut=days(1), date_fin=days(14))
+    decision = demande_accept(
+        demande=avenant, by=ud_agent, heures_autorisees="60", date_debut=days(1), date_fin=days(14)
+    )
     assert decision.nb_salaries == 3
     assert Decision.objects.count() == 2
     second = avenant_create(demande=avenant, by=employer, date_fin=days(20))
