@@ -28,6 +28,7 @@ from .perms import NON_HABILITE, can_file_dap, can_send_dap
 # of the 16th, and is "Acceptée implicitement" from the 17th at 00:00 (Europe/Paris). No extension for a weekend
 # or a public holiday (UNCONFIRMED in the reference: change it here).
 DELAI_INSTRUCTION_JOURS = 15
+CENTIEME = Decimal("0.01")
 
 FIELDS = (
     "motif",
@@ -108,7 +109,7 @@ def _normalised(data: dict) -> dict:
     for field, module in (("iban", stdnum_iban), ("bic", stdnum_bic)):
         values[field] = module.compact(values[field] or "")
     if values["heures_previsionnelles"] not in (None, ""):
-        values["heures_previsionnelles"] = Decimal(values["heures_previsionnelles"])
+        values["heures_previsionnelles"] = Decimal(values["heures_previsionnelles"]).quantize(CENTIEME)
     return values
 
 
@@ -369,7 +370,7 @@ def demande_accept(
     demande = _lock(demande)
     if demande.statut not in STATUTS_EN_COURS:
         return None
-    heures = Decimal(heures_autorisees) if heures_autorisees not in (None, "") else None
+    heures = Decimal(heures_autorisees).quantize(CENTIEME) if heures_autorisees not in (None, "") else None
     nb = demande.nb_salaries if nb_salaries is None else nb_salaries
     erreurs = {}
     if heures is None or heures <= 0 or heures > demande.heures_previsionnelles:

@@ -217,6 +217,7 @@ def test_accept_issues_the_decision_with_its_code_di_and_emails_it(
     assert f"Code DI : {decision.code_di}" in body
     assert f"N° de Siret : {envoyee.establishment.siret}" in body
     assert f"du {days(1):%d/%m/%Y} au {days(10):%d/%m/%Y}" in body
+    assert "Heures autorisées : 80\n" in body and "Salariés autorisés : 5\n" in body
     assert "Cet e-mail a été généré automatiquement" in body
 
 
