@@ -505,6 +505,14 @@ def avenant_create(
     )
     if open_avenant is not None:
         raise ActionRefusee(AVENANT_EN_COURS.format(numero=open_avenant.numero))
+    # The family's décision in force (the last accepted avenant's, or the initial DAP's) is what an avenant changes.
+    parent = (
+        DemandeAutorisation.objects.acceptees()
+        .filter(Q(pk=root.pk) | Q(parent=root))
+        .select_related("decision")
+        .order_by("-decision__issued_at", "-pk")
+        .first()
+    )
     decision = parent.decision
     values = {field: getattr(parent, field) for field in FIELDS}
     values.update(

@@ -49,6 +49,15 @@ def test_an_avenant_goes_through_the_same_instruction(accepted, employer, ud_age
     assert Decision.objects.count() == 2
     second = avenant_create(demande=avenant, by=employer, date_fin=days(20))
     assert second.numero == f"{accepted.numero}-A2" and second.parent == accepted
+    assert second.nb_salaries == 3  # from the décision in force, the first avenant's
+
+
+def test_an_avenant_asked_from_the_initial_dap_starts_from_the_decision_in_force(accepted, employer, ud_agent):
+    avenant = avenant_create(demande=accepted, by=employer, nb_salaries=3, heures_previsionnelles="60")
+    demande_send(demande=avenant, by=employer)
+    demande_accept(demande=avenant, by=ud_agent, heures_autorisees="50", date_debut=days(1), date_fin=days(14))
+    second = avenant_create(demande=accepted, by=employer, date_fin=days(20))
+    assert (second.nb_salaries, second.heures_previsionnelles, second.date_fin) == (3, Decimal("50"), days(20))
 
 
 def test_one_avenant_at_a_time(accepted, employer):
