@@ -331,6 +331,39 @@ def demande_answer_complement(
     return demande
 
 
+CSE_DEJA_DONNEE = "La date de consultation du CSE de cette demande est déjà renseignée."
+CSE_DATE_FUTURE = "La date de consultation du CSE ne peut pas être postérieure à la date du jour."
+
+
+@transaction.atomic
+def demande_cse_transmit(
+    *, demande: DemandeAutorisation, by, date_consultation_cse: datetime.date, today: datetime.date | None = None
+) -> DemandeAutorisation:
+    """R5122-2: for a sinistre (3°) or another exceptional circumstance (5°), the CSE's opinion may follow the
+    demande (within 2 months): its date is added to a sent or decided DAP, once, with a line in its history."""
+    today = today or timezone.localdate()
+    demande = _lock(demande)
+    if not is_habilitated_on(by, demande.establishment):
+        raise ActionRefusee(NON_HABILITE)
+    if demande.date_consultation_cse is not None:
+        raise DemandeInvalide({"date_consultation_cse": CSE_DEJA_DONNEE})
+    if not date_consultation_cse:
+        raise DemandeInvalide({"date_consultation_cse": "Ce champ est obligatoire."})
+    if date_consultation_cse > today:
+        raise DemandeInvalide({"date_consultation_cse": CSE_DATE_FUTURE})
+    demande.date_consultation_cse = date_consultation_cse
+    demande.save(update_fields=["date_consultation_cse", "updated_at"])
+    DemandeHistorique.objects.create(
+        demande=demande,
+        from_statut=demande.statut,
+        to_statut=demande.statut,
+        by=by,
+        at=timezone.now(),
+        comment=f"Date de consultation du CSE transmise : {date_consultation_cse.strftime(DATE)}",
+    )
+    return demande
+
+
 # --- Decisions ------------------------------------------------------------------------------------------------------
 
 

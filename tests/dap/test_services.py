@@ -323,3 +323,25 @@ def test_a_complement_stops_the_15_days_which_restart_from_the_answer(envoyee, e
 def test_an_answer_without_a_complement_asked_does_nothing(envoyee, employer):
     demande_answer_complement(demande=envoyee, by=employer, reponse="Rien")
     assert DemandeAutorisation.objects.get(pk=envoyee.pk).implicit_acceptance_on == days(15)
+
+
+# --- The CSE's opinion, later for motifs 3 and 5 -------------------------------------------------------------------
+
+
+def test_the_cse_date_may_follow_a_sinistre_dap(employer, establishment):
+    from dap.enums import Motif
+    from dap.services import demande_cse_transmit
+
+    establishment.effectif = 12
+    establishment.save()
+    demande = demande_save(by=employer, establishment=establishment, data=valid_data(motif=Motif.SINISTRE))
+    demande_send(demande=demande, by=employer)
+    demande_cse_transmit(demande=demande, by=employer, date_consultation_cse=days(0))
+    demande.refresh_from_db()
+    assert demande.date_consultation_cse == days(0) and demande.statut == Statut.ENVOYEE
+    assert demande.historique.last().comment == f"Date de consultation du CSE transmise : {days(0):%d/%m/%Y}"
+    with pytest.raises(DemandeInvalide) as invalid:
+        demande_cse_transmit(demande=demande, by=employer, date_consultation_cse=days(-1))
+    assert invalid.value.erreurs == {
+        "date_consultation_cse": "La date de consultation du CSE de cette demande est déjà renseignée."
+    }
