@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -224,6 +225,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired": {
         "task": "accounts.tasks.purge_expired",
         "schedule": timedelta(hours=1),
+    },
+    # DAPs without a decision 15 days after receipt: "Acceptée implicitement" (dap.services, also
+    # `manage.py apply_deadlines`). Shortly after midnight, and idempotent: a missed run is caught up by the next.
+    "dap-apply-deadlines": {
+        "task": "dap.tasks.apply_deadlines",
+        "schedule": crontab(hour=0, minute=5),
     },
 }
 
