@@ -4,6 +4,7 @@ Every read goes through the selectors (the user's habilitations): a foreign numb
 """
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -18,6 +19,8 @@ from .pdf import accuse_reception_pdf, decision_pdf
 from .selectors import decision_for_user, decisions_for_user, demande_for_user
 
 DECISIONS_PER_PAGE = 20
+DATE_ILLISIBLE = "La date doit être au format JJ/MM/AAAA, par exemple 01/12/2026."
+PERIODE_INVERSEE = "La date de fin de la période doit être postérieure ou égale à sa date de début."
 
 
 def _date(value: str) -> datetime.date | None:
@@ -44,9 +47,13 @@ def decision_list(request):
     establishments = establishments_for_user(user=request.user)
     siret = request.GET.get("etablissement", "").strip()
     etablissement = establishments.filter(siret=siret).first() if siret else None
-    debut, fin = _date(request.GET.get("debut")), _date(request.GET.get("fin"))
+    raw = {name: request.GET.get(name, "").strip() for name in ("debut", "fin")}
+    debut, fin = _date(raw["debut"]), _date(raw["fin"])
+    errors = {name: DATE_ILLISIBLE for name, value in raw.items() if value and _date(value) is None}
+    if debut and fin and fin < debut:
+        errors["fin"] = PERIODE_INVERSEE
     periode = None
-    if debut or fin:
+    if (debut or fin) and not errors:
         periode = (debut or datetime.date.min, fin or datetime.date.max)
     decisions = decisions_for_user(user=request.user, etablissement=etablissement, periode=periode)
     if siret and etablissement is None:
@@ -54,14 +61,15 @@ def decision_list(request):
     page = Paginator(decisions, DECISIONS_PER_PAGE).get_page(request.GET.get("page"))
     filters = {
         "etablissement": siret,
-        "debut": debut.isoformat() if debut else "",
-        "fin": fin.isoformat() if fin else "",
+        "debut": debut.isoformat() if debut else raw["debut"],
+        "fin": fin.isoformat() if fin else raw["fin"],
     }
-    query = "&".join(f"{key}={value}" for key, value in filters.items() if value)
+    query = urlencode({key: value for key, value in filters.items() if value})
     context = {
         "page": page,
         "establishments": establishments if establishments.count() > 1 else None,
         "filters": filters,
+        "errors": errors,
         "query": query,
         "menu": "decisions",
     }

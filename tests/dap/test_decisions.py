@@ -132,3 +132,26 @@ def test_the_home_page_lists_the_latest_decisions_with_live_links(logged_in, emp
     html = logged_in.get(reverse("espace:home")).content.decode()
 
     assert reverse("dap:decision", args=[decision.numero]) in html and decision.code_di in html
+
+
+def test_an_unreadable_or_reversed_period_says_so_next_to_its_field(logged_in, employer, establishment):
+    decision = accepted(establishment, employer)
+
+    unreadable = logged_in.get(reverse("dap:decision_list"), {"debut": "32/13/2026"}).content.decode()
+    reversed_ = logged_in.get(reverse("dap:decision_list"), {"debut": "2026-12-31", "fin": "2026-12-01"}).content
+    reversed_ = reversed_.decode()
+
+    assert 'id="filtre-debut-erreur"' in unreadable and "La date doit être au format JJ/MM/AAAA" in unreadable
+    assert 'id="filtre-fin-erreur"' in reversed_ and "postérieure ou égale à sa date de début" in reversed_
+    assert decision.numero in unreadable  # the list stays unfiltered rather than empty
+
+
+def test_the_pages_keep_the_filters(logged_in, employer, establishment):
+    for n in range(DECISIONS_PER_PAGE + 1):
+        accepted(establishment, employer, debut=days(1 + 20 * n), fin=days(10 + 20 * n))
+
+    html = logged_in.get(
+        reverse("dap:decision_list"), {"etablissement": establishment.siret, "debut": days(0).isoformat()}
+    ).content.decode()
+
+    assert f"?etablissement={establishment.siret}&amp;debut={days(0).isoformat()}&amp;page=2" in html
