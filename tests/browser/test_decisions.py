@@ -29,7 +29,9 @@ def log_in(page, base: str):
         page.get_by_role("button", name="Connexion").click()
 
 
-def test_copier_le_code_works_with_the_keyboard_and_says_code_copie(live_server, page, decision, _browser_context):
+def test_copier_le_code_works_with_the_keyboard_and_says_code_copie(
+    live_server, page, decision, _browser_context, screenshot
+):
     _browser_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     try:
         log_in(page, live_server.url)
@@ -49,6 +51,7 @@ def test_copier_le_code_works_with_the_keyboard_and_says_code_copie(live_server,
         status = page.get_by_role("status")
         expect(status).to_have_text("Code copié")
         assert page.evaluate("() => navigator.clipboard.readText()") == decision.code_di
+        screenshot("decision")
     finally:
         _browser_context.clear_permissions()
 

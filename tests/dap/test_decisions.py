@@ -155,3 +155,18 @@ def test_the_pages_keep_the_filters(logged_in, employer, establishment):
     ).content.decode()
 
     assert f"?etablissement={establishment.siret}&amp;debut={days(0).isoformat()}&amp;page=2" in html
+
+
+def test_the_decision_email_links_to_the_decision_page(employer, establishment, ud_agent):
+    from apart.outbox.models import OutboxEmail
+    from dap.services import demande_accept, demande_save, demande_send
+    from tests.dap.conftest import valid_data
+    from tests.factories import delivered_text
+
+    sent = demande_send(demande=demande_save(by=employer, establishment=establishment, data=valid_data()), by=employer)
+    decision = demande_accept(
+        demande=sent, by=ud_agent, heures_autorisees="100", date_debut=sent.date_debut, date_fin=sent.date_fin
+    )
+
+    email = OutboxEmail.objects.filter(kind="dap_decision").first()
+    assert f"/espace/decisions/{decision.numero}/" in delivered_text(email)
