@@ -170,3 +170,20 @@ def test_the_decision_email_links_to_the_decision_page(employer, establishment, 
 
     email = OutboxEmail.objects.filter(kind="dap_decision").first()
     assert f"/espace/decisions/{decision.numero}/" in delivered_text(email)
+
+
+def test_the_list_costs_the_same_queries_for_one_or_many_establishments(
+    logged_in, employer, establishment, django_assert_max_num_queries
+):
+    accepted(establishment, employer)
+    with django_assert_max_num_queries(20) as few:
+        logged_in.get(reverse("dap:decision_list"))
+    for _ in range(15):
+        other = EstablishmentFactory(complete=True)
+        HabilitationFactory(user=employer, establishment=other)
+        accepted(other, employer)
+
+    # One more at most: the establishment filter's list, shown from two establishments on.
+    with django_assert_max_num_queries(len(few.captured_queries) + 1):
+        html = logged_in.get(reverse("dap:decision_list")).content.decode()
+    assert "16 décisions" in html
