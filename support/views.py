@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apart.ratelimit import limit_give_back, limit_take
+from dap.selectors import decision_for_user, demande_for_user
 from referentiels.selectors import sirene_etablissement_get
 from referentiels.validators import clean_siret
 
@@ -77,7 +78,33 @@ def _initial(request) -> dict:
     motif = request.GET.get("motif", "")
     if motif in TicketMotif.values:
         initial["motif"] = motif
+    initial.update(_reference_initial(request.user, request.GET.get("reference", "")))
     return {name: value for name, value in initial.items() if value}
+
+
+def _reference_initial(user, reference: str) -> dict:
+    """?reference=<numéro> of a DAP or a décision page ("Besoin d'aide sur cette demande ?"): its motif, its
+    establishment and a first line naming it. Only a number the logged-in user may see; any other is ignored (the
+    form never tells whether a foreign number exists)."""
+    reference = reference.strip()[:32]
+    if not reference or not user.is_authenticated:
+        return {}
+    if decision := decision_for_user(user=user, numero=reference):
+        establishment = decision.demande.establishment
+        motif = TicketMotif.DECISION_AUTORISATION
+        line = f"Décision d'autorisation n° {decision.numero} (demande {decision.demande.numero}) : "
+    elif demande := demande_for_user(user=user, numero=reference):
+        establishment = demande.establishment
+        motif = TicketMotif.DAP
+        line = f"Demande d'autorisation préalable n° {demande.numero} : "
+    else:
+        return {}
+    return {
+        "motif": motif,
+        "siret": establishment.siret,
+        "denomination": establishment.denomination,
+        "description": line,
+    }
 
 
 @require_http_methods(["GET", "POST"])

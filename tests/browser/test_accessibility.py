@@ -82,6 +82,27 @@ def test_the_pages_of_the_space_pass_axe_core_and_fit_320_px(live_server, page, 
     assert _audit(page, live_server.url, space_pages(employer), axe) == {}
 
 
+def test_the_decision_pages_pass_axe_core_and_fit_320_px(live_server, page, axe, employer):
+    from dap.enums import Statut
+    from tests.dap.conftest import days, make_demande
+
+    employer.establishment.__class__.objects.filter(pk=employer.establishment.pk).update(
+        contact_nom="Menuça", contact_prenom="Gérard", effectif=12
+    )
+    decision = make_demande(
+        employer.establishment, employer, statut=Statut.ACCEPTEE, debut=days(1), fin=days(14)
+    ).decision
+    log_in(page, live_server, employer)
+
+    paths = ["/espace/decisions/", f"/espace/decisions/{decision.numero}/"]
+    assert _audit(page, live_server.url, paths, axe) == {}
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Copier le code").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).not_to_be_empty()
+    assert axe() == []
+
+
 def test_the_pages_of_a_non_verifie_establishment_pass_axe_core_with_their_errors_shown(live_server, page, axe):
     user = UserFactory(identifiant="gerard.menuca", password=PASSWORD)
     establishment = EstablishmentFactory(denomination="ATELIERS MENUCA", unverified=True)

@@ -103,3 +103,27 @@ def test_the_demo_employer_has_verifie_establishments_and_one_non_verifie_with_a
     [letter] = ActivationLetter.objects.filter(establishment=unverified, user__identifiant="gerard.menuca")
     assert activation_letter_code(letter) == DEMO_ACTIVATION_CODE
     assert unverified.fiche_updated_by == letter.user  # his claim: he sees its contact details
+
+
+def test_the_demo_employer_has_an_accepted_dap_with_its_decision_and_one_waiting_for_the_demo_agent(client, seeded):
+    from dap.codes import code_di_est_valide
+    from dap.enums import ModeDecision, Statut
+    from dap.models import Decision, DemandeAutorisation
+    from instruction.models import AgentUD
+    from referentiels.departements import departement_of
+
+    establishment = Establishment.objects.get(siret="73282932000074", denomination="ATELIERS MENUCA")
+    # Seeded twice: still one of each, through the services (accusé de réception, history, décision).
+    demandes = DemandeAutorisation.objects.filter(establishment=establishment)
+    assert sorted(demandes.values_list("statut", flat=True)) == sorted([Statut.ACCEPTEE, Statut.ENVOYEE])
+    [decision] = Decision.objects.filter(demande__establishment=establishment)
+    assert decision.mode == ModeDecision.EXPRESSE and decision.issued_by.identifiant == "agent.ud75"
+    assert code_di_est_valide(decision.code_di)
+    waiting = demandes.get(statut=Statut.ENVOYEE)
+    assert waiting.accuse_numero and waiting.implicit_acceptance_on
+    agent = AgentUD.objects.get(user__identifiant="agent.ud75")
+    assert departement_of(establishment.code_postal) in agent.departement_codes
+
+    client.post(reverse("espace:login"), {"username": "gerard.menuca", "password": "Demo-APART-2026;"})
+    html = client.get(reverse("dap:decision", args=[decision.numero])).content.decode()
+    assert decision.code_di in html and "ATELIERS MENUCA" in html

@@ -1,14 +1,20 @@
 """`python manage.py seed_demo`: the demo data set of `make run` (idempotent)."""
 
+import datetime
 from base64 import b32decode
+from decimal import Decimal
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import staff_roles_sync, user_create
 from accounts.two_factor import demo_device_set
+from dap.enums import Motif, TypeActivite
+from dap.models import DemandeAutorisation
+from dap.services import demande_accept, demande_save, demande_send
 from habilitations.models import ActivationLetter, Establishment
 from habilitations.selectors import establishment_fields_from_sirene
 from habilitations.services import (
@@ -50,6 +56,7 @@ EMPLOYER = {
     "secret_answer": "Rex",
 }
 # Each SIRET with whether its fiche établissement is complete: the space shows both states.
+EMPLOYER_DAP_SIRET = "73282932000074"  # ATELIERS MENUCA, Paris 11e: complete, vérifié, instructed by agent.ud75
 EMPLOYER_SIRETS = {"73282932000074": True, "73282932000041": False}
 EXPERT = {
     "identifiant": "claire.lambert",
@@ -79,6 +86,25 @@ DEMO_ACTIVATION_CODE = "APART467"  # stated in README.md
 # The expert-comptable's clients; the other demo SIRETs stay free for CRÉER MON ESPACE.
 EXPERT_SIRETS = {"41729318000010": True, "41729318000028": True, "82650391400010": False, "79034512800017": True}
 
+# The demo DAPs of ATELIERS MENUCA (README): days from the day of the seed; accepted or left waiting.
+DEMO_DAP = {
+    "motif": Motif.CONJONCTURE,
+    "sous_motif": "",
+    "nb_salaries": 5,
+    "heures_previsionnelles": Decimal("300"),
+    "type_activite": TypeActivite.REDUCTION,
+    "date_consultation_cse": None,
+    # Required from the second DAP on (an authorisation within 36 months): given to both.
+    "engagements": "Maintien dans l'emploi des salariés placés en activité partielle pendant la période autorisée.",
+    "iban": "FR7630006000011234567890189",
+    "bic": "AGRIFRPP",
+    "titulaire": "ATELIERS MENUCA",
+}
+DEMO_DAPS = [
+    ("Baisse des commandes de notre principal client (démonstration : demande acceptée).", 1, 30, True),
+    ("Retard de livraison des matières premières (démonstration : demande en attente de l'UD).", 31, 60, False),
+]
+
 
 class Command(BaseCommand):
     help = "Charge les données de démonstration : SIRENE d'exemple, codes postaux, bandeau, comptes de démonstration."
@@ -99,6 +125,7 @@ class Command(BaseCommand):
             employer = self._holder(EMPLOYER, EMPLOYER_SIRETS)
             expert = self._holder(EXPERT, EXPERT_SIRETS)
             self._unverified(employer)
+            self._demandes(employer)
         self.stdout.write(self.style.SUCCESS(f"Compte agent ASP : {STAFF['identifiant']} / {STAFF['password']}"))
         self.stdout.write(
             self.style.SUCCESS(
@@ -185,6 +212,40 @@ class Command(BaseCommand):
             habilitation_grant(user=user, establishment=establishment)
             establishment_verify(establishment=establishment, journal=False)
         return user
+
+    def _demandes(self, employer: User) -> None:
+        """On ATELIERS MENUCA: one DAP accepted by agent.ud75 (its décision and code DI) and one sent, waiting for
+        him. Found again by their circonstances on a second run; the next months stay free for the README's DAP."""
+        establishment = Establishment.objects.get(siret=EMPLOYER_DAP_SIRET)
+        agent = User.objects.get(identifiant=AGENT_UD["identifiant"])
+        today = timezone.localdate()
+        for circonstances, debut, fin, accept in DEMO_DAPS:
+            demande = DemandeAutorisation.objects.filter(
+                establishment=establishment, circonstances=circonstances
+            ).first()
+            if demande is None:
+                data = {
+                    **DEMO_DAP,
+                    "circonstances": circonstances,
+                    "date_debut": today + datetime.timedelta(days=debut),
+                    "date_fin": today + datetime.timedelta(days=fin),
+                }
+                demande = demande_save(by=employer, establishment=establishment, data=data)
+                demande = demande_send(demande=demande, by=employer)
+                if accept:
+                    demande_accept(
+                        demande=demande,
+                        by=agent,
+                        heures_autorisees=demande.heures_previsionnelles,
+                        date_debut=demande.date_debut,
+                        date_fin=demande.date_fin,
+                    )
+                demande.refresh_from_db()
+            decision = getattr(demande, "decision", None)
+            self.stdout.write(
+                f"DAP de démonstration {demande.numero} : {demande.get_statut_display()}"
+                + (f", décision {decision.numero}, code DI {decision.code_di}" if decision else "")
+            )
 
     def _unverified(self, user: User) -> None:
         """One establishment of the employer still non vérifié, with a letter whose code the README gives."""
