@@ -95,7 +95,7 @@ def demande_new(request):
     if establishment is None or not (allowed := can_file_dap(request.user, establishment)):
         reason = allowed.reason if establishment is not None else AUCUN_ETABLISSEMENT
         context = {"establishment": establishment, "reason": reason, "menu": "dap"}
-        return render(request, "dap/demande_refusee.html", context, status=403)
+        return render(request, "dap/demande_refusee.html", context)
     form = DemandeForm(
         _posted(request),
         request.FILES if request.method == "POST" else None,
@@ -217,7 +217,7 @@ def demande_edit(request, numero):
     establishments = establishments_for_user(user=request.user)
     if not (allowed := can_file_dap(request.user, demande.establishment)):
         context = {"establishment": demande.establishment, "reason": allowed.reason, "menu": "dap"}
-        return render(request, "dap/demande_refusee.html", context, status=403)
+        return render(request, "dap/demande_refusee.html", context)
     initial = {field: getattr(demande, field) for field in DemandeForm.base_fields if hasattr(demande, field)}
     initial.pop("pieces_jointes", None)
     form = DemandeForm(
