@@ -94,7 +94,8 @@ def demande_new(request):
     establishment = _chosen_establishment(request, establishments)
     if establishment is None or not (allowed := can_file_dap(request.user, establishment)):
         reason = allowed.reason if establishment is not None else AUCUN_ETABLISSEMENT
-        context = {"establishment": establishment, "reason": reason, "menu": "dap"}
+        several = establishments[:2].count() > 1
+        context = {"establishment": establishment, "reason": reason, "several": several, "menu": "dap"}
         return render(request, "dap/demande_refusee.html", context)
     form = DemandeForm(
         _posted(request),

@@ -23,7 +23,7 @@ def log_in(page, live_server, user):
         page.get_by_role("button", name="Connexion").click()
 
 
-def test_an_employer_files_a_dap_and_reads_its_accuse(live_server, page):
+def test_an_employer_files_a_dap_and_reads_its_accuse(live_server, page, screenshot):
     user = UserFactory(identifiant="gerard.menuca", password=PASSWORD)
     establishment = EstablishmentFactory(denomination="ATELIERS MENUCA", complete=True)
     HabilitationFactory(user=user, establishment=establishment)
@@ -48,6 +48,7 @@ def test_an_employer_files_a_dap_and_reads_its_accuse(live_server, page):
     expect(page.get_by_text("ne peut pas dépasser l'effectif de l'établissement (12)")).to_be_visible()
     expect(page.get_by_label("Circonstances détaillées")).to_have_value("Perte de notre principal client.")
     expect(page.get_by_label("Titulaire du compte")).to_have_value("ATELIERS MENUCA")
+    screenshot("dap-formulaire-erreurs")
     page.get_by_label("Nombre de salariés concernés").fill("8")
     with page.expect_navigation():
         page.get_by_role("button", name="ENVOYER").click()
@@ -59,6 +60,8 @@ def test_an_employer_files_a_dap_and_reads_its_accuse(live_server, page):
     expect(page.get_by_role("link", name="Besoin d'aide sur cette demande ?")).to_have_attribute(
         "href", f"/besoin-d-aide/assistance/?motif=dap&reference={demande.numero}"
     )
+    screenshot("dap-demande")
     page.get_by_role("link", name="DEMANDES D'AUTORISATION PRÉALABLE", exact=True).click()
     page.wait_for_url(live_server.url + "/espace/dap/")
+    screenshot("dap-liste")
     expect(page.get_by_role("link", name=demande.numero)).to_be_visible()

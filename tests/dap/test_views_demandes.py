@@ -432,3 +432,17 @@ def test_iban_and_bic_come_prefilled_from_the_fiche(employer_client, establishme
     html = text(employer_client.get(reverse("dap:new")))
 
     assert f'value="{IBAN}"' in html and 'value="ATELIERS"' in html
+
+
+def test_a_provisoire_dap_is_sent_from_its_page_and_no_longer_edited(employer_client):
+    employer_client.post(reverse("dap:new"), post_data())
+    demande = DemandeAutorisation.objects.get()
+
+    page = text(employer_client.get(reverse("dap:detail", args=[demande.numero])))
+    employer_client.post(reverse("dap:send", args=[demande.numero]))
+    again = employer_client.post(reverse("dap:edit", args=[demande.numero]), post_data(nb_salaries=9))
+
+    assert "Modifier la demande" in page and "Supprimer la demande" in page
+    demande.refresh_from_db()
+    assert demande.statut == Statut.ENVOYEE and demande.nb_salaries == 5
+    assert again.status_code == 302 and again.url == reverse("dap:detail", args=[demande.numero])
