@@ -274,6 +274,12 @@ class ComplementForm(forms.Form):
     pieces_jointes = pieces_jointes_field()
 
 
+class CseForm(forms.Form):
+    """The CSE's date sent after the DAP (a sinistre or another exceptional circumstance, R5122-2)."""
+
+    date_consultation_cse = date_field("Date de consultation du CSE", "Format attendu : jj/mm/aaaa")
+
+
 class FiltreForm(forms.Form):
     """The filters of « Mes Demandes d'Autorisation Préalable »."""
 

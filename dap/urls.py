@@ -15,6 +15,7 @@ urlpatterns = [
     path("espace/dap/<str:numero>/supprimer/", views.demande_delete_view, name="delete"),
     path("espace/dap/<str:numero>/retirer/", views.demande_withdraw_view, name="withdraw"),
     path("espace/dap/<str:numero>/complement/", views.demande_complement_view, name="complement"),
+    path("espace/dap/<str:numero>/cse/", views.demande_cse_view, name="cse"),
     path("espace/dap/<str:numero>/avenant/", views.avenant_new, name="avenant"),
     coming("espace/decisions/", "decision_list", "Mes Décisions d'Autorisation", space=True),
 ]

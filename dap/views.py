@@ -16,8 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from habilitations.models import BankDetails
 from habilitations.selectors import establishments_for_user
 
+from .checks import MOTIFS_CSE_PREALABLE
 from .enums import STATUTS_ACCEPTES, STATUTS_EN_COURS, Statut
-from .forms import AvenantForm, ComplementForm, DemandeForm, FiltreForm
+from .forms import AvenantForm, ComplementForm, CseForm, DemandeForm, FiltreForm
 from .perms import can_file_dap, can_send_dap
 from .selectors import demande_for_user, demandes_for_user
 from .services import (
@@ -25,6 +26,7 @@ from .services import (
     DemandeInvalide,
     avenant_create,
     demande_answer_complement,
+    demande_cse_transmit,
     demande_delete,
     demande_save,
     demande_send,
@@ -189,6 +191,11 @@ def _detail_context(request, demande) -> dict:
         "complement": demande.statut == Statut.COMPLEMENT,
         "complement_message": _complement_message(demande),
         "complement_form": ComplementForm(),
+        # R5122-2: for a sinistre or another exceptional circumstance, the CSE's opinion may follow the DAP.
+        "cse_later": not demande.is_editable
+        and demande.date_consultation_cse is None
+        and demande.motif not in MOTIFS_CSE_PREALABLE,
+        "cse_form": CseForm(),
         "assistance_url": _assistance_url(demande),
         "menu": "dap",
     }
@@ -294,6 +301,26 @@ def demande_complement_view(request, numero):
                 messages.success(request, "Votre réponse est transmise à l'unité départementale.")
             return redirect("dap:detail", numero=demande.numero)
     return _detail_with(request, demande, complement_form=form)
+
+
+@login_required
+@require_POST
+def demande_cse_view(request, numero):
+    demande = _demande_or_404(request, numero)
+    form = CseForm(request.POST)
+    if form.is_valid():
+        try:
+            demande_cse_transmit(
+                demande=demande, by=request.user, date_consultation_cse=form.cleaned_data["date_consultation_cse"]
+            )
+        except DemandeInvalide as exc:
+            _errors_from(form, exc)
+        except ActionRefusee as exc:
+            form.add_error(None, exc.reason)
+        else:
+            messages.success(request, "La date de consultation du CSE est transmise.")
+            return redirect("dap:detail", numero=demande.numero)
+    return _detail_with(request, demande, cse_form=form)
 
 
 def _detail_with(request, demande, **forms):

@@ -446,3 +446,21 @@ def test_a_provisoire_dap_is_sent_from_its_page_and_no_longer_edited(employer_cl
     demande.refresh_from_db()
     assert demande.statut == Statut.ENVOYEE and demande.nb_salaries == 5
     assert again.status_code == 302 and again.url == reverse("dap:detail", args=[demande.numero])
+
+
+def test_the_cse_date_follows_a_sent_dap_for_a_sinistre(employer_client, employer, establishment):
+    sent = make_demande(establishment, employer, motif=Motif.SINISTRE, debut=days(1), fin=days(10))
+    conjoncture = make_demande(establishment, employer, debut=days(20), fin=days(25))
+
+    assert "Transmettre la date de consultation du CSE" in text(
+        employer_client.get(reverse("dap:detail", args=[sent.numero]))
+    )
+    assert "Transmettre la date de consultation du CSE" not in text(
+        employer_client.get(reverse("dap:detail", args=[conjoncture.numero]))
+    )
+    future = text(employer_client.post(reverse("dap:cse", args=[sent.numero]), {"date_consultation_cse": days(3)}))
+    employer_client.post(reverse("dap:cse", args=[sent.numero]), {"date_consultation_cse": days(0).isoformat()})
+
+    assert "ne peut pas être postérieure à la date du jour" in error_of(future, "date_consultation_cse")
+    sent.refresh_from_db()
+    assert sent.date_consultation_cse == days(0)
