@@ -86,6 +86,7 @@ def test_the_list_filters_by_establishment_status_and_period(employer_client, em
     by_french_period = text(employer_client.get(reverse("dap:list"), {"du": days(35).strftime("%d/%m/%Y")}))
 
     assert b.numero in by_establishment and a.numero not in by_establishment
+    assert f'<option value="{second.siret}" selected>' in by_establishment
     assert a.numero in by_statut and b.numero not in by_statut
     assert b.numero in by_period and a.numero not in by_period
     assert b.numero in by_french_period and a.numero not in by_french_period
@@ -464,3 +465,11 @@ def test_the_cse_date_follows_a_sent_dap_for_a_sinistre(employer_client, employe
     assert "ne peut pas être postérieure à la date du jour" in error_of(future, "date_consultation_cse")
     sent.refresh_from_db()
     assert sent.date_consultation_cse == days(0)
+
+
+def test_the_establishment_options_are_escaped(employer_client, employer):
+    HabilitationFactory(user=employer, establishment=EstablishmentFactory(denomination="<b>SARL</b> & FILS"))
+
+    html = employer_client.get(reverse("dap:list")).content.decode()
+
+    assert "&lt;b&gt;SARL&lt;/b&gt; &amp; FILS" in html and "<b>SARL</b>" not in html
