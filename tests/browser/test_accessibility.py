@@ -130,6 +130,32 @@ def test_the_dap_form_with_its_errors_passes_axe_core(live_server, page, axe):
     assert _audit_shown(page, axe) == []
 
 
+def test_the_pages_of_a_dap_pass_axe_core(live_server, page, axe):
+    from dap.enums import Statut
+    from dap.services import demande_request_complement
+    from tests.dap.conftest import days, make_demande
+
+    user = UserFactory(identifiant="gerard.menuca", password=PASSWORD)
+    establishment = EstablishmentFactory(denomination="ATELIERS MENUCA", complete=True)
+    HabilitationFactory(user=user, establishment=establishment)
+    waiting = make_demande(establishment, user, debut=days(1), fin=days(10))
+    demande_request_complement(demande=waiting, by=user, message="Joignez l'avis du CSE.")
+    accepted = make_demande(establishment, user, statut=Statut.ACCEPTEE, debut=days(20), fin=days(30))
+    log_in(page, live_server, user)
+    pages = [
+        reverse("dap:detail", args=[waiting.numero]),
+        reverse("dap:detail", args=[accepted.numero]),
+        reverse("dap:avenant", args=[accepted.numero]),
+    ]
+
+    assert _audit(page, live_server.url, pages, axe) == {}
+    page.set_viewport_size({"width": 1280, "height": 900})
+    with page.expect_navigation():
+        page.get_by_role("button", name="Demander un avenant").click()
+    expect(page.get_by_text("L'avenant doit modifier")).to_be_visible()
+    assert _audit_shown(page, axe) == []
+
+
 def test_the_simulator_with_a_result_with_errors_and_the_bareme_pass_axe_core(live_server, page, axe):
     page.goto(live_server.url + "/simulation-indemnisation/")
     page.locator("#id_mois").fill("2026-03")
