@@ -142,7 +142,8 @@ def _save_and_maybe_send(request, form, *, demande):
         _errors_from(form, exc)
         return _form_page(request, form, establishment=establishment, demande=demande)
     except ActionRefusee as exc:
-        form.add_error(None, exc.reason)
+        # The chosen establishment's fiche is incomplète: said next to the choice.
+        form.add_error("etablissement" if "etablissement" in form.fields else None, exc.reason)
         return _form_page(request, form, establishment=establishment, demande=demande)
     if request.POST.get("action") != ENVOYER:
         messages.success(request, f"La demande {saved.numero} est enregistrée. Elle reste provisoire.")

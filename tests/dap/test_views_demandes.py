@@ -473,3 +473,13 @@ def test_the_establishment_options_are_escaped(employer_client, employer):
     html = employer_client.get(reverse("dap:list")).content.decode()
 
     assert "&lt;b&gt;SARL&lt;/b&gt; &amp; FILS" in html and "<b>SARL</b>" not in html
+
+
+def test_choosing_an_establishment_whose_fiche_is_incomplete_is_refused_next_to_the_choice(employer_client, employer):
+    incomplete = EstablishmentFactory()
+    HabilitationFactory(user=employer, establishment=incomplete)
+
+    html = text(employer_client.post(reverse("dap:new"), {**post_data(), "etablissement": incomplete.siret}))
+
+    assert FICHE_INCOMPLETE in error_of(html, "etablissement")
+    assert DemandeAutorisation.objects.count() == 0
