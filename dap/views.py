@@ -248,10 +248,31 @@ def demande_send_view(request, numero):
     return _send(request, demande)
 
 
+CONFIRMATIONS = {
+    "delete": (
+        "Supprimer la demande",
+        "La demande provisoire et ses pièces jointes seront supprimées définitivement.",
+    ),
+    "withdraw": (
+        "Retirer la demande",
+        "L'unité départementale n'instruira plus cette demande : elle ne pourra pas être autorisée.",
+    ),
+}
+
+
+def _confirm_page(request, demande, action: str):
+    """A destructive action is confirmed on a page of its own (also reached without JavaScript)."""
+    title, consequence = CONFIRMATIONS[action]
+    context = {"demande": demande, "action": action, "title": title, "consequence": consequence, "menu": "dap"}
+    return render(request, "dap/demande_confirm.html", context)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def demande_delete_view(request, numero):
     demande = _demande_or_404(request, numero)
+    if request.method == "GET":
+        return _confirm_page(request, demande, "delete")
     try:
         deleted = demande_delete(demande=demande, by=request.user)
     except ActionRefusee as exc:
@@ -265,9 +286,11 @@ def demande_delete_view(request, numero):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def demande_withdraw_view(request, numero):
     demande = _demande_or_404(request, numero)
+    if request.method == "GET":
+        return _confirm_page(request, demande, "withdraw")
     try:
         withdrawn = demande_withdraw(demande=demande, by=request.user)
     except ActionRefusee as exc:

@@ -146,6 +146,7 @@ def test_the_pages_of_a_dap_pass_axe_core(live_server, page, axe):
         reverse("dap:detail", args=[waiting.numero]),
         reverse("dap:detail", args=[accepted.numero]),
         reverse("dap:avenant", args=[accepted.numero]),
+        reverse("dap:withdraw", args=[waiting.numero]),
     ]
 
     assert _audit(page, live_server.url, pages, axe) == {}

@@ -310,7 +310,7 @@ def test_another_users_dap_is_a_404_on_every_page(employer_client):
         EstablishmentFactory(complete=True), UserFactory(), statut=Statut.PROVISOIRE, debut=days(1), fin=days(5)
     )
 
-    for name in ("detail", "edit", "avenant"):
+    for name in ("detail", "edit", "avenant", "delete", "withdraw"):
         assert employer_client.get(reverse(f"dap:{name}", args=[other.numero])).status_code == 404
     for name in ("send", "delete", "withdraw", "complement"):
         assert employer_client.post(reverse(f"dap:{name}", args=[other.numero])).status_code == 404
@@ -483,3 +483,14 @@ def test_choosing_an_establishment_whose_fiche_is_incomplete_is_refused_next_to_
 
     assert FICHE_INCOMPLETE in error_of(html, "etablissement")
     assert DemandeAutorisation.objects.count() == 0
+
+
+def test_withdraw_and_delete_are_confirmed_on_a_page_first(employer_client, employer, establishment):
+    sent = make_demande(establishment, employer, debut=days(1), fin=days(10))
+
+    page = text(employer_client.get(reverse("dap:withdraw", args=[sent.numero])))
+
+    assert f"Retirer la demande {sent.numero} ?" in page
+    assert f'action="/espace/dap/{sent.numero}/retirer/"' in page
+    sent.refresh_from_db()
+    assert sent.statut == Statut.ENVOYEE
