@@ -151,6 +151,7 @@ def test_the_pages_of_a_dap_pass_axe_core(live_server, page, axe):
 
     assert _audit(page, live_server.url, pages, axe) == {}
     page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + reverse("dap:avenant", args=[accepted.numero]))
     with page.expect_navigation():
         page.get_by_role("button", name="Demander un avenant").click()
     expect(page.get_by_text("L'avenant doit modifier")).to_be_visible()
