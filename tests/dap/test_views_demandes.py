@@ -494,3 +494,20 @@ def test_withdraw_and_delete_are_confirmed_on_a_page_first(employer_client, empl
     assert f'action="/espace/dap/{sent.numero}/retirer/"' in page
     sent.refresh_from_db()
     assert sent.statut == Statut.ENVOYEE
+
+
+def test_the_cse_date_is_required_next_to_its_field_from_50_employees(employer_client, establishment):
+    establishment.effectif = 60
+    establishment.save()
+
+    html = text(employer_client.post(reverse("dap:new"), post_data("envoyer")))
+
+    assert checks.CSE_REQUIS in error_of(html, "date_consultation_cse")
+
+
+def test_the_engagements_are_required_after_an_authorisation_in_36_months(employer_client, employer, establishment):
+    make_demande(establishment, employer, statut=Statut.ACCEPTEE, debut=days(-200), fin=days(-180))
+
+    html = text(employer_client.post(reverse("dap:new"), post_data("envoyer")))
+
+    assert checks.ENGAGEMENTS_REQUIS in error_of(html, "engagements")
