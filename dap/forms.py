@@ -160,7 +160,7 @@ class DemandeForm(forms.Form):
         required=False,
         # Not max_length: erreurs_demande says it, and the text typed is kept whole to be shortened.
         help_text=f"{CIRCONSTANCES_MAX_LENGTH} caractères au maximum.",
-        widget=forms.Textarea(attrs={"class": "fr-input", "rows": 6}),
+        widget=forms.Textarea(attrs={"class": "fr-input", "rows": 6, "data-char-limit": CIRCONSTANCES_MAX_LENGTH}),
     )
     date_debut = date_field("Date de début", "Format attendu : jj/mm/aaaa")
     date_fin = date_field("Date de fin", "Format attendu : jj/mm/aaaa")

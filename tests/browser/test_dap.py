@@ -32,8 +32,14 @@ def test_an_employer_files_a_dap_and_reads_its_accuse(live_server, page, screens
 
     page.get_by_role("link", name="Créer une nouvelle demande").first.click()
     page.wait_for_url(live_server.url + "/espace/dap/nouvelle/")
+    expect(page.get_by_label("Sous-motif")).to_be_hidden()
+    page.get_by_label("Motif de recours").select_option(label="Toute autre circonstance de caractère exceptionnel")
+    expect(page.get_by_label("Sous-motif")).to_be_visible()
+    page.get_by_label("Sous-motif").select_option(label="Coronavirus")
     page.get_by_label("Motif de recours").select_option(label="La conjoncture économique")
+    expect(page.get_by_label("Sous-motif")).to_be_hidden()
     page.get_by_label("Circonstances détaillées").fill("Perte de notre principal client.")
+    expect(page.get_by_text("32 / 2000 caractères")).to_be_visible()
     page.get_by_label("Date de début").fill(start.isoformat())
     page.get_by_label("Date de fin").fill((start + datetime.timedelta(days=13)).isoformat())
     page.get_by_label("Nombre de salariés concernés").fill("40")  # more than the fiche's effectif (12)
@@ -54,7 +60,7 @@ def test_an_employer_files_a_dap_and_reads_its_accuse(live_server, page, screens
         page.get_by_role("button", name="ENVOYER").click()
 
     demande = DemandeAutorisation.objects.get()
-    assert demande.statut == Statut.ENVOYEE and demande.nb_salaries == 8
+    assert demande.statut == Statut.ENVOYEE and demande.nb_salaries == 8 and demande.sous_motif == ""
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Demande d'autorisation préalable {demande.numero}")
     expect(page.get_by_text(f"Accusé de réception n° {demande.accuse_numero}").first).to_be_visible()
     expect(page.get_by_role("link", name="Besoin d'aide sur cette demande ?")).to_have_attribute(
