@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.lockout import ip_lockout_remaining, lockout_response
 from accounts.roles import is_agent_ud
 from accounts.two_factor import login_or_ask_code
-from dap.selectors import decisions_for_user
+from dap.selectors import decisions_for_user, demandes_for_user
 from habilitations.forms import ActivationCodeForm, BankDetailsForm, EstablishmentFicheForm
 from habilitations.models import FICHE_CONTACT_FIELDS, ActivationLetter, BankDetails, Establishment
 from habilitations.perms import can_create_dap, can_see_fiche_contacts, can_submit_to_administration
@@ -31,6 +31,7 @@ from .middleware import establishment_open
 ESTABLISHMENTS_PER_PAGE = 20
 SPACE_PREVIEW = 5
 DECISIONS_PREVIEW = 3
+LATEST_DEMANDES = 3
 
 
 @sensitive_post_parameters("password")
@@ -68,6 +69,7 @@ def home(request):
         "current": current,
         "can_create_dap": can_create_dap(request.user, current),
         "decisions": decisions_for_user(user=request.user)[:DECISIONS_PREVIEW],
+        "latest_demandes": demandes_for_user(user=request.user)[:LATEST_DEMANDES],
     }
     return render(request, "espace/home.html", context)
 

@@ -52,6 +52,7 @@ def space_pages(user):
         "/espace/mon-compte/mot-de-passe/",
         "/espace/mon-compte/double-authentification/activer/",
         "/espace/dap/",
+        "/espace/dap/nouvelle/",
         "/besoin-d-aide/",
     ]
 
@@ -129,6 +130,53 @@ def test_the_pages_of_a_non_verifie_establishment_pass_axe_core_with_their_error
         page.get_by_role("button", name="Enregistrer les coordonnées bancaires").click()
     expect(page.get_by_text("Cet établissement n'est pas encore vérifié").first).to_be_visible()
     assert axe() == []
+
+
+def test_the_dap_form_with_its_errors_passes_axe_core(live_server, page, axe):
+    user = UserFactory(identifiant="gerard.menuca", password=PASSWORD)
+    establishment = EstablishmentFactory(denomination="ATELIERS MENUCA", complete=True)
+    HabilitationFactory(user=user, establishment=establishment)
+    HabilitationFactory(user=user, establishment=EstablishmentFactory(denomination="BOULANGERIE MENUCA", complete=True))
+    user.establishment = establishment
+    log_in(page, live_server, user)
+
+    assert _audit(page, live_server.url, ["/espace/dap/nouvelle/"], axe) == {}
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_label("Motif de recours").select_option(label="Toute autre circonstance de caractère exceptionnel")
+    page.get_by_label("IBAN").fill("FR00")
+    with page.expect_navigation():
+        page.get_by_role("button", name="ENVOYER").click()
+    expect(page.get_by_text("Votre demande n'a pas pu être validée")).to_be_visible()
+    expect(page.get_by_text("Choisissez un sous-motif.")).to_be_visible()
+    assert _audit_shown(page, axe) == []
+
+
+def test_the_pages_of_a_dap_pass_axe_core(live_server, page, axe):
+    from dap.enums import Statut
+    from dap.services import demande_request_complement
+    from tests.dap.conftest import days, make_demande
+
+    user = UserFactory(identifiant="gerard.menuca", password=PASSWORD)
+    establishment = EstablishmentFactory(denomination="ATELIERS MENUCA", complete=True)
+    HabilitationFactory(user=user, establishment=establishment)
+    waiting = make_demande(establishment, user, debut=days(1), fin=days(10))
+    demande_request_complement(demande=waiting, by=user, message="Joignez l'avis du CSE.")
+    accepted = make_demande(establishment, user, statut=Statut.ACCEPTEE, debut=days(20), fin=days(30))
+    log_in(page, live_server, user)
+    pages = [
+        reverse("dap:detail", args=[waiting.numero]),
+        reverse("dap:detail", args=[accepted.numero]),
+        reverse("dap:avenant", args=[accepted.numero]),
+        reverse("dap:withdraw", args=[waiting.numero]),
+    ]
+
+    assert _audit(page, live_server.url, pages, axe) == {}
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + reverse("dap:avenant", args=[accepted.numero]))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Demander un avenant").click()
+    expect(page.get_by_text("L'avenant doit modifier")).to_be_visible()
+    assert _audit_shown(page, axe) == []
 
 
 def test_the_simulator_with_a_result_with_errors_and_the_bareme_pass_axe_core(live_server, page, axe):

@@ -182,7 +182,7 @@ def test_coming_soon_pages_give_the_configured_support_address(client, settings)
     settings.SUPPORT_EMAIL = "assistance@exemple.gouv.fr"
     client.force_login(HabilitationFactory().user)
 
-    html = client.get(reverse("dap:list")).content.decode()
+    html = client.get(reverse("indemnisation:list")).content.decode()
 
     assert "Cette fonctionnalité arrive bientôt" in html
     assert 'href="mailto:assistance@exemple.gouv.fr"' in html
