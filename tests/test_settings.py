@@ -27,6 +27,8 @@ print(json.dumps({
     "session_absolute_hours": settings.SESSION_ABSOLUTE_LIFETIME_HOURS,
     "proxy_ssl_header": settings.SECURE_PROXY_SSL_HEADER,
     "behind_proxy": settings.BEHIND_PROXY, "proxy_count": settings.PROXY_COUNT,
+    "storage": settings.STORAGES["default"]["BACKEND"],
+    "storage_options": settings.STORAGES["default"].get("OPTIONS", {}),
 }))
 """
 
@@ -40,6 +42,8 @@ CLEARED = (
     "CAPTCHA_TEST_MODE",
     "BEHIND_PROXY",
     "PROXY_COUNT",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_S3_ENDPOINT_URL",
 )
 
 
@@ -134,3 +138,33 @@ def test_the_proxy_headers_are_believed_only_behind_a_proxy():
     assert (alone["behind_proxy"], alone["proxy_count"], alone["proxy_ssl_header"]) == (False, 1, None)
     assert behind["proxy_ssl_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert (behind["behind_proxy"], behind["proxy_count"]) == (True, 2)
+
+
+def test_uploads_go_to_the_local_disk_by_default_and_to_an_s3_bucket_when_configured():
+    local = json.loads(_settings().stdout.strip().splitlines()[-1])
+    assert local["storage"] == "django.core.files.storage.FileSystemStorage"
+
+    result = _settings(AWS_STORAGE_BUCKET_NAME="apart-pieces", AWS_S3_ENDPOINT_URL="http://127.0.0.1:9000")
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values["storage"] == "storages.backends.s3.S3Storage"
+    assert values["storage_options"]["bucket_name"] == "apart-pieces"
+    assert values["storage_options"]["endpoint_url"] == "http://127.0.0.1:9000"
+    assert values["storage_options"]["default_acl"] == "private"
+
+
+def test_the_s3_storage_builds_private_signed_addresses_without_a_network():
+    """The S3 backend is installed and its options are valid: an address is signed locally (no request made)."""
+    from storages.backends.s3 import S3Storage
+
+    storage = S3Storage(
+        bucket_name="apart-pieces",
+        endpoint_url="http://127.0.0.1:9000",
+        access_key="cle",
+        secret_key="secret",
+        region_name="us-east-1",
+        default_acl="private",
+        querystring_auth=True,
+    )
+    url = storage.url("dap/piece.pdf")
+    assert url.startswith("http://127.0.0.1:9000/apart-pieces/dap/piece.pdf?") and "Signature" in url
