@@ -91,11 +91,11 @@ def _demande_or_404(request, numero):
 
 
 def iban_masque(iban: str) -> str:
-    """Every character hidden but the last 4, in groups of 4 as on a RIB."""
+    """Every character hidden but the last 4 (kept together, the way an agent reads them to the employer)."""
     if not iban:
         return "—"
-    hidden = "•" * (len(iban) - 4) + iban[-4:]
-    return " ".join(hidden[i : i + 4] for i in range(0, len(hidden), 4))
+    hidden = "•" * (len(iban) - 4)
+    return " ".join([*(hidden[i : i + 4] for i in range(0, len(hidden), 4)), iban[-4:]])
 
 
 def _render_demande(request, demande, *, accord=None, refus=None, complement=None, status=200):
