@@ -1,4 +1,4 @@
-"""Reads of the UD agents: the DAPs of their départements (from the establishment's code postal), never others."""
+"""Reads of the UD agents: the DAPs of their départements (the establishment's, when the DAP was sent), never others."""
 
 import datetime
 
@@ -18,24 +18,6 @@ STATUT_FILTRES = {
 STATUT_FILTRE_DEFAUT = "a_instruire"
 
 
-def _prefixes(code: str) -> tuple[str, ...]:
-    """The beginnings of the codes postaux of a département (referentiels.departements.departement_of, reversed)."""
-    if code == "2A":
-        return ("200", "201")
-    if code == "2B":
-        return tuple(f"20{digit}" for digit in range(2, 10))
-    return (code,)
-
-
-def departements_q(codes, field: str = "establishment__code_postal") -> Q:
-    """The rows whose code postal lies in one of the départements: an OR of `LIKE 'xx%'`. No département: none."""
-    condition = Q(pk__in=[])
-    for code in codes:
-        for prefix in _prefixes(code):
-            condition |= Q(**{f"{field}__startswith": prefix})
-    return condition
-
-
 def demandes_for_agent(
     *,
     departements,
@@ -47,7 +29,8 @@ def demandes_for_agent(
     """The sent DAPs (never a Provisoire one) of the agent's départements, the nearest implicit-acceptance date
     first (those awaiting a complément have none: then the oldest sent first)."""
     codes = [departement] if departement in departements else list(departements)
-    queryset = DemandeAutorisation.objects.filter(departements_q(codes)).filter(
+    # The département is stored on the DAP when it is sent (dap.services.demande_send): one indexed column.
+    queryset = DemandeAutorisation.objects.filter(departement__in=codes).filter(
         statut__in=STATUT_FILTRES.get(statut, STATUT_FILTRES[STATUT_FILTRE_DEFAUT])
     )
     if motif:
@@ -56,15 +39,15 @@ def demandes_for_agent(
         queryset = queryset.filter(
             Q(numero__iexact=recherche) | Q(establishment__siret=recherche) | Q(establishment__siren=recherche)
         )
-    return queryset.select_related("establishment").order_by(
-        "implicit_acceptance_on", "sent_at", "id"
-    )  # NULLs (complément) come last in PostgreSQL's ascending order
+    # NULLs (complément) come last in PostgreSQL's ascending order. The establishments of the page only, in a second
+    # query: a join would be made for every waiting DAP of the départements before the sort keeps 50.
+    return queryset.prefetch_related("establishment").order_by("implicit_acceptance_on", "sent_at", "id")
 
 
 def demande_for_agent(*, departements, numero: str) -> DemandeAutorisation | None:
     """One sent DAP of the agent's départements, or None (the page answers 404)."""
     return (
-        DemandeAutorisation.objects.filter(departements_q(departements), numero=numero)
+        DemandeAutorisation.objects.filter(departement__in=list(departements), numero=numero)
         .exclude(statut=Statut.PROVISOIRE)
         .select_related("establishment", "parent", "sent_by", "decided_by")
         .first()

@@ -277,8 +277,18 @@ def test_the_ud_agents_back_office_passes_axe_core_and_fits_320_px(live_server, 
 
     employer = UserFactory(identifiant="gerard.menuca")
     establishment = EstablishmentFactory(complete=True, code_postal="75011", denomination="ATELIERS MENUCA")
-    make_demande(establishment, employer, debut=days(-30), fin=days(-20), numero="DAP-2026-000001", statut="acceptee")
-    demande = make_demande(establishment, employer, debut=days(1), fin=days(14), numero="DAP-2026-000002")
+    make_demande(
+        establishment,
+        employer,
+        debut=days(-30),
+        fin=days(-20),
+        numero="DAP-2026-000001",
+        statut="acceptee",
+        departement="75",
+    )
+    demande = make_demande(
+        establishment, employer, debut=days(1), fin=days(14), numero="DAP-2026-000002", departement="75"
+    )
     DemandeHistorique.objects.create(demande=demande, to_statut="envoyee", by=employer, at=demande.sent_at)
     dap_page = reverse("instruction:demande", args=[demande.numero])
 

@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from dap.enums import Statut
+from dap.services import departement_or_blank
 from instruction.services import agent_create
 from tests.dap.conftest import make_demande
 from tests.factories import EstablishmentFactory, HabilitationFactory, UserFactory, two_factor_login
@@ -60,6 +61,9 @@ def lyon(employer):
 def envoyee(establishment, user, *, deadline_in: int = 15, statut=Statut.ENVOYEE, **fields):
     """A DAP sent to the UD whose implicit acceptance falls in `deadline_in` days."""
     demande = make_demande(establishment, user, statut=statut, debut=days(1), fin=days(14), **fields)
+    if statut != Statut.PROVISOIRE:  # as demande_send stores it
+        demande.departement = departement_or_blank(establishment.code_postal)
+        demande.save(update_fields=["departement"])
     if statut == Statut.ENVOYEE:
         demande.implicit_acceptance_on = days(deadline_in)
         demande.save(update_fields=["implicit_acceptance_on"])

@@ -92,3 +92,40 @@ def test_an_employer_does_not_reach_the_queue(other_client, employer):
     two_factor_login(other_client, employer)
 
     assert other_client.get(HOME).status_code == 404
+
+
+def test_a_dap_sent_through_the_service_is_in_the_queue_of_its_establishments_departement(client, agent_user, employer):
+    from dap.services import demande_save, demande_send
+    from tests.dap.conftest import valid_data
+
+    nanterre = EstablishmentFactory(complete=True, code_postal="92100")
+    from tests.factories import HabilitationFactory
+
+    HabilitationFactory(user=employer, establishment=nanterre)
+    demande = demande_send(demande=demande_save(by=employer, establishment=nanterre, data=valid_data()), by=employer)
+
+    assert demande.departement == "92"
+    assert numeros(client.get(HOME)) == [demande.numero]
+    assert numeros(client.get(HOME, {"departement": "75"})) == []
+
+
+def test_the_migration_gives_the_daps_sent_before_it_their_departement(paris, lyon, employer):
+    import importlib
+
+    from django.apps import apps
+
+    from dap.models import DemandeAutorisation
+
+    migration = importlib.import_module("dap.migrations.0002_demande_departement")
+    a_paris = envoyee(paris, employer, numero="DAP-OLD-75")
+    a_lyon = envoyee(lyon, employer, numero="DAP-OLD-69")
+    provisoire = envoyee(paris, employer, statut=Statut.PROVISOIRE, numero="DAP-OLD-P")
+    DemandeAutorisation.objects.update(departement="")
+
+    migration.fill_departement(apps, None)
+
+    assert dict(DemandeAutorisation.objects.values_list("numero", "departement")) == {
+        a_paris.numero: "75",
+        a_lyon.numero: "69",
+        provisoire.numero: "",
+    }
