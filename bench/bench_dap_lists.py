@@ -70,6 +70,7 @@ def create_data(args) -> dict:
     from accounts.models import User
     from dap.enums import ModeDecision, Motif, Statut, TypeActivite
     from dap.models import Decision, DemandeAutorisation
+    from dap.services import departement_or_blank
     from habilitations.models import Establishment, Extranet, Habilitation, one_year_after
     from instruction.services import agent_create
 
@@ -156,6 +157,7 @@ def create_data(args) -> dict:
                     if statut in (Statut.ENVOYEE, Statut.RETIREE)
                     else sent + datetime.timedelta(days=5),
                     motif_refus="Refus du banc." if statut == Statut.REFUSEE else "",
+                    departement=departement_or_blank(place.code_postal),  # as demande_send stores it
                 )  # fmt: skip
             )
         demandes = DemandeAutorisation.objects.bulk_create(rows, batch_size=5000)
@@ -316,6 +318,8 @@ def _run(args) -> int:
     )
     figures = probe(data)
     status, queries, count = figures["queue"]
+    if status != 200 or not count:
+        raise SystemExit(f"La file de l'agent est vide ou en erreur (HTTP {status}) : la mesure ne vaudrait rien.")
     print(
         f"\nRequêtes SQL — GET {QUEUE} (agent de 75 et 92, page 1) : HTTP {status}, {queries} requêtes, {fr(count)} DAP en attente dans ses départements"
     )
