@@ -16,7 +16,17 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class AccordForm(forms.Form):
+class DsfrForm(forms.Form):
+    """Each widget with its DSFR class (full width: nothing wider than a 320 px screen)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "fr-select" if isinstance(field.widget, forms.Select) else "fr-input"
+            field.widget.attrs["class"] = css
+
+
+class AccordForm(DsfrForm):
     heures_autorisees = forms.DecimalField(
         label="Heures autorisées",
         min_value=0,
@@ -41,7 +51,7 @@ class AccordForm(forms.Form):
         self.fields["heures_autorisees"].widget.attrs["inputmode"] = "decimal"
 
 
-class RefusForm(forms.Form):
+class RefusForm(DsfrForm):
     motif_refus = forms.CharField(
         label="Motif du refus",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -50,7 +60,7 @@ class RefusForm(forms.Form):
     )
 
 
-class ComplementForm(forms.Form):
+class ComplementForm(DsfrForm):
     message = forms.CharField(
         label="Message à l'employeur",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -60,7 +70,7 @@ class ComplementForm(forms.Form):
     )
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(DsfrForm):
     statut = forms.ChoiceField(
         label="Statut",
         required=False,

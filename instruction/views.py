@@ -121,7 +121,7 @@ def iban_masque(iban: str) -> str:
     return " ".join([*(hidden[i : i + 4] for i in range(0, len(hidden), 4)), iban[-4:]])
 
 
-def _render_demande(request, demande, *, accord=None, refus=None, complement=None, status=200):
+def _render_demande(request, demande, *, accord=None, refus=None, complement=None):
     today = timezone.localdate()
     demande.jours_restants = selectors.jours_restants(demande, today)
     context = {
@@ -139,7 +139,7 @@ def _render_demande(request, demande, *, accord=None, refus=None, complement=Non
         "complement_form": complement or ComplementForm(),
         "menu": "instruction",
     }
-    return render(request, "instruction/demande.html", context, status=status)
+    return render(request, "instruction/demande.html", context)
 
 
 @agent_required
@@ -180,7 +180,7 @@ def demande_accorder(request, numero):
                 return _not_done(request, demande)
             messages.success(request, f"Demande accordée : décision n° {decision.numero} émise.")
             return redirect("instruction:demande", numero=demande.numero)
-    return _render_demande(request, demande, accord=form, status=400)
+    return _render_demande(request, demande, accord=form)
 
 
 @require_POST
@@ -198,7 +198,7 @@ def demande_refuser(request, numero):
                 return _not_done(request, demande)
             messages.success(request, "Demande refusée : l'employeur en est informé par courriel.")
             return redirect("instruction:demande", numero=demande.numero)
-    return _render_demande(request, demande, refus=form, status=400)
+    return _render_demande(request, demande, refus=form)
 
 
 @require_POST
@@ -218,7 +218,7 @@ def demande_complement(request, numero):
                 return _not_done(request, demande, complement=True)
             messages.success(request, "Complément demandé : l'employeur en est informé par courriel.")
             return redirect("instruction:demande", numero=demande.numero)
-    return _render_demande(request, demande, complement=form, status=400)
+    return _render_demande(request, demande, complement=form)
 
 
 @agent_required

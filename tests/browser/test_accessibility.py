@@ -297,8 +297,8 @@ def test_the_ud_agents_back_office_passes_axe_core_and_fits_320_px(live_server, 
     # The DAP's page with an error shown next to its field.
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(live_server.url + dap_page)
-    page.get_by_label("Heures autorisées").fill("999")
+    page.get_by_role("textbox", name="Heures autorisées").fill("999")
     with page.expect_navigation():
         page.get_by_role("button", name="ACCORDER").click()
-    expect(page.get_by_text("au plus les heures demandées")).to_be_visible()
+    expect(page.get_by_text("Les heures autorisées doivent être supérieures à 0")).to_be_visible()
     assert axe() == []
