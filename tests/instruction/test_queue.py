@@ -129,3 +129,21 @@ def test_the_migration_gives_the_daps_sent_before_it_their_departement(paris, ly
         a_lyon.numero: "69",
         provisoire.numero: "",
     }
+
+
+def test_the_queue_costs_the_same_queries_for_3_or_30_daps(client, agent_user, employer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(HOME).status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        envoyee(EstablishmentFactory(complete=True, code_postal="75011"), employer)
+    few = queries()
+    for _ in range(27):
+        envoyee(EstablishmentFactory(complete=True, code_postal="92000"), employer)
+
+    assert queries() == few
