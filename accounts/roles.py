@@ -29,6 +29,9 @@ _AGENT_ASP_PERMISSIONS = [
     "referentiels.view_codepostalcommune",
     "bareme.view_valeurbareme",
     "instruction.view_agentud",
+    # The DAPs and décisions, read-only in the admin (the UD decides in /instruction/, never the ASP).
+    "dap.view_demandeautorisation",
+    "dap.view_decision",
 ]
 
 # The agent's rights, plus what changes who may act for an establishment and what every user reads.

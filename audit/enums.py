@@ -24,3 +24,6 @@ class StaffActionKind(models.TextChoices):
     # The UD agents (instruction)
     AGENT_UD_CREATE = "agent_ud_create", "Création d'un agent d'UD"
     AGENT_UD_DEPARTEMENTS = "agent_ud_departements", "Modification des départements d'un agent d'UD"
+    DAP_ACCEPT = "dap_accept", "Accord d'une demande d'autorisation préalable"
+    DAP_REFUSE = "dap_refuse", "Refus d'une demande d'autorisation préalable"
+    DAP_COMPLEMENT = "dap_complement", "Demande de complément sur une demande d'autorisation préalable"

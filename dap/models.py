@@ -82,6 +82,9 @@ class DemandeAutorisation(models.Model):
         related_name="+",
         verbose_name="envoyée par",
     )
+    # The UD that instructs it: the département of the establishment's code postal when the DAP is sent (kept, so
+    # that the agents' queue is one indexed column; "" before sending, or for a code postal outside the départements).
+    departement = models.CharField("département", max_length=3, blank=True, editable=False)
     # The last day the UD has to decide; the day after, the DAP is "Acceptée implicitement". Empty while a
     # complément is awaited (the 15 days start again from the employer's answer).
     implicit_acceptance_on = models.DateField("date d'acceptation implicite", null=True, blank=True)
@@ -110,6 +113,7 @@ class DemandeAutorisation(models.Model):
             models.Index(
                 fields=["implicit_acceptance_on"], condition=Q(statut=Statut.ENVOYEE), name="dap_implicit_due"
             ),
+            models.Index(fields=["departement", "statut", "implicit_acceptance_on"], name="dap_departement_queue"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(date_fin__gte=F("date_debut")), name="dap_fin_after_debut"),

@@ -15,6 +15,7 @@ from stdnum import iban as stdnum_iban
 from apart.outbox.services import email_enqueue
 from habilitations.models import Establishment
 from habilitations.perms import is_habilitated_on
+from referentiels.departements import CodePostalHorsDepartement, departement_of
 
 from .checks import DATE, erreurs_demande
 from .codes import code_di_nouveau, numero_suivant
@@ -80,6 +81,14 @@ class ActionRefusee(Exception):
 def date_limite_instruction(received_on: datetime.date) -> datetime.date:
     """The last day the UD has to decide on a DAP received (or completed) on `received_on`."""
     return received_on + datetime.timedelta(days=DELAI_INSTRUCTION_JOURS)
+
+
+def departement_or_blank(code_postal: str) -> str:
+    """The UD of a code postal: its département, "" when it is none (no agent's queue shows it)."""
+    try:
+        return departement_of(code_postal)
+    except CodePostalHorsDepartement:
+        return ""
 
 
 def _lock(demande: DemandeAutorisation) -> DemandeAutorisation:
@@ -256,13 +265,14 @@ def demande_send(*, demande: DemandeAutorisation, by, now: datetime.datetime | N
     demande.sent_at = now
     demande.sent_by = by
     demande.implicit_acceptance_on = date_limite_instruction(today)
+    demande.departement = departement_or_blank(establishment.code_postal)
     _transition(
         demande=demande,
         to=Statut.ENVOYEE,
         by=by,
         at=now,
         comment=f"Accusé de réception n° {demande.accuse_numero}",
-        fields=("accuse_numero", "sent_at", "sent_by", "implicit_acceptance_on"),
+        fields=("accuse_numero", "sent_at", "sent_by", "implicit_acceptance_on", "departement"),
     )
     email_enqueue(kind="dap_accuse_reception", to=by.courriel, context=_context(demande))
     return demande

@@ -16,6 +16,8 @@ from accounts.services import user_create
 from apart.outbox.services import email_enqueue
 from audit.enums import StaffActionKind
 from audit.services import audit_record
+from dap.models import DemandeHistorique
+from dap.services import demande_accept, demande_refuse, demande_request_complement
 from referentiels.departements import DEPARTEMENTS
 
 from .models import AgentDepartement, AgentUD
@@ -133,3 +135,68 @@ def agent_departements_set(*, agent: AgentUD, departements: list[str], by=None) 
         after=after,
     )
     return after
+
+
+# --- The instruction of a DAP: dap.services' guarded transitions, journaled ----------------------------------------
+
+
+@transaction.atomic
+def instruction_accept(*, demande, by, heures_autorisees, nb_salaries, date_debut, date_fin, now=None):
+    """Accorder: the décision (None when the DAP was no longer waiting: nothing done). Raises DemandeInvalide."""
+    decision = demande_accept(
+        demande=demande,
+        by=by,
+        heures_autorisees=heures_autorisees,
+        nb_salaries=nb_salaries,
+        date_debut=date_debut,
+        date_fin=date_fin,
+        now=now,
+    )
+    if decision is not None:
+        audit_record(
+            actor=by,
+            action=StaffActionKind.DAP_ACCEPT,
+            summary=f"Demande {demande.numero} accordée : {decision.heures_autorisees} h, "
+            f"du {decision.date_debut:%d/%m/%Y} au {decision.date_fin:%d/%m/%Y} (décision {decision.numero})",
+            subject=demande,
+            siret=demande.establishment.siret,
+            decision=decision.numero,
+            heures_autorisees=str(decision.heures_autorisees),
+        )
+    return decision
+
+
+@transaction.atomic
+def instruction_refuse(*, demande, by, motif: str, now=None) -> bool:
+    """Refuser: True when refused now, False when the DAP was no longer waiting (nothing done)."""
+    now = now or timezone.now()
+    demande = demande_refuse(demande=demande, by=by, motif=motif, now=now)
+    done = DemandeHistorique.objects.filter(demande=demande, by=by, at=now).exists()
+    if done:
+        audit_record(
+            actor=by,
+            action=StaffActionKind.DAP_REFUSE,
+            summary=f"Demande {demande.numero} refusée",
+            subject=demande,
+            siret=demande.establishment.siret,
+            motif=demande.motif_refus,
+        )
+    return done
+
+
+@transaction.atomic
+def instruction_request_complement(*, demande, by, message: str, now=None) -> bool:
+    """Demander un complément: True when asked now, False when the DAP was not Envoyée à l'UD (nothing done)."""
+    now = now or timezone.now()
+    demande = demande_request_complement(demande=demande, by=by, message=message, now=now)
+    done = DemandeHistorique.objects.filter(demande=demande, by=by, at=now).exists()
+    if done:
+        audit_record(
+            actor=by,
+            action=StaffActionKind.DAP_COMPLEMENT,
+            summary=f"Complément demandé sur la demande {demande.numero}",
+            subject=demande,
+            siret=demande.establishment.siret,
+            message=message.strip(),
+        )
+    return done

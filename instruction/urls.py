@@ -6,4 +6,9 @@ app_name = "instruction"
 
 urlpatterns = [
     path("instruction/", views.home, name="home"),
+    path("instruction/dap/<str:numero>/", views.demande_detail, name="demande"),
+    path("instruction/dap/<str:numero>/accorder/", views.demande_accorder, name="accorder"),
+    path("instruction/dap/<str:numero>/refuser/", views.demande_refuser, name="refuser"),
+    path("instruction/dap/<str:numero>/complement/", views.demande_complement, name="complement"),
+    path("instruction/dap/<str:numero>/pieces-jointes/<int:pk>/", views.piece_jointe, name="piece_jointe"),
 ]

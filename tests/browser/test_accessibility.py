@@ -340,5 +340,34 @@ def test_the_ud_agents_back_office_passes_axe_core_and_fits_320_px(live_server, 
     with page.expect_navigation():
         page.get_by_role("button", name="Valider").click()
     assert page.url == live_server.url + "/instruction/"
+    from dap.models import DemandeHistorique
+    from tests.dap.conftest import make_demande
+    from tests.instruction.conftest import days
 
-    assert _audit(page, live_server.url, ["/instruction/", "/espace/mon-compte/"], axe) == {}
+    employer = UserFactory(identifiant="gerard.menuca")
+    establishment = EstablishmentFactory(complete=True, code_postal="75011", denomination="ATELIERS MENUCA")
+    make_demande(
+        establishment,
+        employer,
+        debut=days(-30),
+        fin=days(-20),
+        numero="DAP-2026-000001",
+        statut="acceptee",
+        departement="75",
+    )
+    demande = make_demande(
+        establishment, employer, debut=days(1), fin=days(14), numero="DAP-2026-000002", departement="75"
+    )
+    DemandeHistorique.objects.create(demande=demande, to_statut="envoyee", by=employer, at=demande.sent_at)
+    dap_page = reverse("instruction:demande", args=[demande.numero])
+
+    assert _audit(page, live_server.url, ["/instruction/", dap_page, "/espace/mon-compte/"], axe) == {}
+
+    # The DAP's page with an error shown next to its field.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + dap_page)
+    page.get_by_role("textbox", name="Heures autorisées").fill("999")
+    with page.expect_navigation():
+        page.get_by_role("button", name="ACCORDER").click()
+    expect(page.get_by_text("Les heures autorisées doivent être supérieures à 0")).to_be_visible()
+    assert axe() == []
