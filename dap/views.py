@@ -86,7 +86,12 @@ def _chosen_establishment(request, establishments):
         if establishment is None:
             raise Http404
         return establishment
-    return request.current_establishment or establishments.first()
+    current = request.current_establishment or establishments.first()
+    if current is not None and not can_file_dap(request.user, current):
+        # The current establishment's fiche is incomplete: start on one of the user's that can file, if any (the
+        # form's « Établissement » still lists them all, an incomplete one refused next to it).
+        return establishments.filter(fiche_complete=True).first() or current
+    return current
 
 
 @login_required

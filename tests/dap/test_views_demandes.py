@@ -511,3 +511,19 @@ def test_the_engagements_are_required_after_an_authorisation_in_36_months(employ
     html = text(employer_client.post(reverse("dap:new"), post_data("envoyer")))
 
     assert checks.ENGAGEMENTS_REQUIS in error_of(html, "engagements")
+
+
+def test_the_new_dap_starts_on_a_complete_establishment_when_the_current_one_is_incomplete(client):
+    user = UserFactory(identifiant="claire.lambert")
+    incomplete = EstablishmentFactory(denomination="CLIENT INCOMPLET", complete=False)
+    complete = EstablishmentFactory(denomination="CLIENT COMPLET", complete=True)
+    HabilitationFactory(user=user, establishment=incomplete)
+    HabilitationFactory(user=user, establishment=complete)
+    client.force_login(user)
+    client.get(reverse("espace:establishment", args=[incomplete.siret]))  # the last one opened
+
+    response = client.get(reverse("dap:new"))
+
+    page = response.content.decode()
+    assert "Motif de recours" in page and "Votre fiche établissement est incomplète" not in page
+    assert f'value="{complete.pk}" selected' in page or f'value="{complete.siret}" selected' in page
