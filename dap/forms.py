@@ -16,6 +16,7 @@ from .checks import CHOIX_INVALIDE, erreurs_demande
 from .enums import Motif, SousMotif, TypeActivite
 from .files import piece_jointe_erreur
 from .models import CIRCONSTANCES_MAX_LENGTH
+from .services import FIELDS
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 DATE_INVALIDE = "Saisissez une date valide (jj/mm/aaaa)."
@@ -23,23 +24,6 @@ NOMBRE_ENTIER = "Saisissez un nombre entier."
 NOMBRE = "Saisissez un nombre (par exemple 120 ou 120,5)."
 PIECES_JOINTES_MAX = 10
 TROP_DE_PIECES = f"Joignez au plus {PIECES_JOINTES_MAX} fichiers."
-
-# The fields of a DAP, in the order of the form.
-FIELDS = (
-    "motif",
-    "sous_motif",
-    "circonstances",
-    "date_debut",
-    "date_fin",
-    "nb_salaries",
-    "heures_previsionnelles",
-    "type_activite",
-    "date_consultation_cse",
-    "engagements",
-    "iban",
-    "bic",
-    "titulaire",
-)
 
 
 class ManyOptionsSelect(forms.Select):
