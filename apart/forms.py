@@ -20,6 +20,12 @@ def max_length_message(label: str, max_length: int) -> str:
     return f"Le champ {label} est limité à {max_length} caractères."
 
 
+def add_errors(form: forms.Form, errors: dict[str, str]) -> None:
+    """A service's {field: French message} next to each field of `form`; a field the form lacks, above it."""
+    for field, message in errors.items():
+        form.add_error(field if field in form.fields else None, message)
+
+
 class RequiredFieldsMessageMixin:
     """The seeds' banner when any required field is empty, beside each field's own error."""
 

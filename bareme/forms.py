@@ -15,6 +15,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 
+from apart.forms import add_errors
+
 from .engine import LIBELLES_CONTRAT, LIBELLES_DISPOSITIF, Contrat, Dispositif, Salarie, erreurs_salarie, format_mois
 from .selectors import HorsBareme, dispositifs_en_vigueur
 
@@ -165,8 +167,7 @@ class SalarieForm(forms.Form):
         if self.errors:
             return data
         salarie = self.salarie(data)
-        for champ, message in erreurs_salarie(salarie).items():
-            self.add_error(champ if champ in self.fields else None, message)
+        add_errors(self, erreurs_salarie(salarie))
         return data
 
     @staticmethod

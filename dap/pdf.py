@@ -1,13 +1,13 @@
 """The PDFs of the employer's space: the accusé de réception of a sent DAP and the décision d'autorisation.
 
-WeasyPrint renders a Django template (as habilitations/letters.py does), imported lazily: Pango is loaded only by
-what prints.
+A Django template made PDF by apart.pdf (WeasyPrint), as the activation letters are.
 """
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apart.pdf import pdf_from_html
 from referentiels.departements import DEPARTEMENTS, CodePostalHorsDepartement, departement_of
 
 from .models import Decision, DemandeAutorisation
@@ -23,8 +23,6 @@ def unite_departementale(establishment) -> str:
 
 
 def _render(template: str, **context) -> bytes:
-    from weasyprint import HTML  # imported here: Pango is loaded only by what prints
-
     html = render_to_string(
         template,
         {
@@ -34,7 +32,7 @@ def _render(template: str, **context) -> bytes:
             **context,
         },
     )
-    return HTML(string=html).write_pdf()
+    return pdf_from_html(html)
 
 
 def accuse_reception_pdf(demande: DemandeAutorisation) -> bytes:

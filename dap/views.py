@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apart.forms import add_errors
 from habilitations.models import BankDetails
 from habilitations.selectors import establishments_for_user
 
@@ -52,11 +53,6 @@ def _demande_or_404(request, numero):
 def _posted(request):
     """The POST data, even empty (an empty form posted is a bound form, with its errors)."""
     return request.POST if request.method == "POST" else None
-
-
-def _errors_from(form, exc: DemandeInvalide) -> None:
-    for field, message in exc.erreurs.items():
-        form.add_error(field if field in form.fields else None, message)
 
 
 @login_required
@@ -144,7 +140,7 @@ def _save_and_maybe_send(request, form, *, demande):
             for fichier in form.cleaned_data.get("pieces_jointes") or []:
                 piece_jointe_add(demande=saved, by=request.user, fichier=fichier)
     except DemandeInvalide as exc:
-        _errors_from(form, exc)
+        add_errors(form, exc.erreurs)
         return _form_page(request, form, establishment=establishment, demande=demande)
     except ActionRefusee as exc:
         # The chosen establishment's fiche is incomplète: said next to the choice.
@@ -322,7 +318,7 @@ def demande_complement_view(request, numero):
                     demande=demande, by=request.user, reponse=form.cleaned_data["reponse"]
                 )
         except DemandeInvalide as exc:
-            _errors_from(form, exc)
+            add_errors(form, exc.erreurs)
         except ActionRefusee as exc:
             form.add_error(None, exc.reason)
         else:
@@ -343,7 +339,7 @@ def demande_cse_view(request, numero):
                 demande=demande, by=request.user, date_consultation_cse=form.cleaned_data["date_consultation_cse"]
             )
         except DemandeInvalide as exc:
-            _errors_from(form, exc)
+            add_errors(form, exc.erreurs)
         except ActionRefusee as exc:
             form.add_error(None, exc.reason)
         else:
@@ -370,7 +366,7 @@ def avenant_new(request, numero):
         try:
             avenant = avenant_create(demande=demande, by=request.user, **form.cleaned_data)
         except DemandeInvalide as exc:
-            _errors_from(form, exc)
+            add_errors(form, exc.erreurs)
         except ActionRefusee as exc:
             form.add_error(None, exc.reason)
         else:

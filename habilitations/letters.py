@@ -7,6 +7,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apart.pdf import pdf_from_html
+
 from .models import ActivationLetter
 from .services import activation_letter_code, activation_letter_mark_exported
 
@@ -25,9 +27,7 @@ def activation_letter_html(letter: ActivationLetter, *, code: str) -> str:
 
 
 def activation_letter_pdf(letter: ActivationLetter, *, code: str) -> bytes:
-    from weasyprint import HTML  # imported here: Pango is loaded only by what prints
-
-    return HTML(string=activation_letter_html(letter, code=code)).write_pdf()
+    return pdf_from_html(activation_letter_html(letter, code=code))
 
 
 def activation_letter_filename(letter: ActivationLetter) -> str:

@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_agent_ud
+from apart.forms import add_errors
 from dap.enums import STATUTS_EN_COURS, Statut
 from dap.services import DemandeInvalide
 from referentiels.departements import DEPARTEMENTS
@@ -160,11 +161,6 @@ def _not_done(request, demande, *, complement=False):
     return redirect("instruction:demande", numero=demande.numero)
 
 
-def _errors_to_form(form, erreurs: dict[str, str]) -> None:
-    for field, message in erreurs.items():
-        form.add_error(field if field in form.fields else None, message)
-
-
 @require_POST
 @agent_required
 def demande_accorder(request, numero):
@@ -174,7 +170,7 @@ def demande_accorder(request, numero):
         try:
             decision = instruction_accept(demande=demande, by=request.user, **form.cleaned_data)
         except DemandeInvalide as error:
-            _errors_to_form(form, error.erreurs)
+            add_errors(form, error.erreurs)
         else:
             if decision is None:
                 return _not_done(request, demande)
@@ -192,7 +188,7 @@ def demande_refuser(request, numero):
         try:
             done = instruction_refuse(demande=demande, by=request.user, motif=form.cleaned_data["motif_refus"])
         except DemandeInvalide as error:
-            _errors_to_form(form, error.erreurs)
+            add_errors(form, error.erreurs)
         else:
             if not done:
                 return _not_done(request, demande)
@@ -212,7 +208,7 @@ def demande_complement(request, numero):
                 demande=demande, by=request.user, message=form.cleaned_data["message"]
             )
         except DemandeInvalide as error:
-            _errors_to_form(form, error.erreurs)
+            add_errors(form, error.erreurs)
         else:
             if not done:
                 return _not_done(request, demande, complement=True)
