@@ -23,10 +23,10 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import TwoFactorRecoveryCode, User
+from .roles import is_agent_ud
 
 logger = logging.getLogger("apart.security")
 
-REQUIRED_GROUP = "Agent UD"
 PENDING_SESSION_KEY = "two_factor_pending"
 PENDING_LIFETIME_SECONDS = 5 * 60
 RECOVERY_CODE_COUNT = 10
@@ -37,7 +37,8 @@ DEVICE_NAME = "Application d'authentification"
 
 
 def two_factor_required(user) -> bool:
-    return bool(user.is_staff) or user.groups.filter(name=REQUIRED_GROUP).exists()
+    """Staff and the UD agents (the group's check is cached on the user for the request)."""
+    return bool(user.is_staff) or is_agent_ud(user)
 
 
 def confirmed_device(user) -> TOTPDevice | None:
