@@ -27,3 +27,9 @@ class StaffActionKind(models.TextChoices):
     DAP_ACCEPT = "dap_accept", "Accord d'une demande d'autorisation préalable"
     DAP_REFUSE = "dap_refuse", "Refus d'une demande d'autorisation préalable"
     DAP_COMPLEMENT = "dap_complement", "Demande de complément sur une demande d'autorisation préalable"
+    # The demandes d'indemnisation and the ASP's payments (indemnisation)
+    DI_VALIDATE = "di_validate", "Validation d'une demande d'indemnisation"
+    DI_INVALIDATE = "di_invalidate", "Invalidation d'une demande d'indemnisation"
+    DI_REINSTATE = "di_reinstate", "Remise en instruction d'une demande d'indemnisation rejetée par erreur"
+    PAIEMENT_RUN = "paiement_run", "Préparation d'un fichier de virements"
+    PAIEMENT_EXECUTE = "paiement_execute", "Exécution d'un fichier de virements"

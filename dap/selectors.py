@@ -11,7 +11,7 @@ from habilitations.models import Habilitation
 from .models import Decision, DemandeAutorisation
 
 
-def _establishment_ids(user, today: datetime.date | None = None) -> QuerySet:
+def establishment_ids_of(user, today: datetime.date | None = None) -> QuerySet:
     """The user's establishments (active APART habilitations) as a subquery: one SQL query for 1 or 500."""
     return (
         Habilitation.objects.active(today or timezone.localdate())
@@ -30,7 +30,7 @@ def demandes_for_user(
 ) -> QuerySet[DemandeAutorisation]:
     """The DAPs (and avenants) of every establishment the user is habilitated on, newest first; filtered by
     establishment, status, or a period they overlap."""
-    queryset = DemandeAutorisation.objects.filter(establishment_id__in=_establishment_ids(user)).select_related(
+    queryset = DemandeAutorisation.objects.filter(establishment_id__in=establishment_ids_of(user)).select_related(
         "establishment"
     )
     if etablissement is not None:
@@ -51,7 +51,7 @@ def decisions_for_user(
     *, user, etablissement=None, periode: tuple[datetime.date, datetime.date] | None = None
 ) -> QuerySet[Decision]:
     """The décisions of the user's establishments, newest first."""
-    queryset = Decision.objects.filter(demande__establishment_id__in=_establishment_ids(user)).select_related(
+    queryset = Decision.objects.filter(demande__establishment_id__in=establishment_ids_of(user)).select_related(
         "demande", "demande__establishment"
     )
     if etablissement is not None:
