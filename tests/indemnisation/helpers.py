@@ -92,3 +92,36 @@ def make_di(
     if send:
         demande = services.demande_send(demande=demande, by=user)
     return demande
+
+
+def make_sent_di(decision, user, *, mois: datetime.date, heures_par_nir: dict[str, Decimal], statut=None):
+    """A DI already sent (written directly, as the services would have left it): what later checks read."""
+    from indemnisation.enums import Statut
+    from indemnisation.models import SalarieIndemnise
+
+    demande = DemandeIndemnisation.objects.create(
+        numero=f"DI-TEST-{DemandeIndemnisation.objects.count() + 1:06d}",
+        decision=decision,
+        establishment=decision.demande.establishment,
+        mois=mois,
+        statut=statut or Statut.ENVOYEE,
+        created_by=user,
+        sent_at=timezone.now(),
+        sent_by=user,
+        nb_salaries=len(heures_par_nir),
+        total_heures=sum(heures_par_nir.values(), Decimal(0)),
+    )
+    SalarieIndemnise.objects.bulk_create(
+        SalarieIndemnise(
+            demande=demande,
+            position=position,
+            nom="DÉJÀ",
+            prenom="Demandé",
+            nir=nir,
+            duree_hebdomadaire=Decimal(35),
+            salaire_brut_mensuel=Decimal(2000),
+            heures_chomees=heures,
+        )
+        for position, (nir, heures) in enumerate(heures_par_nir.items(), start=1)
+    )
+    return demande
