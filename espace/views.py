@@ -24,6 +24,7 @@ from habilitations.services import (
     establishment_fiche_update,
 )
 from habilitations.views import DONE_SESSION_KEY
+from indemnisation.selectors import demandes_for_user as demandes_indemnisation_for_user
 
 from .forms import ApartLoginForm, ColleagueAccountRequestForm
 from .middleware import establishment_open
@@ -70,6 +71,7 @@ def home(request):
         "can_create_dap": can_create_dap(request.user, current),
         "decisions": decisions_for_user(user=request.user)[:DECISIONS_PREVIEW],
         "latest_demandes": demandes_for_user(user=request.user)[:LATEST_DEMANDES],
+        "latest_di": demandes_indemnisation_for_user(user=request.user)[:LATEST_DEMANDES],
     }
     return render(request, "espace/home.html", context)
 

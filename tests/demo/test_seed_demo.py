@@ -127,3 +127,22 @@ def test_the_demo_employer_has_an_accepted_dap_with_its_decision_and_one_waiting
     client.post(reverse("espace:login"), {"username": "gerard.menuca", "password": "Demo-APART-2026;"})
     html = client.get(reverse("dap:decision", args=[decision.numero])).content.decode()
     assert decision.code_di in html and "ATELIERS MENUCA" in html
+
+
+def test_the_demo_decision_lets_the_employer_send_last_months_di_at_once(seeded):
+    """The README's walk: the demo décision covers the previous month, over, so its DI can be sent now."""
+    from dap.models import Decision
+    from indemnisation import services
+    from indemnisation.checks import mois_precedent
+    from indemnisation.enums import Statut
+    from tests.indemnisation.helpers import row, this_month
+
+    decision = Decision.objects.get(demande__establishment__siret="73282932000074")
+    employer = User.objects.get(identifiant="gerard.menuca")
+    assert decision.date_debut == mois_precedent(this_month())
+
+    with transaction.atomic():
+        demande = services.demande_create(by=employer, decision=decision, mois=decision.date_debut)
+        services.demande_calculate(demande=demande, by=employer, rows=[row(0), row(1)])
+        assert services.demande_send(demande=demande, by=employer).statut == Statut.ENVOYEE
+        transaction.set_rollback(True)

@@ -54,7 +54,7 @@ def make_employer(*, verified: bool = True, departement_cp: str = "75011", **est
         contact_courriel="contact@entreprise.example.fr",
         **establishment_fields,
     )
-    user = UserFactory(courriel="employeur@entreprise.example.fr")
+    user = UserFactory()
     HabilitationFactory(user=user, establishment=establishment)
     return establishment, user
 

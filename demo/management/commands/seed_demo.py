@@ -100,10 +100,27 @@ DEMO_DAP = {
     "bic": "AGRIFRPP",
     "titulaire": "ATELIERS MENUCA",
 }
-DEMO_DAPS = [
-    ("Baisse des commandes de notre principal client (démonstration : demande acceptée).", 1, 30, True),
-    ("Retard de livraison des matières premières (démonstration : demande en attente de l'UD).", 31, 60, False),
-]
+# The accepted one covers the previous month and the current one, filed before and accepted then (the services are
+# given those dates): its previous month's demande d'indemnisation can be sent at once (README). The other waits
+# for the UD, days 31 to 60 from the seed.
+DEMO_DAP_ACCEPTEE = "Baisse des commandes de notre principal client (démonstration : demande acceptée)."
+DEMO_DAP_EN_ATTENTE = "Retard de livraison des matières premières (démonstration : demande en attente de l'UD)."
+
+
+def _demo_dap_periods(today: datetime.date) -> list[tuple[str, datetime.date, datetime.date, datetime.date | None]]:
+    """(circonstances, début, fin, filed on — None: today and left waiting)."""
+    this_month = today.replace(day=1)
+    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
+    end_of_month = (this_month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    return [
+        (DEMO_DAP_ACCEPTEE, last_month, end_of_month, last_month - datetime.timedelta(days=2)),
+        (
+            DEMO_DAP_EN_ATTENTE,
+            max(today + datetime.timedelta(days=31), end_of_month + datetime.timedelta(days=1)),
+            max(today + datetime.timedelta(days=60), end_of_month + datetime.timedelta(days=30)),
+            None,
+        ),
+    ]
 
 
 class Command(BaseCommand):
@@ -219,26 +236,23 @@ class Command(BaseCommand):
         establishment = Establishment.objects.get(siret=EMPLOYER_DAP_SIRET)
         agent = User.objects.get(identifiant=AGENT_UD["identifiant"])
         today = timezone.localdate()
-        for circonstances, debut, fin, accept in DEMO_DAPS:
+        for circonstances, debut, fin, filed_on in _demo_dap_periods(today):
             demande = DemandeAutorisation.objects.filter(
                 establishment=establishment, circonstances=circonstances
             ).first()
             if demande is None:
-                data = {
-                    **DEMO_DAP,
-                    "circonstances": circonstances,
-                    "date_debut": today + datetime.timedelta(days=debut),
-                    "date_fin": today + datetime.timedelta(days=fin),
-                }
-                demande = demande_save(by=employer, establishment=establishment, data=data)
-                demande = demande_send(demande=demande, by=employer)
-                if accept:
+                data = {**DEMO_DAP, "circonstances": circonstances, "date_debut": debut, "date_fin": fin}
+                filed_at = timezone.make_aware(datetime.datetime.combine(filed_on or today, datetime.time(10)))
+                demande = demande_save(by=employer, establishment=establishment, data=data, today=filed_on or today)
+                demande = demande_send(demande=demande, by=employer, now=filed_at if filed_on else None)
+                if filed_on:
                     demande_accept(
                         demande=demande,
                         by=agent,
                         heures_autorisees=demande.heures_previsionnelles,
                         date_debut=demande.date_debut,
                         date_fin=demande.date_fin,
+                        now=filed_at + datetime.timedelta(days=1),
                     )
                 demande.refresh_from_db()
             decision = getattr(demande, "decision", None)
