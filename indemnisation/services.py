@@ -29,6 +29,7 @@ from bareme.engine import (
 from bareme.selectors import HorsBareme, bareme_du_mois
 from dap.codes import numero_suivant
 from dap.models import Decision
+from habilitations.models import Establishment
 from habilitations.perms import can_submit_to_administration, is_habilitated_on
 
 from . import checks
@@ -391,8 +392,8 @@ def demande_send(*, demande: DemandeIndemnisation, by, now: datetime.datetime | 
     _check_habilitated(by, demande)
     if not can_submit_to_administration(by, demande.establishment):
         raise ActionRefusee(NON_VERIFIE)
-    # One DI of the décision at a time: the décision's hours are shared.
-    Decision.objects.select_for_update().filter(pk=demande.decision_id).first()
+    # One DI of the establishment at a time: the décision's hours and the employees' annual quota are shared.
+    Establishment.objects.select_for_update().filter(pk=demande.establishment_id).first()
     if erreur := checks.erreur_envoi_date(decision=demande.decision, mois=demande.mois, today=today):
         raise DemandeInvalide({"mois": erreur})
     lignes = [_ligne_de(salarie) for salarie in demande.salaries.order_by("position")]
