@@ -238,7 +238,9 @@ def piece_jointe(request, numero, pk):
 # --- The demandes d'indemnisation (DI) --------------------------------------------------------------------------------
 
 DI_DEJA_INSTRUITE = "Cette demande d'indemnisation n'est plus à instruire ({statut}) : rien n'a été modifié."
-DI_VALIDEE = "Demande d'indemnisation validée : elle sera payée au prochain virement. L'employeur en est informé par courriel."
+DI_VALIDEE = (
+    "Demande d'indemnisation validée : elle sera payée au prochain virement. L'employeur en est informé par courriel."
+)
 DI_INVALIDEE = "Demande d'indemnisation invalidée : l'employeur en est informé par courriel et peut la corriger."
 
 
@@ -281,7 +283,11 @@ def controle_lines(demande) -> list[dict]:
     """The DI's flagged control lines with their French labels (an unknown code, from an older version, as is)."""
     labels = dict(Controle.choices)
     return [
-        {"code": line.get("code", ""), "label": labels.get(line.get("code"), line.get("code", "")), "detail": line.get("detail", "")}
+        {
+            "code": line.get("code", ""),
+            "label": labels.get(line.get("code"), line.get("code", "")),
+            "detail": line.get("detail", ""),
+        }
         for line in demande.controles or []
     ]
 

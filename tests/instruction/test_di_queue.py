@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from indemnisation import services
-from indemnisation.enums import Statut
 from tests.indemnisation.helpers import make_decision, make_di, make_employer, row
 
 pytestmark = pytest.mark.django_db
