@@ -32,6 +32,10 @@ _AGENT_ASP_PERMISSIONS = [
     # The DAPs and décisions, read-only in the admin (the UD decides in /instruction/, never the ASP).
     "dap.view_demandeautorisation",
     "dap.view_decision",
+    # The demandes d'indemnisation, read-only in the admin (the UD validates them in /instruction/).
+    "indemnisation.view_demandeindemnisation",
+    "indemnisation.view_salarieindemnise",
+    "indemnisation.view_demandeindemnisationhistorique",
 ]
 
 # The agent's rights, plus what changes who may act for an establishment and what every user reads.
@@ -60,6 +64,8 @@ _SUPERVISEUR_ASP_PERMISSIONS = [
     # The UD agents and their départements (the instruction's back office is outside the admin).
     "instruction.add_agentud",
     "instruction.change_agentud",
+    # Put back in the UD's queue a DI invalidated by mistake (the admin's only change of a DI, with an audit row).
+    "indemnisation.change_demandeindemnisation",
 ]
 
 STAFF_ROLES: dict[str, list[str]] = {

@@ -1,10 +1,11 @@
-"""The agent's three forms on a DAP: Accorder, Refuser, Demander un complément; and the queue's filters."""
+"""The agent's three forms on a DAP: Accorder, Refuser, Demander un complément; the queue's filters; and on a DI:
+Invalider (its motif) and the DI queue's filters."""
 
 from django import forms
 
 from dap.enums import Motif
 
-from .selectors import STATUT_FILTRE_DEFAUT
+from .selectors import DI_STATUT_FILTRE_DEFAUT, STATUT_FILTRE_DEFAUT
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # what <input type="date"> sends, and what a person types without it
 
@@ -86,6 +87,40 @@ class QueueFilterForm(DsfrForm):
     departement = forms.ChoiceField(label="Département", required=False)
     motif = forms.ChoiceField(label="Motif de recours", required=False, choices=[("", "Tous"), *Motif.choices])
     recherche = forms.CharField(label="N° de demande, Siret ou Siren", required=False, max_length=32)
+
+    def __init__(self, *args, departements=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from referentiels.departements import DEPARTEMENTS
+
+        self.fields["departement"].choices = [("", "Tous mes départements")] + [
+            (code, f"{code} — {DEPARTEMENTS[code]}") for code in departements
+        ]
+
+
+class InvalidationForm(DsfrForm):
+    motif = forms.CharField(
+        label="Motif de l'invalidation",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text="Il est envoyé à l'employeur, qui peut corriger la demande et l'envoyer de nouveau.",
+        error_messages={"required": "Le motif de l'invalidation est obligatoire."},
+    )
+
+
+class DiQueueFilterForm(DsfrForm):
+    statut = forms.ChoiceField(
+        label="Statut",
+        required=False,
+        choices=[
+            ("envoyees", "À instruire (envoyées)"),
+            ("validees", "Validées"),
+            ("invalidees", "Invalidées"),
+            ("toutes", "Toutes"),
+        ],
+        initial=DI_STATUT_FILTRE_DEFAUT,
+    )
+    departement = forms.ChoiceField(label="Département", required=False)
+    recherche = forms.CharField(label="N° de DI, Siret ou Siren", required=False, max_length=32)
 
     def __init__(self, *args, departements=(), **kwargs):
         super().__init__(*args, **kwargs)

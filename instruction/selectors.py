@@ -6,6 +6,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from dap.enums import STATUTS_ACCEPTES, STATUTS_EN_COURS, Statut
 from dap.models import DemandeAutorisation
+from indemnisation.enums import Statut as StatutDI
+from indemnisation.models import DemandeIndemnisation
 
 # The queue's filter « statut »: its value → the statuses it shows.
 STATUT_FILTRES = {
@@ -86,3 +88,42 @@ def jours_restants(demande: DemandeAutorisation, today: datetime.date) -> int | 
     if demande.implicit_acceptance_on is None or demande.statut not in STATUTS_EN_COURS:
         return None
     return (demande.implicit_acceptance_on - today).days
+
+
+# --- The demandes d'indemnisation (DI) of the agent's départements ---------------------------------------------------
+
+# The DI queue's filter « statut »: its value → the statuses it shows (never a Provisoire DI: the UD does not see it).
+DI_STATUT_FILTRES = {
+    "envoyees": (StatutDI.ENVOYEE,),
+    "validees": (StatutDI.VALIDEE,),
+    "invalidees": (StatutDI.INVALIDEE,),
+    "toutes": tuple(statut for statut in StatutDI if statut != StatutDI.PROVISOIRE),
+}
+DI_STATUT_FILTRE_DEFAUT = "envoyees"
+
+
+def demandes_indemnisation_for_agent(
+    *, departements, statut: str = DI_STATUT_FILTRE_DEFAUT, departement: str | None = None, recherche: str = ""
+) -> QuerySet[DemandeIndemnisation]:
+    """The sent DIs of the agent's départements (the DAP's, copied on the DI when it is sent), the oldest sent first,
+    with their establishments and décisions in the same query."""
+    codes = [departement] if departement in departements else list(departements)
+    queryset = DemandeIndemnisation.objects.filter(
+        departement__in=codes,
+        statut__in=DI_STATUT_FILTRES.get(statut, DI_STATUT_FILTRES[DI_STATUT_FILTRE_DEFAUT]),
+    )
+    if recherche := (recherche or "").strip().replace(" ", ""):
+        queryset = queryset.filter(
+            Q(numero__iexact=recherche) | Q(establishment__siret=recherche) | Q(establishment__siren=recherche)
+        )
+    return queryset.select_related("establishment", "decision").order_by("sent_at", "id")
+
+
+def demande_indemnisation_for_agent(*, departements, numero: str) -> DemandeIndemnisation | None:
+    """One sent DI of the agent's départements, or None (the page answers 404)."""
+    return (
+        DemandeIndemnisation.objects.filter(departement__in=list(departements), numero=numero)
+        .exclude(statut=StatutDI.PROVISOIRE)
+        .select_related("establishment", "decision", "decision__demande", "sent_by", "decided_by")
+        .first()
+    )

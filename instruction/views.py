@@ -1,4 +1,5 @@
-"""The UD agents' back office: the queue of the DAPs of their départements, a DAP's page and its decisions."""
+"""The UD agents' back office: the queue of the DAPs of their départements, a DAP's page and its decisions; the queue
+of the demandes d'indemnisation (DI), a DI's page, Valider and Invalider."""
 
 from functools import wraps
 
@@ -14,10 +15,13 @@ from accounts.roles import is_agent_ud
 from apart.forms import add_errors
 from dap.enums import STATUTS_EN_COURS, Statut
 from dap.services import DemandeInvalide
+from indemnisation import services as di_services
+from indemnisation.enums import Controle
+from indemnisation.enums import Statut as StatutDI
 from referentiels.departements import DEPARTEMENTS
 
 from . import selectors
-from .forms import AccordForm, ComplementForm, QueueFilterForm, RefusForm
+from .forms import AccordForm, ComplementForm, DiQueueFilterForm, InvalidationForm, QueueFilterForm, RefusForm
 from .models import AgentUD
 from .services import instruction_accept, instruction_refuse, instruction_request_complement
 
@@ -229,3 +233,130 @@ def piece_jointe(request, numero, pk):
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- The demandes d'indemnisation (DI) --------------------------------------------------------------------------------
+
+DI_DEJA_INSTRUITE = "Cette demande d'indemnisation n'est plus à instruire ({statut}) : rien n'a été modifié."
+DI_VALIDEE = (
+    "Demande d'indemnisation validée : elle sera payée au prochain virement. L'employeur en est informé par courriel."
+)
+DI_INVALIDEE = "Demande d'indemnisation invalidée : l'employeur en est informé par courriel et peut la corriger."
+
+
+@agent_required
+def di_queue(request):
+    """The DIs of the agent's départements, the oldest sent first; those sent and waiting by default."""
+    codes = _departements(request)
+    form = DiQueueFilterForm(request.GET or None, departements=codes)
+    filtres = form.cleaned_data if form.is_valid() else {}
+    statut = filtres.get("statut") or selectors.DI_STATUT_FILTRE_DEFAUT
+    queryset = selectors.demandes_indemnisation_for_agent(
+        departements=codes,
+        statut=statut,
+        departement=filtres.get("departement") or None,
+        recherche=filtres.get("recherche") or "",
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "departements": [(code, DEPARTEMENTS[code]) for code in codes],
+        "form": form,
+        "page": page,
+        "demandes": page.object_list,
+        "statut": statut,
+        "query": query.urlencode(),
+        "menu": "instruction",
+    }
+    return render(request, "instruction/di_queue.html", context)
+
+
+def _di_or_404(request, numero):
+    demande = selectors.demande_indemnisation_for_agent(departements=_departements(request), numero=numero)
+    if demande is None:
+        raise Http404
+    return demande
+
+
+def controle_lines(demande) -> list[dict]:
+    """The DI's flagged control lines with their French labels (an unknown code, from an older version, as is)."""
+    labels = dict(Controle.choices)
+    return [
+        {
+            "code": line.get("code", ""),
+            "label": labels.get(line.get("code"), line.get("code", "")),
+            "detail": line.get("detail", ""),
+        }
+        for line in demande.controles or []
+    ]
+
+
+def _render_di(request, demande, *, invalidation=None):
+    decision = demande.decision
+    context = {
+        "demande": demande,
+        "establishment": demande.establishment,
+        "decision": decision,
+        "dap": decision.demande,
+        "controles": controle_lines(demande),
+        "salaries": demande.salaries.all(),
+        "historique": demande.historique.select_related("by").all(),
+        "a_instruire": demande.statut == StatutDI.ENVOYEE,
+        "invalidation_form": invalidation or InvalidationForm(),
+        "menu": "instruction",
+    }
+    return render(request, "instruction/di_demande.html", context)
+
+
+@agent_required
+def di_detail(request, numero):
+    return _render_di(request, _di_or_404(request, numero))
+
+
+def _di_not_done(request, demande):
+    demande.refresh_from_db(fields=["statut"])
+    messages.error(request, DI_DEJA_INSTRUITE.format(statut=demande.get_statut_display()))
+    return redirect("instruction:di", numero=demande.numero)
+
+
+def _done(result, statut, request, now) -> bool:
+    """Whether this request made the transition (the service leaves a DI in another status as it is)."""
+    return result.statut == statut and result.decided_by_id == request.user.pk and result.decided_at == now
+
+
+@require_POST
+@agent_required
+def di_valider(request, numero):
+    demande = _di_or_404(request, numero)
+    if demande.statut != StatutDI.ENVOYEE:
+        return _di_not_done(request, demande)
+    now = timezone.now()
+    result = di_services.demande_validate(demande=demande, by=request.user, now=now)
+    if not _done(result, StatutDI.VALIDEE, request, now):
+        return _di_not_done(request, demande)
+    messages.success(request, DI_VALIDEE)
+    return redirect("instruction:di", numero=demande.numero)
+
+
+@require_POST
+@agent_required
+def di_invalider(request, numero):
+    demande = _di_or_404(request, numero)
+    if demande.statut != StatutDI.ENVOYEE:
+        return _di_not_done(request, demande)
+    form = InvalidationForm(request.POST)
+    if form.is_valid():
+        now = timezone.now()
+        try:
+            result = di_services.demande_invalidate(
+                demande=demande, by=request.user, motif=form.cleaned_data["motif"], now=now
+            )
+        except di_services.DemandeInvalide as error:
+            add_errors(form, error.erreurs)
+        else:
+            if not _done(result, StatutDI.INVALIDEE, request, now):
+                return _di_not_done(request, demande)
+            messages.success(request, DI_INVALIDEE)
+            return redirect("instruction:di", numero=demande.numero)
+    return _render_di(request, demande, invalidation=form)
