@@ -231,7 +231,7 @@ def _recopier(request, demande):
             if exc.lignes:
                 messages.warning(request, "Les salariés du mois précédent ne peuvent pas être recopiés tels quels.")
         return redirect("indemnisation:saisie", numero=demande.numero)
-    messages.success(request, f"{_salaries(demande.nb_salaries).capitalize()} recopiés du mois précédent.")
+    messages.success(request, f"{_salaries(demande.nb_salaries, 'recopié')} du mois précédent.")
     return redirect("indemnisation:saisie", numero=demande.numero)
 
 
@@ -253,7 +253,7 @@ def _importer(request, demande):
         except DemandeInvalide as exc:
             erreurs = list(exc.erreurs.values()) + _erreurs_import(rows, [], exc.lignes)
         else:
-            messages.success(request, f"{_salaries(demande.nb_salaries).capitalize()} importés.")
+            messages.success(request, f"{_salaries(demande.nb_salaries, 'importé')}.")
             return redirect("indemnisation:saisie", numero=demande.numero)
     if len(erreurs) > ERREURS_AFFICHEES_MAX:
         reste = len(erreurs) - ERREURS_AFFICHEES_MAX
@@ -276,8 +276,10 @@ def _erreurs_import(rows, erreurs_fichier, par_ligne) -> list[str]:
     return [_ligne_du_fichier(ligne, message) for ligne, message in found]
 
 
-def _salaries(count: int) -> str:
-    return f"{count} salarié{'s' if count > 1 else ''}"
+def _salaries(count: int, participe: str = "") -> str:
+    """ "1 salarié", "300 salariés importés"."""
+    s = "s" if count > 1 else ""
+    return f"{count} salarié{s}" + (f" {participe}{s}" if participe else "")
 
 
 def _page(
