@@ -38,7 +38,12 @@ COLONNES = (
     (
         "duree_hebdomadaire",
         "Durée hebdomadaire de travail",
-        ("duree hebdomadaire de travail", "duree hebdomadaire", "duree hebdomadaire du contrat", "horaire hebdomadaire"),
+        (
+            "duree hebdomadaire de travail",
+            "duree hebdomadaire",
+            "duree hebdomadaire du contrat",
+            "horaire hebdomadaire",
+        ),
     ),
     (
         "salaire_brut_mensuel",
@@ -64,7 +69,7 @@ COLONNES_MANQUANTES = (
 TROP_DE_LIGNES = "Le fichier contient plus de 10 000 salariés : importez-le en plusieurs demandes."
 TROP_DE_VALEURS = (
     "La ligne contient {valeurs} valeurs pour {colonnes} colonnes. Dans un fichier séparé par des virgules, "
-    "écrivez les nombres avec un point (151.67) ou entre guillemets (\"151,67\")."
+    'écrivez les nombres avec un point (151.67) ou entre guillemets ("151,67").'
 )
 
 ENTETE = [libelle for _field, libelle, _aliases in COLONNES]
@@ -155,7 +160,10 @@ def lire_csv(data: bytes) -> tuple[list[dict], list[tuple[int, str]]]:
             if len(cells) > width and any(cell.strip() for cell in cells[width:]):
                 erreurs.append((reader.line_num, TROP_DE_VALEURS.format(valeurs=len(cells), colonnes=width)))
                 continue
-            row = {field: (cells[position].strip() if position < len(cells) else "") for field, position in positions.items()}
+            row = {
+                field: (cells[position].strip() if position < len(cells) else "")
+                for field, position in positions.items()
+            }
             row["ligne"] = reader.line_num
             rows.append(row)
     except csv.Error as error:

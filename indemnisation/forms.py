@@ -74,7 +74,9 @@ class NouvelleDemandeForm(forms.Form):
     def __init__(self, *args, user, today: datetime.date, creer: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.creer = creer  # the second step was posted: the month and the dispositif are read
-        self.decision = selectors.decision_for_code(user=user, code=self.data.get("code_di", "")) if self.is_bound else None
+        self.decision = (
+            selectors.decision_for_code(user=user, code=self.data.get("code_di", "")) if self.is_bound else None
+        )
         if self.decision is None:
             del self.fields["mois"]
             del self.fields["dispositif"]
@@ -160,7 +162,9 @@ class SalarieForm(forms.Form):
         """Nothing typed but the contract's default: an empty row, ignored."""
         removed = self.can_delete_row and self["DELETE"].value()
         typed = self.typed()
-        return bool(removed) or not any(str(typed[field]).strip() for field in checks.LIGNE_FIELDS if field != "contrat")
+        return bool(removed) or not any(
+            str(typed[field]).strip() for field in checks.LIGNE_FIELDS if field != "contrat"
+        )
 
     @property
     def can_delete_row(self) -> bool:

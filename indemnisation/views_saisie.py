@@ -51,10 +51,8 @@ def _demande_or_404(request, numero):
 @require_http_methods(["GET", "POST"])
 def demande_new(request):
     today = timezone.localdate()
-    if request.method == "POST":
-        data = request.POST
-    else:  # a link may carry the code: « /espace/di/nouvelle/?code_di=… »
-        data = request.GET if request.GET.get("code_di") else None
+    # A link may carry the code: « /espace/di/nouvelle/?code_di=… ».
+    data = request.POST if request.method == "POST" else (request.GET if request.GET.get("code_di") else None)
     creer = request.method == "POST" and request.POST.get("action") == "creer"
     form = NouvelleDemandeForm(data, user=request.user, today=today, creer=creer)
     if creer and form.is_valid():
@@ -90,7 +88,10 @@ def _avec_lien_demande_existante(request, form, erreurs: dict) -> dict:
         return erreurs
     name = "indemnisation:saisie" if existing.is_editable else "indemnisation:detail"
     lien = format_html(
-        '{} <a href="{}">Ouvrir la demande {}</a>', erreurs["mois"], reverse(name, args=[existing.numero]), existing.numero
+        '{} <a href="{}">Ouvrir la demande {}</a>',
+        erreurs["mois"],
+        reverse(name, args=[existing.numero]),
+        existing.numero,
     )
     return {**erreurs, "mois": lien}
 
@@ -215,7 +216,9 @@ def _refus(request, demande, formset, positions, exc):
         for index, fields in sorted(exc.lignes.items()):
             salarie = salaries[index] if index < len(salaries) else None
             qui = f"Salarié n° {index + 1}" + (f" ({salarie.nom} {salarie.prenom})" if salarie else "")
-            erreurs.extend(f"{qui} — {LIBELLES_LIGNE.get(field, field)} : {message}" for field, message in fields.items())
+            erreurs.extend(
+                f"{qui} — {LIBELLES_LIGNE.get(field, field)} : {message}" for field, message in fields.items()
+            )
     return _page(request, demande, formset=formset, erreurs=erreurs, lignes_en_erreur=bool(exc.lignes))
 
 
@@ -236,15 +239,14 @@ def _recopier(request, demande):
 
 
 def _importer(request, demande):
+    """The CSV file's rows replace the DI's (CALCULER), or nothing is written and every bad line is listed."""
     form = ImportCsvForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, demande, formset=_formset(demande), import_form=form)
     rows, erreurs_fichier = csv_import.lire_csv(form.cleaned_data["fichier"].read())
-    erreurs = [_ligne_du_fichier(ligne, message) for ligne, message in erreurs_fichier]
     if erreurs_fichier:
         # Nothing is written; the values of the lines read are checked too, to list every error at once.
-        _lignes, par_ligne = checks.verifier_lignes(rows)
-        erreurs = _erreurs_import(rows, erreurs_fichier, par_ligne)
+        erreurs = _erreurs_import(rows, erreurs_fichier, checks.verifier_lignes(rows)[1])
     else:
         try:
             demande = services.demande_calculate(demande=demande, by=request.user, rows=rows)
@@ -257,8 +259,10 @@ def _importer(request, demande):
             return redirect("indemnisation:saisie", numero=demande.numero)
     if len(erreurs) > ERREURS_AFFICHEES_MAX:
         reste = len(erreurs) - ERREURS_AFFICHEES_MAX
-        erreurs = [*erreurs[:ERREURS_AFFICHEES_MAX], f"… et {reste} autre{'s' if reste > 1 else ''} erreur{'s' if reste > 1 else ''}."]
-    form.add_error("fichier", "Le fichier n'est pas importé : corrigez les lignes signalées puis importez-le de nouveau.")
+        erreurs = [*erreurs[:ERREURS_AFFICHEES_MAX], f"… et {reste} autres erreurs."]
+    form.add_error(
+        "fichier", "Le fichier n'est pas importé : corrigez les lignes signalées puis importez-le de nouveau."
+    )
     return _page(request, demande, formset=_formset(demande), import_form=form, erreurs_import=erreurs)
 
 

@@ -36,7 +36,7 @@ def test_a_semicolon_file_in_utf8_with_its_bom():
 
 
 def test_a_comma_file_with_quoted_decimals():
-    text = "\n".join([HEADER.replace(";", ","), 'MARTIN,Gaëlle,' + NIR + ',Apprenti,35,"1234,56","20,5"'])
+    text = "\n".join([HEADER.replace(";", ","), "MARTIN,Gaëlle," + NIR + ',Apprenti,35,"1234,56","20,5"'])
     rows, erreurs = lire_csv(text.encode("utf-8"))
 
     assert erreurs == []
@@ -47,7 +47,13 @@ def test_a_comma_file_with_quoted_decimals():
 
 
 def test_windows_1252_accents_are_kept():
-    text = "\r\n".join([HEADER, line("ÉLIE", "Hélène", NIR, "", "35", "2000", "20"), line("NOËL", "Gaëlle", NIR, "", "35", "2000", "20")])
+    text = "\r\n".join(
+        [
+            HEADER,
+            line("ÉLIE", "Hélène", NIR, "", "35", "2000", "20"),
+            line("NOËL", "Gaëlle", NIR, "", "35", "2000", "20"),
+        ]
+    )
     rows, erreurs = lire_csv(text.encode("cp1252"))
 
     assert erreurs == []
@@ -80,7 +86,7 @@ def test_the_contract_column_may_be_left_out():
 
 
 def test_a_missing_column_is_one_clear_error_on_the_header_line():
-    rows, erreurs = lire_csv(f"Nom;Prénom;Durée hebdomadaire;Salaire brut\nMARTIN;Hélène;35;2000".encode())
+    rows, erreurs = lire_csv("Nom;Prénom;Durée hebdomadaire;Salaire brut\nMARTIN;Hélène;35;2000".encode())
 
     assert rows == []
     assert len(erreurs) == 1
@@ -91,7 +97,16 @@ def test_a_missing_column_is_one_clear_error_on_the_header_line():
 
 
 def test_blank_lines_are_skipped_and_the_line_numbers_are_those_of_the_file():
-    text = "\n".join(["", HEADER, line("A", "a", NIR, "", "35", "2000", "20"), ";;;;;;", "", line("B", "b", NIR, "", "35", "2000", "20")])
+    text = "\n".join(
+        [
+            "",
+            HEADER,
+            line("A", "a", NIR, "", "35", "2000", "20"),
+            ";;;;;;",
+            "",
+            line("B", "b", NIR, "", "35", "2000", "20"),
+        ]
+    )
     rows, erreurs = lire_csv(text.encode())
 
     assert erreurs == []

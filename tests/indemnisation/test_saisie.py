@@ -103,7 +103,11 @@ def value_of(response, index: int, field: str) -> str:
 
 
 def alert(response) -> str:
-    match = re.search(r'<div class="fr-alert fr-alert--error[^"]*" role="alert" id="erreurs"[^>]*>(.*?)</div>', response.content.decode(), re.S)
+    match = re.search(
+        r'<div class="fr-alert fr-alert--error[^"]*" role="alert" id="erreurs"[^>]*>(.*?)</div>',
+        response.content.decode(),
+        re.S,
+    )
     assert match, "no error alert"
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1)))).strip()
 
@@ -219,7 +223,14 @@ def test_calculer_shows_the_amounts_to_the_cent(employer_client, employer):
     )
     rows = [
         row(0, nom="MARTIN", prenom="Hélène"),
-        row(1, nom="NOËL", prenom="Gaëlle", duree_hebdomadaire="28", salaire_brut_mensuel="4 321,09", heures_chomees="37,5"),
+        row(
+            1,
+            nom="NOËL",
+            prenom="Gaëlle",
+            duree_hebdomadaire="28",
+            salaire_brut_mensuel="4 321,09",
+            heures_chomees="37,5",
+        ),
         row(2, nom="DURAND", prenom="Léo", contrat="apprenti", salaire_brut_mensuel="1 100", heures_chomees="151,67"),
     ]
     employer_client.post(url(demande), posted(rows))
@@ -243,11 +254,16 @@ def test_calculer_shows_the_amounts_to_the_cent(employer_client, employer):
         ],
     )
     for r, calcul in zip(rows, expected.salaries, strict=True):
-        amounts = " ".join(format_euros(v) for v in (calcul.taux_horaire, calcul.indemnite, calcul.allocation, calcul.reste_a_charge))
+        amounts = " ".join(
+            format_euros(v) for v in (calcul.taux_horaire, calcul.indemnite, calcul.allocation, calcul.reste_a_charge)
+        )
         assert f"{r['nom']} {r['prenom']} " in page
         assert amounts in page
     total = expected.total
-    assert f"Total 209,17 h {format_euros(total.indemnite)} {format_euros(total.allocation)} {format_euros(total.reste_a_charge)}" in page
+    assert (
+        f"Total 209,17 h {format_euros(total.indemnite)} {format_euros(total.allocation)} {format_euros(total.reste_a_charge)}"
+        in page
+    )
     assert mention_bareme(bareme) in page
     demande.refresh_from_db()
     assert demande.total_allocation == total.allocation

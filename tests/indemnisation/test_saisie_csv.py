@@ -59,7 +59,10 @@ def upload(client, demande, data: bytes, name="salaries.csv"):
 def import_errors(response) -> list[str]:
     match = re.search(r'id="erreurs-import"[^>]*>(.*?)</div>', response.content.decode(), re.S)
     assert match, "no import errors"
-    return [unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item))).strip() for item in re.findall(r"<li>(.*?)</li>", match.group(1), re.S)]
+    return [
+        unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item))).strip()
+        for item in re.findall(r"<li>(.*?)</li>", match.group(1), re.S)
+    ]
 
 
 def flashed(response) -> list[str]:
@@ -82,7 +85,11 @@ def test_a_semicolon_file_in_utf8_with_a_bom_is_imported_and_the_amounts_shown(e
 
 
 def test_a_comma_file_in_windows_1252_keeps_its_accents(employer_client, demande):
-    lines = [HEADER.replace(";", ","), csv_line(0, ",", prenom="Hélène"), csv_line(1, ",", prenom="Gaëlle", heures_chomees="20,5")]
+    lines = [
+        HEADER.replace(";", ","),
+        csv_line(0, ",", prenom="Hélène"),
+        csv_line(1, ",", prenom="Gaëlle", heures_chomees="20,5"),
+    ]
     response = upload(employer_client, demande, "\r\n".join(lines).encode("cp1252"))
 
     assert response.status_code == 302
@@ -122,7 +129,12 @@ def test_bad_rows_are_listed_with_their_line_number_and_nothing_is_imported(empl
 
 
 def test_a_line_the_reader_cannot_split_is_listed_with_the_bad_values_of_the_others(employer_client, demande):
-    lines = [HEADER.replace(";", ","), csv_line(0, ","), f"X,x,{make_nir(1)},,35,1234,56,20", csv_line(2, ",", nir="123")]
+    lines = [
+        HEADER.replace(";", ","),
+        csv_line(0, ","),
+        f"X,x,{make_nir(1)},,35,1234,56,20",
+        csv_line(2, ",", nir="123"),
+    ]
     response = upload(employer_client, demande, "\n".join(lines).encode())
 
     errors = import_errors(response)
@@ -136,7 +148,9 @@ def test_a_missing_column_is_one_clear_error(employer_client, demande):
 
     errors = import_errors(response)
     assert len(errors) == 1
-    assert errors[0].startswith("Ligne 1 — La ligne d'en-tête ne contient pas les colonnes « NIR », « Durée hebdomadaire de travail », « Heures chômées ».")
+    assert errors[0].startswith(
+        "Ligne 1 — La ligne d'en-tête ne contient pas les colonnes « NIR », « Durée hebdomadaire de travail », « Heures chômées »."
+    )
     assert not SalarieIndemnise.objects.exists()
 
 

@@ -89,10 +89,7 @@ def test_the_code_typed_with_spaces_dashes_and_lowercase_gives_the_months_of_the
 def test_an_unknown_code_and_a_code_of_another_establishment_get_the_same_message_with_the_link(
     employer_client, decision, foreign
 ):
-    if foreign:
-        code = make_decision(*other_employer()).code_di
-    else:
-        code = "2345678ABC"
+    code = make_decision(*other_employer()).code_di if foreign else "2345678ABC"
     response = employer_client.post(URL, {"code_di": code, "action": "code"})
 
     html = response.content.decode()
@@ -109,7 +106,8 @@ def test_an_empty_code(employer_client):
 
 def test_the_di_is_created_and_its_page_opened(employer_client, decision, employer):
     response = employer_client.post(
-        URL, {"code_di": decision.code_di, "mois": f"{last_month():%Y-%m}", "dispositif": "droit_commun", "action": "creer"}
+        URL,
+        {"code_di": decision.code_di, "mois": f"{last_month():%Y-%m}", "dispositif": "droit_commun", "action": "creer"},
     )
 
     demande = DemandeIndemnisation.objects.get()
@@ -150,7 +148,9 @@ def test_the_filing_closed_says_since_when(employer_client, employer):
 
 def test_a_month_that_has_its_di_links_to_it(employer_client, decision, employer):
     existing = make_di(decision, employer[1])
-    response = employer_client.post(URL, {"code_di": decision.code_di, "mois": f"{last_month():%Y-%m}", "action": "creer"})
+    response = employer_client.post(
+        URL, {"code_di": decision.code_di, "mois": f"{last_month():%Y-%m}", "action": "creer"}
+    )
 
     html = response.content.decode()
     assert error_of(html, "mois") == (
