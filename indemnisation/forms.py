@@ -36,7 +36,9 @@ LIBELLES_LIGNE = {
 def code_di_inconnu():
     """The message next to « Code DI », with the way to « Mes décisions », where the code is."""
     return format_html(
-        '{} (<a href="{}">voir mes décisions d\'autorisation</a>).', CODE_DI_INCONNU, reverse("dap:decision_list")
+        '<span>{} (<a href="{}">voir mes décisions d\'autorisation</a>).</span>',
+        CODE_DI_INCONNU,
+        reverse("dap:decision_list"),
     )
 
 

@@ -88,7 +88,7 @@ def _avec_lien_demande_existante(request, form, erreurs: dict) -> dict:
         return erreurs
     name = "indemnisation:saisie" if existing.is_editable else "indemnisation:detail"
     lien = format_html(
-        '{} <a href="{}">Ouvrir la demande {}</a>',
+        '<span>{} <a href="{}">Ouvrir la demande {}</a></span>',
         erreurs["mois"],
         reverse(name, args=[existing.numero]),
         existing.numero,
