@@ -197,7 +197,7 @@ def test_calculer_with_errors_keeps_the_typing_and_shows_each_error_next_to_its_
     assert error_of(response, 2, "heures_chomees") == checks.NOMBRE_INVALIDE
     assert error_of(response, 2, "prenom") == checks.PRENOM_REQUIS
     assert 'id="id_form-3-nir-error"' not in response.content.decode()
-    assert error_of(response, 4, "nir") == checks.NIR_EN_DOUBLE.format(ligne=3)
+    assert error_of(response, 4, "nir") == checks.NIR_EN_DOUBLE.format(ligne=4)
     assert value_of(response, 0, "nir") == "1 85 05 75 000 000 00"
     assert value_of(response, 0, "salaire_brut_mensuel") == "2 000,50"
     assert value_of(response, 2, "heures_chomees") == "abc"

@@ -122,7 +122,7 @@ def test_bad_rows_are_listed_with_their_line_number_and_nothing_is_imported(empl
         f"Ligne 3 — NIR : {checks.NIR_INVALIDE}",
         f"Ligne 5 — Nom : {checks.NOM_REQUIS}",
         f"Ligne 5 — Heures chômées : {checks.NOMBRE_INVALIDE}",
-        f"Ligne 7 — NIR : {checks.NIR_EN_DOUBLE.format(ligne=1)}",
+        "Ligne 7 — NIR : Ce NIR figure déjà à la ligne 2 du fichier.",
     ]
     assert "Aucun salarié n'a été importé" in response.content.decode()
     assert list(SalarieIndemnise.objects.values_list("nom", flat=True)) == ["NOM0"]
@@ -192,3 +192,18 @@ def test_the_template_downloads_and_imports_back(employer_client, demande):
     assert imported.status_code == 302
     assert flashed(imported) == ["1 salarié importé."]
     assert demande.salaries.get().nom == "DUPONT"
+
+
+def test_a_di_of_more_than_100_employees_is_sent_without_its_rows_in_the_page(employer_client, demande):
+    body = "\n".join(csv_line(index) for index in range(101))
+    upload(employer_client, demande, f"{HEADER}\n{body}".encode())
+    page = employer_client.get(reverse("indemnisation:saisie", args=[demande.numero]))
+    assert 'name="form-TOTAL_FORMS"' not in page.content.decode()
+    assert "Page 1 sur 2" in page.content.decode()
+
+    response = employer_client.post(reverse("indemnisation:saisie", args=[demande.numero]), {"action": "envoyer"})
+
+    demande.refresh_from_db()
+    assert response.url == reverse("indemnisation:detail", args=[demande.numero])
+    assert demande.statut == "envoyee"
+    assert demande.nb_salaries == 101

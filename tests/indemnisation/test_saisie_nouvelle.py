@@ -164,3 +164,12 @@ def _mois(day):
     from bareme.engine import format_mois
 
     return format_mois(day)
+
+
+def test_a_link_may_carry_the_code(employer_client, decision):
+    response = employer_client.get(URL, {"code_di": decision.code_di})
+
+    html = response.content.decode()
+    assert 'id="id_code_di-error"' not in html
+    assert 'name="mois"' in html
+    assert decision.numero in html
