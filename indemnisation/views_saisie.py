@@ -116,12 +116,9 @@ def demande_saisie(request, numero):
         return _recopier(request, demande)
     if _trop_de_lignes(demande):  # no rows in the page: ENVOYER sends the rows imported
         return _envoyer(request, demande, formset=None) if action == ENVOYER else redirect(request.path)
-    formset = _formset(demande, data=request.POST)
     if action == AJOUTER:
-        return _page(request, demande, formset=_formset_agrandi(demande, request.POST))
-    if action == ENVOYER:
-        return _calculer(request, demande, formset, envoyer=True)
-    return _calculer(request, demande, formset, envoyer=False)
+        return _page(request, demande, formset=_formset_agrandi(request.POST))
+    return _calculer(request, demande, _formset(demande, data=request.POST), envoyer=action == ENVOYER)
 
 
 def _trop_de_lignes(demande) -> bool:
@@ -157,7 +154,7 @@ def _formset(demande, data=None):
     return salarie_formset(extra=extra, max_num=SAISIE_LIGNES_MAX)(initial=initial)
 
 
-def _formset_agrandi(demande, post):
+def _formset_agrandi(post):
     """« Ajouter des lignes »: what was typed, and empty rows after it."""
     data = post.copy()
     try:
@@ -213,7 +210,8 @@ def _refus(request, demande, formset, positions, exc):
             form = formset.forms[positions[index]]
             for field, message in fields.items():
                 message = _renumerote(message, lambda row: positions[row] + 1)
-                form.add_error(field if field in form.fields else None, message)
+                if message not in form.errors.get(field, []):  # a tampered contract: said once
+                    form.add_error(field if field in form.fields else None, message)
     else:
         salaries = list(demande.salaries.order_by("position"))
         for index, fields in sorted(exc.lignes.items()):
