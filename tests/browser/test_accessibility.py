@@ -53,6 +53,7 @@ def space_pages(user):
         "/espace/mon-compte/double-authentification/activer/",
         "/espace/dap/",
         "/espace/dap/nouvelle/",
+        "/espace/di/nouvelle/",
         "/besoin-d-aide/",
     ]
 
@@ -101,6 +102,34 @@ def test_the_decision_pages_pass_axe_core_and_fit_320_px(live_server, page, axe,
     page.get_by_role("button", name="Copier le code").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).not_to_be_empty()
+    assert axe() == []
+
+
+def test_the_di_pages_pass_axe_core_and_fit_320_px(live_server, page, axe, employer):
+    from indemnisation import services
+    from tests.indemnisation.helpers import last_month, make_decision, row
+
+    decision = make_decision(employer.establishment, employer)
+    demande = services.demande_create(by=employer, decision=decision, mois=last_month())
+    services.demande_calculate(demande=demande, by=employer, rows=[row(0), row(1)])
+    log_in(page, live_server, employer)
+
+    assert _audit(page, live_server.url, [f"/espace/di/{demande.numero}/saisie/"], axe) == {}
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="CALCULER").click()
+    page.wait_for_load_state()
+    page.locator("#id_form-0-nir").fill("123")
+    page.get_by_role("button", name="CALCULER").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    assert axe() == []
+    page.goto(live_server.url + "/espace/di/nouvelle/")
+    page.get_by_label("Code DI").fill("ABC")
+    page.get_by_role("button", name="Valider le code DI").click()
+    expect(page.locator("#id_code_di-error")).to_be_visible()
+    assert axe() == []
+    page.get_by_label("Code DI").fill(decision.code_di)
+    page.get_by_role("button", name="Valider le code DI").click()
+    expect(page.get_by_label("Mois")).to_be_visible()
     assert axe() == []
 
 
