@@ -60,6 +60,11 @@ _SUPERVISEUR_ASP_PERMISSIONS = [
     # The UD agents and their départements (the instruction's back office is outside the admin).
     "instruction.add_agentud",
     "instruction.change_agentud",
+    # The ASP's payment runs: read them and download their SEPA file (the employers' IBANs), start one (« Lancer
+    # un paiement »: the add right), mark one executed by the bank (the change right).
+    "indemnisation.view_paiement",
+    "indemnisation.add_paiement",
+    "indemnisation.change_paiement",
 ]
 
 STAFF_ROLES: dict[str, list[str]] = {
