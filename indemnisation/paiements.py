@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.template import TemplateDoesNotExist
-from django.template.loader import get_template, render_to_string
+from django.template.loader import get_template
 from django.utils import timezone
 
 from apart.outbox.models import OutboxEmail
@@ -184,24 +184,33 @@ def _emails(demandes: list[DemandeIndemnisation]) -> None:
     """The status e-mail of each DI (services.status_emails), rendered as apart.outbox.services.email_enqueue
     does and written in bulk; one sending of the pending rows is queued after the commit (and the outbox's
     periodic sender picks up any left)."""
+    subject_template = get_template(f"emails/{EMAIL_KIND}_subject.txt")
+    text_template = get_template(f"emails/{EMAIL_KIND}_message.txt")
     try:
         html = get_template(f"emails/{EMAIL_KIND}_message.html")
     except TemplateDoesNotExist:
         html = None
     rows = []
     for demande in demandes:
-        for to, context in status_emails(demande):
-            context = {"support_email": settings.SUPPORT_EMAIL, **context}
-            rows.append(
-                OutboxEmail(
-                    kind=EMAIL_KIND,
-                    to=to,
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    subject=" ".join(render_to_string(f"emails/{EMAIL_KIND}_subject.txt", context).split()),
-                    body_text=render_to_string(f"emails/{EMAIL_KIND}_message.txt", context).strip() + "\n",
-                    body_html=html.render(context) if html else "",
-                )
+        recipients = status_emails(demande)
+        if not recipients:
+            continue
+        # The recipients of one DI share its context: rendered once.
+        context = {"support_email": settings.SUPPORT_EMAIL, **recipients[0][1]}
+        subject = " ".join(subject_template.render(context).split())
+        body_text = text_template.render(context).strip() + "\n"
+        body_html = html.render(context) if html else ""
+        rows.extend(
+            OutboxEmail(
+                kind=EMAIL_KIND,
+                to=to,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                subject=subject,
+                body_text=body_text,
+                body_html=body_html,
             )
+            for to, _context in recipients
+        )
     OutboxEmail.objects.bulk_create(rows, batch_size=BATCH_SIZE)
     if rows:
         transaction.on_commit(_queue_sending)
