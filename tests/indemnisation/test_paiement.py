@@ -10,7 +10,7 @@ from django.utils import timezone
 from apart.outbox.models import OutboxEmail
 from audit.enums import StaffActionKind
 from audit.models import StaffAction
-from indemnisation import services
+from bareme.engine import format_mois
 from indemnisation.enums import Statut, StatutPaiement
 from indemnisation.models import DemandeIndemnisation, DemandeIndemnisationHistorique, Paiement
 from indemnisation.paiements import paiement_execute, paiement_run
@@ -50,7 +50,7 @@ def test_the_validated_dis_are_one_file_valid_against_the_xsd():
         assert transaction["bic"] == bic
         # The SEPA character set: accents transliterated.
         assert transaction["name"] == titulaire.replace("é", "e")
-        mois = services.format_mois(demande.mois).replace("é", "e").replace("û", "u")
+        mois = format_mois(demande.mois).replace("é", "e").replace("û", "u")
         assert transaction["remittance"] == f"Allocation activite partielle {mois} {demande.numero}"
 
 
