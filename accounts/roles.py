@@ -66,6 +66,11 @@ _SUPERVISEUR_ASP_PERMISSIONS = [
     "instruction.change_agentud",
     # Put back in the UD's queue a DI invalidated by mistake (the admin's only change of a DI, with an audit row).
     "indemnisation.change_demandeindemnisation",
+    # The ASP's payment runs: read them and download their SEPA file (the employers' IBANs), start one (« Lancer
+    # un paiement »: the add right), mark one executed by the bank (the change right).
+    "indemnisation.view_paiement",
+    "indemnisation.add_paiement",
+    "indemnisation.change_paiement",
 ]
 
 STAFF_ROLES: dict[str, list[str]] = {

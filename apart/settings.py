@@ -253,7 +253,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dap.tasks.apply_deadlines",
         "schedule": crontab(hour=0, minute=5),
     },
+    # The ASP's payment run: the Validée DIs in one SEPA credit transfer file (indemnisation.paiements, also the
+    # admin's « Lancer un paiement » and `manage.py run_payments`). Serialised: a run started twice pays once.
+    "indemnisation-run-payments": {
+        "task": "indemnisation.tasks.run_payments",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
+
+# The debtor of the payment files (pain.001.001.03): the ASP's account the allocations are paid from.
+SEPA_DEBTOR_NAME = env("SEPA_DEBTOR_NAME", default="AGENCE DE SERVICES ET DE PAIEMENT")
+SEPA_DEBTOR_IBAN = env("SEPA_DEBTOR_IBAN", default="FR7630001007941234567890185")
+SEPA_DEBTOR_BIC = env("SEPA_DEBTOR_BIC", default="BDFEFRPPCCT")
 
 # django-simple-captcha: CAPTCHA_TEST_MODE accepts the word PASSED (for automated acceptance runs).
 CAPTCHA_TEST_MODE = env.bool("CAPTCHA_TEST_MODE", default=False)

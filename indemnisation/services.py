@@ -96,10 +96,12 @@ def _recipients(*emails: str) -> list[str]:
     return seen
 
 
-def _notify(demande: DemandeIndemnisation) -> None:
-    """Each status change, to the establishment's contact person and to the user who sent the DI."""
+def status_emails(demande: DemandeIndemnisation) -> list[tuple[str, dict]]:
+    """The status e-mail of the DI's current status ("di_statut"): (recipient, template context) for the
+    establishment's contact person and the user who sent the DI; none while Provisoire. Also used by the payment
+    run (indemnisation.paiements), which writes them in bulk."""
     if demande.statut == Statut.PROVISOIRE:
-        return
+        return []
     sender = demande.sent_by or demande.created_by
     context = {
         "demande": demande,
@@ -108,7 +110,12 @@ def _notify(demande: DemandeIndemnisation) -> None:
         "mois": format_mois(demande.mois),
         "site_url": settings.SITE_URL,
     }
-    for to in _recipients(demande.establishment.contact_courriel, sender.courriel):
+    return [(to, context) for to in _recipients(demande.establishment.contact_courriel, sender.courriel)]
+
+
+def _notify(demande: DemandeIndemnisation) -> None:
+    """Each status change, to the establishment's contact person and to the user who sent the DI."""
+    for to, context in status_emails(demande):
         email_enqueue(kind="di_statut", to=to, context=context)
 
 
