@@ -72,7 +72,7 @@ def test_the_dis_are_mise_en_paiement_with_history_emails_and_audit():
     emails = OutboxEmail.objects.filter(kind="di_statut").order_by("id")[emails_before:]
     # Two recipients per DI: the contact person and the sender.
     assert len(emails) == 4
-    assert {email.to for email in emails} == {"contact@entreprise.example.fr", "employeur@entreprise.example.fr"}
+    assert {email.to for email in emails} == {"contact@entreprise.example.fr", demandes[0].sent_by.courriel}
     assert all("mise en paiement" in email.subject for email in emails)
     assert all("virement de l'allocation est transmis" in email.body_text for email in emails)
     audit = StaffAction.objects.get(action=StaffActionKind.PAIEMENT_RUN)
