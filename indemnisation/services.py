@@ -406,6 +406,8 @@ def demande_send(*, demande: DemandeIndemnisation, by, now: datetime.datetime | 
     lignes = [_ligne_de(salarie) for salarie in demande.salaries.order_by("position")]
     if not lignes:
         raise DemandeInvalide({"__all__": checks.AUCUN_SALARIE})
+    if not any(ligne.heures_chomees for ligne in lignes):
+        raise DemandeInvalide({"__all__": checks.AUCUNE_HEURE})
     bareme = _bareme(demande)
     erreurs, par_ligne, dans_l_annee = _erreurs_envoi(demande, lignes, bareme.quota_annuel_heures)
     if erreurs or par_ligne:

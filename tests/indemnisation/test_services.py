@@ -186,6 +186,12 @@ def test_a_di_needs_an_employee(decision, employer):
     assert refused.value.erreurs == {"__all__": "Ajoutez au moins un salarié à la demande."}
     with pytest.raises(services.DemandeInvalide):
         services.demande_send(demande=demande, by=user)
+    services.demande_calculate(demande=demande, by=user, rows=[row(0, heures_chomees="0")])
+    with pytest.raises(services.DemandeInvalide) as refused:
+        services.demande_send(demande=demande, by=user)
+    assert refused.value.erreurs == {
+        "__all__": "Aucune heure chômée n'est déclarée : la demande ne peut pas être envoyée."
+    }
 
 
 # --- The month -----------------------------------------------------------------------------------------------------
