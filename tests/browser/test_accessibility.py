@@ -104,6 +104,23 @@ def test_the_decision_pages_pass_axe_core_and_fit_320_px(live_server, page, axe,
     assert axe() == []
 
 
+def test_the_di_pages_pass_axe_core_and_fit_320_px(live_server, page, axe, employer):
+    from indemnisation import services
+    from tests.indemnisation.helpers import make_decision, make_di, row
+
+    decision = make_decision(employer.establishment, employer)
+    sent = make_di(decision, employer, rows=[row(0, nom="MENUÇA", prenom="Gérard"), row(1)], send=True)
+    services.demande_invalidate(demande=sent, by=UserFactory(), motif="Les heures de NOM1 sont à justifier.")
+    log_in(page, live_server, employer)
+
+    paths = [
+        "/espace/di/",
+        "/espace/di/?mois=mars",  # the filter's error shown next to it
+        reverse("indemnisation:detail", args=[sent.numero]),
+    ]
+    assert _audit(page, live_server.url, paths, axe) == {}
+
+
 def test_the_pages_of_a_non_verifie_establishment_pass_axe_core_with_their_errors_shown(live_server, page, axe):
     user = UserFactory(identifiant="gerard.menuca", password=PASSWORD)
     establishment = EstablishmentFactory(denomination="ATELIERS MENUCA", unverified=True)

@@ -216,3 +216,14 @@ def test_the_csv_export_streams_thousands_of_rows_in_few_queries(client, django_
         lines = csv_rows(client.get(EXPORT))
 
     assert len(lines) == 1 + 3001
+
+
+def test_the_home_card_leads_to_the_list_and_the_new_di(client, two_establishments):
+    client.force_login(two_establishments["user"])
+
+    html = client.get(reverse("espace:home")).content.decode()
+    card = html[html.index('id="mes-di"') :]
+
+    assert f'href="{LIST}"' in card and f'href="{reverse("indemnisation:new")}"' in card
+    assert "Bientôt disponible" not in card
+    assert client.get(LIST).status_code == 200
