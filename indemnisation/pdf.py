@@ -4,6 +4,8 @@ A Django template made PDF by apart.pdf (WeasyPrint), as the DAP's letters are. 
 plain CSS: a DI of 300 employees renders in about a second (bench/bench_di_recapitulatif.py).
 """
 
+import datetime
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -14,7 +16,12 @@ from apart.pdf import pdf_from_html
 from .enums import Statut
 from .models import DemandeIndemnisation
 
+# The statuses of a DI the UD has validated: its « validée le » is its decided_at (an Invalidée's is not).
 STATUTS_VALIDES = (Statut.VALIDEE, Statut.MISE_EN_PAIEMENT, Statut.PAYEE)
+
+
+def validated_at(demande: DemandeIndemnisation) -> datetime.datetime | None:
+    return demande.decided_at if demande.statut in STATUTS_VALIDES else None
 
 
 def nir_lisible(value: str) -> str:
@@ -49,7 +56,7 @@ def recapitulatif_html(demande: DemandeIndemnisation) -> str:
             "establishment": establishment,
             "decision": decision,
             "salaries": salaries,
-            "validated_at": demande.decided_at if demande.statut in STATUTS_VALIDES else None,
+            "validated_at": validated_at(demande),
             "provisoire": demande.statut == Statut.PROVISOIRE,
             "site_url": settings.SITE_URL,
             "support_email": settings.SUPPORT_EMAIL,

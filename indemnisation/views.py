@@ -6,7 +6,7 @@ answers 404, as an unknown number. Filing a DI (new, saisie, delete) is views_sa
 """
 
 import csv
-import datetime
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -20,14 +20,13 @@ from dap.forms import ManyOptionsSelect
 from habilitations.selectors import establishments_for_user
 
 from .enums import Statut
+from .pdf import STATUTS_VALIDES, validated_at
 from .pdf import recapitulatif_pdf as render_recapitulatif
 from .selectors import demande_for_user, demandes_for_user
 
 DEMANDES_PER_PAGE = 20
 MOIS_FORMATS = ["%Y-%m", "%m/%Y", "%Y-%m-%d", "%d/%m/%Y"]
 MOIS_INVALIDE = "Saisissez un mois valide, par exemple 2026-03 (ou 03/2026)."
-# The statuses whose DI the UD has validated (its « validée le » is its decided_at).
-STATUTS_VALIDES = (Statut.VALIDEE, Statut.MISE_EN_PAIEMENT, Statut.PAYEE)
 STATUTS_ASP = (Statut.MISE_EN_PAIEMENT, Statut.PAYEE)
 UNITE_DEPARTEMENTALE, ASP, AUTOMATIQUE = "Unité départementale", "ASP", "Automatique"
 
@@ -116,18 +115,12 @@ def _filtered(request):
     return filtres, demandes, params
 
 
-def _query(params: dict) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(params)
-
-
 @login_required
 @require_safe
 def demande_list(request):
     filtres, demandes, params = _filtered(request)
     page = Paginator(demandes, DEMANDES_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "filtres": filtres, "query": _query(params), "menu": "di"}
+    context = {"page": page, "filtres": filtres, "query": urlencode(params), "menu": "di"}
     return render(request, "indemnisation/demande_list.html", context)
 
 
@@ -231,10 +224,6 @@ def auteur(ligne) -> str:
     if ligne.by is None:
         return AUTOMATIQUE
     return ligne.by.get_full_name() or ligne.by.identifiant
-
-
-def validated_at(demande) -> datetime.datetime | None:
-    return demande.decided_at if demande.statut in STATUTS_VALIDES else None
 
 
 @login_required

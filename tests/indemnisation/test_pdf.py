@@ -108,3 +108,18 @@ def test_the_recapitulatif_of_another_users_di_is_not_found(client, employer):
     client.force_login(UserFactory())
 
     assert client.get(reverse("indemnisation:recapitulatif_pdf", args=[demande.numero])).status_code == 404
+
+
+def test_the_recapitulatif_of_a_di_without_employees_yet_is_available(client, employer):
+    from indemnisation.services import demande_create
+    from tests.indemnisation.helpers import last_month
+
+    establishment, user = employer
+    demande = demande_create(by=user, decision=make_decision(establishment, user), mois=last_month())
+    client.force_login(user)
+
+    text = recapitulatif(client, demande)
+    html = client.get(reverse("indemnisation:detail", args=[demande.numero])).content.decode()
+
+    assert "Demande provisoire — non envoyée" in text and "Aucun salarié saisi." in text
+    assert "Aucun salarié saisi." in html
