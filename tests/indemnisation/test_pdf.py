@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from bareme.engine import format_mois
 from indemnisation import services
 from tests.factories import UserFactory
 from tests.indemnisation.helpers import make_decision, make_di, make_employer, row
@@ -61,7 +62,7 @@ def test_the_recapitulatif_of_a_sent_di_gives_the_establishment_the_decision_eac
     assert "Document récapitulatif de la demande d'indemnisation" in text
     assert demande.numero in text and establishment.siret in text and "ATELIERS MENUCA" in text
     assert "12 RUE DU CANAL" in text and "PARIS" in text
-    assert decision.numero in text
+    assert decision.numero in text and f"mois : {format_mois(demande.mois)}" in text
     assert f"du {decision.date_debut:%d/%m/%Y} au {decision.date_fin:%d/%m/%Y}" in text
     assert f"{decision.heures_autorisees:,.2f} h".replace(",", " ").replace(".", ",") in text
     for salarie in demande.salaries.all():

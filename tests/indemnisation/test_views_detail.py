@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from bareme.engine import format_mois
 from indemnisation import services
 from indemnisation.enums import Statut
 from tests.factories import UserFactory
@@ -47,6 +48,7 @@ def test_the_page_shows_the_di_its_decision_and_each_employees_amounts_to_the_ce
     assert establishment.siret in html and "ATELIERS MENUCA" in html
     assert decision.numero in html
     assert f"du {decision.date_debut:%d/%m/%Y} au {decision.date_fin:%d/%m/%Y}" in html
+    assert f"<dt>Mois</dt><dd>{format_mois(demande.mois)}</dd>" in html
     assert "Droit commun" in html and "fr-badge--warning" in html and "Provisoire" in html
     assert "Demande provisoire — non envoyée" in html
     for salarie in demande.salaries.all():
