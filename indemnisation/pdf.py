@@ -1,7 +1,7 @@
 """The document récapitulatif of a DI (seed 002: « au moment de la demande, et après validation de celle-ci »).
 
 A Django template made PDF by apart.pdf (WeasyPrint), as the DAP's letters are. One table for the employees and
-plain CSS: a DI of 300 employees renders in about a second (bench/bench_di_recapitulatif.py).
+plain CSS: a DI of 300 employees renders in about 1.5 s (bench/bench_di_recapitulatif.py).
 """
 
 import datetime
