@@ -105,7 +105,7 @@ def test_the_decision_pages_pass_axe_core_and_fit_320_px(live_server, page, axe,
     assert axe() == []
 
 
-def test_the_di_pages_pass_axe_core_and_fit_320_px(live_server, page, axe, employer):
+def test_the_di_saisie_pages_pass_axe_core(live_server, page, axe, employer):
     from indemnisation import services
     from tests.indemnisation.helpers import last_month, make_decision, row
 
@@ -131,6 +131,23 @@ def test_the_di_pages_pass_axe_core_and_fit_320_px(live_server, page, axe, emplo
     page.get_by_role("button", name="Valider le code DI").click()
     expect(page.get_by_label("Mois")).to_be_visible()
     assert axe() == []
+
+
+def test_the_di_list_and_detail_pages_pass_axe_core_and_fit_320_px(live_server, page, axe, employer):
+    from indemnisation import services
+    from tests.indemnisation.helpers import make_decision, make_di, row
+
+    decision = make_decision(employer.establishment, employer)
+    sent = make_di(decision, employer, rows=[row(0, nom="MENUÇA", prenom="Gérard"), row(1)], send=True)
+    services.demande_invalidate(demande=sent, by=UserFactory(), motif="Les heures de NOM1 sont à justifier.")
+    log_in(page, live_server, employer)
+
+    paths = [
+        "/espace/di/",
+        "/espace/di/?mois=mars",  # the filter's error shown next to it
+        reverse("indemnisation:detail", args=[sent.numero]),
+    ]
+    assert _audit(page, live_server.url, paths, axe) == {}
 
 
 def test_the_pages_of_a_non_verifie_establishment_pass_axe_core_with_their_errors_shown(live_server, page, axe):
