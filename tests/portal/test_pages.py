@@ -176,22 +176,6 @@ def test_favicon_is_the_dsfr_marianne(client):
     assert response.url.endswith("/dsfr/dist/favicon/favicon.ico")
 
 
-def test_coming_soon_pages_give_the_configured_support_address(rf, settings):
-    # No route is « coming soon » today: the view itself, as a later feature of the space would use it.
-    from apart.views import coming_later
-    from tests.factories import HabilitationFactory
-
-    settings.SUPPORT_EMAIL = "assistance@exemple.gouv.fr"
-    request = rf.get("/espace/bientot/")
-    request.user = HabilitationFactory().user
-
-    html = coming_later(request, "Une fonctionnalité à venir").content.decode()
-
-    assert "Cette fonctionnalité arrive bientôt" in html
-    assert 'href="mailto:assistance@exemple.gouv.fr"' in html
-    assert "contact-ap@asp-public.fr" not in html
-
-
 def test_anonymous_pages_have_the_dsfr_header_with_its_mobile_menu(client):
     html = html_module.unescape(client.get("/").content.decode())
 
