@@ -16,16 +16,12 @@ and stays Validée (a payment needs a positive amount, and a 0 € line would be
 from __future__ import annotations
 
 import datetime
-import logging
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.utils import timezone
 
-from apart.outbox.models import OutboxEmail
+from apart.outbox.services import emails_enqueue_bulk
 from audit.enums import StaffActionKind
 from audit.services import audit_record
 from bareme.engine import format_euros, format_mois
@@ -35,8 +31,6 @@ from . import sepa
 from .enums import Statut, StatutPaiement
 from .models import DemandeIndemnisation, DemandeIndemnisationHistorique, Paiement
 from .services import status_emails
-
-logger = logging.getLogger(__name__)
 
 AUCUNE_DEMANDE = "Aucune demande validée à payer."
 EMAIL_KIND = "di_statut"
@@ -181,47 +175,9 @@ def _transition_all(demandes: list[DemandeIndemnisation], *, frm: str, to: str, 
 
 
 def _emails(demandes: list[DemandeIndemnisation]) -> None:
-    """The status e-mail of each DI (services.status_emails), rendered as apart.outbox.services.email_enqueue
-    does and written in bulk; one sending of the pending rows is queued after the commit (and the outbox's
-    periodic sender picks up any left)."""
-    subject_template = get_template(f"emails/{EMAIL_KIND}_subject.txt")
-    text_template = get_template(f"emails/{EMAIL_KIND}_message.txt")
-    try:
-        html = get_template(f"emails/{EMAIL_KIND}_message.html")
-    except TemplateDoesNotExist:
-        html = None
-    rows = []
+    """The status e-mail of each DI (services.status_emails), its recipients sharing one rendering, in bulk."""
+    messages = []
     for demande in demandes:
-        recipients = status_emails(demande)
-        if not recipients:
-            continue
-        # The recipients of one DI share its context: rendered once.
-        context = {"support_email": settings.SUPPORT_EMAIL, **recipients[0][1]}
-        subject = " ".join(subject_template.render(context).split())
-        body_text = text_template.render(context).strip() + "\n"
-        body_html = html.render(context) if html else ""
-        rows.extend(
-            OutboxEmail(
-                kind=EMAIL_KIND,
-                to=to,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                subject=subject,
-                body_text=body_text,
-                body_html=body_html,
-            )
-            for to, _context in recipients
-        )
-    OutboxEmail.objects.bulk_create(rows, batch_size=BATCH_SIZE)
-    if rows:
-        transaction.on_commit(_queue_sending)
-
-
-def _queue_sending() -> None:
-    from apart.outbox.tasks import send_pending_emails
-
-    try:
-        send_pending_emails.delay()
-    except Exception:  # the broker is down: the periodic sender will send them
-        logger.warning(
-            "Envoi des courriels du paiement non mis en file (broker indisponible) : ils restent en attente."
-        )
+        if recipients := status_emails(demande):
+            messages.append(([to for to, _context in recipients], recipients[0][1]))
+    emails_enqueue_bulk(kind=EMAIL_KIND, messages=messages, batch_size=BATCH_SIZE)

@@ -1,6 +1,7 @@
 """The e-mail outbox: rows written with the change that causes them, sent after commit."""
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 from email.utils import parseaddr
 
@@ -83,6 +84,51 @@ def email_enqueue(
         body_html=body_html,
         secrets_sealed=secrets_seal(nonce, used),
     )
+
+
+def emails_enqueue_bulk(*, kind: str, messages: Iterable[tuple[list[str], dict]], batch_size: int = 1000) -> int:
+    """`email_enqueue` for many e-mails of one kind without secrets (a payment run's thousands of status e-mails):
+    each context rendered once for its recipients, the rows written in bulk, one sending of the pending rows queued
+    after the commit. The number of rows written."""
+    prefix = f"emails/{kind}"
+    subject_template = get_template(f"{prefix}_subject.txt")
+    text_template = get_template(f"{prefix}_message.txt")
+    try:
+        html_template = get_template(f"{prefix}_message.html")
+    except TemplateDoesNotExist:
+        html_template = None
+    rows = []
+    for recipients, context in messages:
+        if not recipients:
+            continue
+        context = {"support_email": settings.SUPPORT_EMAIL, **context}
+        subject = " ".join(subject_template.render(context).split())
+        body_text = text_template.render(context).strip() + "\n"
+        body_html = html_template.render(context) if html_template else ""
+        rows.extend(
+            OutboxEmail(
+                kind=kind,
+                to=to,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                subject=subject,
+                body_text=body_text,
+                body_html=body_html,
+            )
+            for to in recipients
+        )
+    OutboxEmail.objects.bulk_create(rows, batch_size=batch_size)
+    if rows:
+        transaction.on_commit(_queue_pending_sending)
+    return len(rows)
+
+
+def _queue_pending_sending() -> None:
+    from .tasks import send_pending_emails
+
+    try:
+        send_pending_emails.delay()
+    except Exception:  # the broker is down: the periodic sender will pick the rows up.
+        logger.warning("Envoi des courriels en attente non mis en file (broker indisponible) : ils restent en attente.")
 
 
 def _queue_sending(email_id: int) -> None:
