@@ -50,6 +50,31 @@ def database_url(name: str) -> str:
     return f"{POSTGRES}/{name}"
 
 
+# --- Identifiers of the benches' rows ---------------------------------------------------------------------
+
+
+CODE_DI_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def bench_siret(number: int, *, base: int) -> str:
+    """A valid SIRET (Luhn keys) of the bench's own range: SIREN `base + number`, NIC 0001."""
+    from stdnum import luhn
+
+    siren = f"{base + number:08d}"
+    siren += luhn.calc_check_digit(siren)
+    nic = "0001"
+    return siren + nic + luhn.calc_check_digit(siren + nic)
+
+
+def bench_code_di(number: int) -> str:
+    """A distinct code DI of the right shape (its check character is not needed by a bench)."""
+    digits = []
+    for _ in range(10):
+        number, rest = divmod(number, len(CODE_DI_ALPHABET))
+        digits.append(CODE_DI_ALPHABET[rest])
+    return "".join(digits)
+
+
 # --- Printing ------------------------------------------------------------------------------------
 
 

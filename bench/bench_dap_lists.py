@@ -40,24 +40,10 @@ PAGE_SIZE = 50
 CSRF_INPUT_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VILLES = [("75011", "Paris"), ("92000", "Nanterre"), ("69003", "Lyon"), ("33000", "Bordeaux"), ("59000", "Lille"),
           ("13001", "Marseille")]  # fmt: skip
-CODE_DI_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def _siret(number: int) -> str:
-    from stdnum import luhn
-
-    siren = f"{40_000_000 + number:08d}"
-    siren += luhn.calc_check_digit(siren)
-    nic = "0001"
-    return siren + nic + luhn.calc_check_digit(siren + nic)
-
-
-def _code_di(number: int) -> str:
-    digits = []
-    for _ in range(10):
-        number, rest = divmod(number, len(CODE_DI_ALPHABET))
-        digits.append(CODE_DI_ALPHABET[rest])
-    return "".join(digits)
+    return stack.bench_siret(number, base=40_000_000)
 
 
 def create_data(args) -> dict:
@@ -170,7 +156,7 @@ def create_data(args) -> dict:
                     date_fin=demande.date_fin,
                     heures_autorisees=Decimal("250"),
                     nb_salaries=5,
-                    code_di=_code_di(demande.pk),
+                    code_di=stack.bench_code_di(demande.pk),
                     mode=ModeDecision.IMPLICITE,
                     issued_at=demande.decided_at,
                 )  # fmt: skip

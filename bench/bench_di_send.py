@@ -49,7 +49,6 @@ def _rows(run: int, employees: int) -> list[dict]:
 
 def _decision(run: int, employees: int):
     from django.utils import timezone
-    from stdnum import luhn
 
     from accounts.models import User
     from dap.codes import code_di_nouveau
@@ -58,9 +57,8 @@ def _decision(run: int, employees: int):
     from habilitations.models import Establishment, Extranet, Habilitation
     from indemnisation.checks import mois_precedent
 
-    siren = f"{41_000_000 + run:08d}"
-    siren += luhn.calc_check_digit(siren)
-    siret = siren + "0001" + luhn.calc_check_digit(siren + "0001")
+    siret = stack.bench_siret(run, base=41_000_000)
+    siren = siret[:9]
     establishment = Establishment.objects.create(
         siret=siret,
         siren=siren,

@@ -67,12 +67,7 @@ VILLES = [("75011", "Paris 11e Arrondissement"), ("69003", "Lyon 3e Arrondisseme
 
 
 def _siret(number: int) -> str:
-    from stdnum import luhn
-
-    siren = f"{30_000_000 + number:08d}"
-    siren += luhn.calc_check_digit(siren)
-    nic = "0001"
-    return siren + nic + luhn.calc_check_digit(siren + nic)
+    return stack.bench_siret(number, base=30_000_000)
 
 
 def _hash_one(password: str) -> str:

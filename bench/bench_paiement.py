@@ -27,26 +27,11 @@ from _stack import fr
 BENCH_DATABASE = "apart_bench_paiement"
 TARGET_SECONDS = 30
 IBANS = ["FR7630006000011234567890189", "FR1420041010050500013M02606", "FR7630001007941234567890185"]
-CODE_DI_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 BICS = ["AGRIFRPP", "PSSTFRPPPAR", "BDFEFRPP"]
 
 
 def _siret(number: int) -> str:
-    from stdnum import luhn
-
-    siren = f"{50_000_000 + number:08d}"
-    siren += luhn.calc_check_digit(siren)
-    nic = "0001"
-    return siren + nic + luhn.calc_check_digit(siren + nic)
-
-
-def _code_di(number: int) -> str:
-    """A distinct code DI of the right shape (its check character is not needed here)."""
-    digits = []
-    for _ in range(10):
-        number, rest = divmod(number, len(CODE_DI_ALPHABET))
-        digits.append(CODE_DI_ALPHABET[rest])
-    return "".join(digits)
+    return stack.bench_siret(number, base=50_000_000)
 
 
 def create_data(args) -> dict:
@@ -127,7 +112,7 @@ def create_data(args) -> dict:
                     date_fin=fin,
                     heures_autorisees=Decimal("250"),
                     nb_salaries=5,
-                    code_di=_code_di(dap.pk),
+                    code_di=stack.bench_code_di(dap.pk),
                     mode=ModeDecision.IMPLICITE,
                     issued_at=now,
                 )  # fmt: skip

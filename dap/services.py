@@ -122,7 +122,9 @@ def _normalised(data: dict) -> dict:
     return values
 
 
-def _recipients(*emails: str) -> list[str]:
+def recipients(*emails: str) -> list[str]:
+    """The addresses, each once (case-insensitive), empty ones left out: the contact person and the requester are
+    often the same person."""
     seen = []
     for email in emails:
         if email and email.lower() not in (known.lower() for known in seen):
@@ -144,7 +146,7 @@ def _notify_decision(demande: DemandeAutorisation, decision: Decision | None) ->
     requester (the user who sent the DAP)."""
     context = _context(demande, decision=decision)
     requester = demande.sent_by or demande.created_by
-    for to in _recipients(demande.establishment.contact_courriel, requester.courriel):
+    for to in recipients(demande.establishment.contact_courriel, requester.courriel):
         email_enqueue(kind="dap_decision", to=to, context=context)
 
 
@@ -314,7 +316,7 @@ def demande_request_complement(
     )
     context = _context(demande, message=message.strip())
     requester = demande.sent_by or demande.created_by
-    for to in _recipients(requester.courriel, demande.establishment.contact_courriel):
+    for to in recipients(requester.courriel, demande.establishment.contact_courriel):
         email_enqueue(kind="dap_complement_demande", to=to, context=context)
     return demande
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from apart.admin_actions import action_confirm_page, is_confirmed
 from bareme.engine import format_euros, format_mois
+from dap.admin import ReadOnlyMixin
 
 from . import services
 from .enums import Controle, Statut, StatutPaiement
@@ -23,18 +24,7 @@ from .paiements import AUCUNE_DEMANDE, paiement_execute, paiement_run, resume
 # --- Demandes d'indemnisation ----------------------------------------------------------------------------------------
 
 
-class _ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class SalarieIndemniseInline(_ReadOnly, admin.TabularInline):
+class SalarieIndemniseInline(ReadOnlyMixin, admin.TabularInline):
     model = SalarieIndemnise
     fields = [
         "position",
@@ -54,7 +44,7 @@ class SalarieIndemniseInline(_ReadOnly, admin.TabularInline):
     extra = 0
 
 
-class DemandeIndemnisationHistoriqueInline(_ReadOnly, admin.TabularInline):
+class DemandeIndemnisationHistoriqueInline(ReadOnlyMixin, admin.TabularInline):
     model = DemandeIndemnisationHistorique
     fields = ["at", "from_statut", "to_statut", "by", "comment"]
     readonly_fields = fields
@@ -72,7 +62,7 @@ class ReinstateForm(forms.Form):
 
 
 @admin.register(DemandeIndemnisation)
-class DemandeIndemnisationAdmin(_ReadOnly, admin.ModelAdmin):
+class DemandeIndemnisationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["numero", "siret", "mois", "statut", "total_allocation", "sent_at"]
     list_filter = ["statut", "mois"]
     search_fields = ["=numero", "=establishment__siret"]

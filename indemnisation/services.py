@@ -29,6 +29,7 @@ from bareme.engine import (
 from bareme.selectors import HorsBareme, bareme_du_mois
 from dap.codes import numero_suivant
 from dap.models import Decision
+from dap.services import recipients
 from habilitations.models import Establishment
 from habilitations.perms import can_submit_to_administration, is_habilitated_on
 
@@ -88,14 +89,6 @@ def _transition(*, demande, to: str, by, at, comment: str = "", fields: tuple[st
     _notify(demande)
 
 
-def _recipients(*emails: str) -> list[str]:
-    seen: list[str] = []
-    for email in emails:
-        if email and email.lower() not in (known.lower() for known in seen):
-            seen.append(email)
-    return seen
-
-
 def status_emails(demande: DemandeIndemnisation) -> list[tuple[str, dict]]:
     """The status e-mail of the DI's current status ("di_statut"): (recipient, template context) for the
     establishment's contact person and the user who sent the DI; none while Provisoire. Also used by the payment
@@ -110,7 +103,7 @@ def status_emails(demande: DemandeIndemnisation) -> list[tuple[str, dict]]:
         "mois": format_mois(demande.mois),
         "site_url": settings.SITE_URL,
     }
-    return [(to, context) for to in _recipients(demande.establishment.contact_courriel, sender.courriel)]
+    return [(to, context) for to in recipients(demande.establishment.contact_courriel, sender.courriel)]
 
 
 def _notify(demande: DemandeIndemnisation) -> None:
