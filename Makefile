@@ -54,14 +54,14 @@ audit: install
 migrate: install
 	$(PY) manage.py migrate --noinput
 
-seed: migrate
-	$(PY) manage.py seed_demo
-
-# The links of e-mails and letters point to the server being run, unless SITE_URL is already set (environment,
-# make's command line, or .env, which settings.py reads without overriding the environment).
+# The links of e-mails and letters (the demo's too) point to the server being run, unless SITE_URL is already set
+# (environment, make's command line, or .env, which settings.py reads without overriding the environment).
 ifeq ($(SITE_URL)$(shell grep -s '^SITE_URL=' .env),)
 RUN_SITE_URL = SITE_URL=http://$(HOST):$(PORT)
 endif
+
+seed: migrate
+	$(RUN_SITE_URL) $(PY) manage.py seed_demo
 
 run: seed
 	@echo "Site : http://$(HOST):$(PORT)/  (identifiants de démonstration : voir README.md)"

@@ -451,3 +451,9 @@ def format_date(value: datetime.date) -> str:
 def format_mois(value: datetime.date) -> str:
     """A month the French way: "mars 2020"."""
     return f"{MOIS_FRANCAIS[value.month - 1]} {value.year}"
+
+
+def format_de_mois(value: datetime.date) -> str:
+    """ "de mars 2020", elided before a vowel: "d'avril 2026", "d'août 2026", "d'octobre 2026"."""
+    mois = format_mois(value)
+    return f"d'{mois}" if mois[0] in "aeiouéà" else f"de {mois}"

@@ -8,10 +8,18 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from stdnum.exceptions import InvalidChecksum
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fr import nir as stdnum_nir
 
-from bareme.engine import LIBELLES_CONTRAT, Contrat, Salarie, erreurs_salarie, format_heures, format_mois
+from bareme.engine import (
+    LIBELLES_CONTRAT,
+    Contrat,
+    Salarie,
+    erreurs_salarie,
+    format_de_mois,
+    format_heures,
+)
 
 DATE = "%d/%m/%Y"
 # R5122-5 since 2021: the DI of a month is filed at the latest 6 months after the end of the authorised period.
@@ -27,6 +35,10 @@ NIR_INVALIDE = (
     "Le NIR n'est pas valide : saisissez les 13 chiffres du numéro de sécurité sociale suivis de la clé de "
     "2 chiffres (15 caractères)."
 )
+NIR_CLE_INVALIDE = (
+    "La clé du NIR (les 2 derniers chiffres) ne correspond pas aux 13 premiers : vérifiez le numéro sur la carte "
+    "Vitale ou le bulletin de paie du salarié."
+)
 NIR_EN_DOUBLE = "Ce NIR figure déjà à la ligne {ligne} de la demande."
 CONTRAT_INVALIDE = "Choisissez le type de contrat : " + ", ".join(LIBELLES_CONTRAT.values()) + "."
 NOMBRE_INVALIDE = "Saisissez un nombre (par exemple 151,67)."
@@ -35,8 +47,8 @@ TEXTE_TROP_LONG = "100 caractères au maximum."
 AUCUN_SALARIE = "Ajoutez au moins un salarié à la demande."
 AUCUNE_HEURE = "Aucune heure chômée n'est déclarée : la demande ne peut pas être envoyée."
 MOIS_HORS_PERIODE = "Le mois doit être compris dans la période autorisée par la décision (du {debut} au {fin})."
-MOIS_FUTUR = "La demande de {mois} pourra être préparée à partir du {date}."
-MOIS_NON_TERMINE = "Le mois de {mois} n'est pas terminé : la demande pourra être envoyée à partir du {date}."
+MOIS_FUTUR = "La demande {de_mois} pourra être préparée à partir du {date}."
+MOIS_NON_TERMINE = "Le mois {de_mois} n'est pas terminé : la demande pourra être envoyée à partir du {date}."
 DEPOT_CLOS = (
     "Le dépôt des demandes d'indemnisation de cette décision est clos depuis le {date} (6 mois après la fin de "
     "la période autorisée)."
@@ -121,7 +133,7 @@ def erreur_mois(*, decision, mois: datetime.date, today: datetime.date) -> str:
     if mois not in mois_de_la_decision(decision):
         return MOIS_HORS_PERIODE.format(debut=decision.date_debut.strftime(DATE), fin=decision.date_fin.strftime(DATE))
     if mois > premier_jour(today):
-        return MOIS_FUTUR.format(mois=format_mois(mois), date=mois.strftime(DATE))
+        return MOIS_FUTUR.format(de_mois=format_de_mois(mois), date=mois.strftime(DATE))
     if today > (limite := date_limite_depot(decision)):
         return DEPOT_CLOS.format(date=limite.strftime(DATE))
     return ""
@@ -132,7 +144,7 @@ def erreur_envoi_date(*, decision, mois: datetime.date, today: datetime.date) ->
     if erreur := erreur_mois(decision=decision, mois=mois, today=today):
         return erreur
     if today < (suivant := mois_suivant(mois)):
-        return MOIS_NON_TERMINE.format(mois=format_mois(mois), date=suivant.strftime(DATE))
+        return MOIS_NON_TERMINE.format(de_mois=format_de_mois(mois), date=suivant.strftime(DATE))
     return ""
 
 
@@ -195,6 +207,8 @@ def verifier_ligne(data: dict) -> tuple[Ligne | None, dict[str, str]]:
     else:
         try:
             nir = stdnum_nir.validate(nir)
+        except InvalidChecksum:
+            erreurs["nir"] = NIR_CLE_INVALIDE
         except StdnumValidationError:
             erreurs["nir"] = NIR_INVALIDE
     contrat = contrat_de(data.get("contrat"))

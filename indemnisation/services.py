@@ -20,6 +20,7 @@ from audit.services import audit_record
 from bareme.engine import (
     Dispositif,
     calculer,
+    format_de_mois,
     format_euros,
     format_heures,
     format_mois,
@@ -101,6 +102,7 @@ def status_emails(demande: DemandeIndemnisation) -> list[tuple[str, dict]]:
         "establishment": demande.establishment,
         "decision": demande.decision,
         "mois": format_mois(demande.mois),
+        "de_mois": format_de_mois(demande.mois),
         "site_url": settings.SITE_URL,
     }
     return [(to, context) for to in recipients(demande.establishment.contact_courriel, sender.courriel)]

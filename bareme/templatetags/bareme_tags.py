@@ -2,7 +2,7 @@
 
 from django import template
 
-from bareme.engine import format_euros, format_heures, format_nombre, format_taux
+from bareme.engine import format_de_mois, format_euros, format_heures, format_nombre, format_taux
 
 register = template.Library()
 
@@ -56,3 +56,9 @@ def valeur_datee(valeur) -> str:
     if valeur.nom == "quota_annuel_heures":
         return f"{format_nombre(valeur.valeur, 0)}{ESPACE}h"
     return format_euros(valeur.valeur)
+
+
+@register.filter
+def de_mois(value) -> str:
+    """« de mars 2026 », « d'octobre 2026 »."""
+    return format_de_mois(value)

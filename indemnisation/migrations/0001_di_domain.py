@@ -166,7 +166,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='demandeindemnisation',
-            constraint=models.CheckConstraint(condition=models.Q(('total_reste_a_charge', django.db.models.expressions.CombinedExpression(models.F('total_indemnite'), '-', models.F('total_allocation')))), name='di_reste_a_charge_is_difference'),
+            constraint=models.CheckConstraint(condition=models.Q(('total_allocation__lte', models.F('total_indemnite'))), name='di_allocation_at_most_indemnite'),
         ),
         migrations.AddIndex(
             model_name='salarieindemnise',

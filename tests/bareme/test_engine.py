@@ -356,3 +356,10 @@ def test_format_euros():
     assert format_euros(D("1234567.8")) == "1 234 567,80 €"
     assert format_euros(D("0.005")) == "0,01 €"
     assert format_euros(D("0")) == "0,00 €"
+
+
+def test_de_mois_elides_before_a_vowel():
+    from bareme.engine import format_de_mois
+
+    assert format_de_mois(mois(2026, 3)) == "de mars 2026"
+    assert [format_de_mois(mois(2026, n)) for n in (4, 8, 10)] == ["d'avril 2026", "d'août 2026", "d'octobre 2026"]

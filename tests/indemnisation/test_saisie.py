@@ -11,7 +11,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from bareme.engine import Salarie, calculer, format_euros, mention_bareme
+from bareme.engine import Salarie, calculer, format_de_mois, format_euros, mention_bareme
 from bareme.selectors import bareme_du_mois
 from indemnisation import checks, services
 from indemnisation.enums import Statut
@@ -193,7 +193,7 @@ def test_calculer_with_errors_keeps_the_typing_and_shows_each_error_next_to_its_
     response = employer_client.post(url(demande), posted(rows))
 
     assert response.status_code == 200
-    assert error_of(response, 0, "nir") == checks.NIR_INVALIDE
+    assert error_of(response, 0, "nir") == checks.NIR_CLE_INVALIDE
     assert error_of(response, 2, "heures_chomees") == checks.NOMBRE_INVALIDE
     assert error_of(response, 2, "prenom") == checks.PRENOM_REQUIS
     assert 'id="id_form-3-nir-error"' not in response.content.decode()
@@ -336,7 +336,7 @@ def test_envoyer_before_the_month_is_over_is_refused(employer_client, decision, 
 
     demande.refresh_from_db()
     suivant = checks.mois_suivant(this_month())
-    assert checks.MOIS_NON_TERMINE.split(" :")[0].format(mois=_mois(this_month())) in alert(response)
+    assert checks.MOIS_NON_TERMINE.split(" :")[0].format(de_mois=format_de_mois(this_month())) in alert(response)
     assert f"à partir du {suivant:%d/%m/%Y}" in alert(response)
     assert demande.statut == Statut.PROVISOIRE
 

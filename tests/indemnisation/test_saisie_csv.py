@@ -119,7 +119,7 @@ def test_bad_rows_are_listed_with_their_line_number_and_nothing_is_imported(empl
 
     assert response.status_code == 200
     assert import_errors(response) == [
-        f"Ligne 3 — NIR : {checks.NIR_INVALIDE}",
+        f"Ligne 3 — NIR : {checks.NIR_CLE_INVALIDE}",
         f"Ligne 5 — Nom : {checks.NOM_REQUIS}",
         f"Ligne 5 — Heures chômées : {checks.NOMBRE_INVALIDE}",
         "Ligne 7 — NIR : Ce NIR figure déjà à la ligne 2 du fichier.",

@@ -7,6 +7,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
+from bareme.engine import format_de_mois
 from indemnisation.checks import mois_suivant
 from indemnisation.models import DemandeIndemnisation
 from tests.factories import EstablishmentFactory, HabilitationFactory, UserFactory
@@ -125,7 +126,7 @@ def test_a_future_month_is_refused_next_to_mois(employer_client, employer):
     response = employer_client.post(URL, {"code_di": decision.code_di, "mois": f"{futur:%Y-%m}", "action": "creer"})
 
     assert error_of(response.content.decode(), "mois") == (
-        f"La demande de {_mois(futur)} pourra être préparée à partir du {futur:%d/%m/%Y}."
+        f"La demande {format_de_mois(futur)} pourra être préparée à partir du {futur:%d/%m/%Y}."
     )
     assert not DemandeIndemnisation.objects.exists()
 

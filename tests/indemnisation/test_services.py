@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apart.outbox.models import OutboxEmail
 from audit.models import StaffAction
-from bareme.engine import Contrat
+from bareme.engine import Contrat, format_mois
 from bareme.services import valeur_bareme_ajouter
 from indemnisation import checks, services
 from indemnisation.enums import Controle, Statut
@@ -140,13 +140,14 @@ def test_rows_are_checked_with_a_message_by_field_and_nothing_is_written(decisio
         row(4, heures_chomees="160"),
         row(5, duree_hebdomadaire="39", heures_chomees="160"),
         row(6, contrat="intérimaire"),
+        row(7, nir="1 85 05"),
     ]
 
     with pytest.raises(services.DemandeInvalide) as refused:
         services.demande_calculate(demande=demande, by=user, rows=rows)
 
     assert refused.value.lignes == {
-        1: {"nir": checks.NIR_INVALIDE},
+        1: {"nir": checks.NIR_CLE_INVALIDE},
         2: {"nir": "Ce NIR figure déjà à la ligne 1 de la demande."},
         3: {"nom": "Le nom est obligatoire.", "heures_chomees": "Saisissez un nombre (par exemple 151,67)."},
         4: {
@@ -156,6 +157,7 @@ def test_rows_are_checked_with_a_message_by_field_and_nothing_is_written(decisio
             "heures_chomees": "Au-delà de la durée légale (151,67 h par mois), les heures chômées ne sont pas indemnisées."
         },
         6: {"contrat": checks.CONTRAT_INVALIDE},
+        7: {"nir": checks.NIR_INVALIDE},
     }
     assert demande.salaries.count() == 1
     assert DemandeIndemnisation.objects.get(pk=demande.pk).nb_salaries == 1
@@ -210,7 +212,7 @@ def test_the_month_must_be_in_the_authorised_period_prepared_from_its_first_day_
         "Le mois doit être compris dans la période autorisée par la décision (du 10/02/2026 au 15/04/2026)."
     )
     assert refusal(datetime.date(2026, 4, 1), datetime.date(2026, 3, 31)) == (
-        "La demande de avril 2026 pourra être préparée à partir du 01/04/2026."
+        "La demande d'avril 2026 pourra être préparée à partir du 01/04/2026."
     )
     assert refusal(datetime.date(2026, 4, 1), datetime.date(2026, 10, 16)) == (
         "Le dépôt des demandes d'indemnisation de cette décision est clos depuis le 15/10/2026 (6 mois après la fin "
@@ -227,7 +229,7 @@ def test_the_month_must_be_in_the_authorised_period_prepared_from_its_first_day_
     with pytest.raises(services.DemandeInvalide) as refused:
         services.demande_send(demande=april, by=user, now=at(datetime.date(2026, 4, 30), 23))
     assert refused.value.erreurs == {
-        "mois": "Le mois de avril 2026 n'est pas terminé : la demande pourra être envoyée à partir du 01/05/2026."
+        "mois": "Le mois d'avril 2026 n'est pas terminé : la demande pourra être envoyée à partir du 01/05/2026."
     }
     assert services.demande_send(demande=april, by=user, now=at(datetime.date(2026, 5, 1), 8)).statut == Statut.ENVOYEE
 
@@ -309,7 +311,7 @@ def test_an_employees_month_is_not_claimed_twice_through_two_decisions(employer)
     with pytest.raises(services.DemandeInvalide) as refused:
         services.demande_send(demande=demande, by=user)
 
-    mois = checks.format_mois(last_month())
+    mois = format_mois(last_month())
     assert refused.value.lignes == {
         1: {"nir": f"Les heures de ce salarié pour {mois} sont déjà demandées au titre d'une autre décision."}
     }
@@ -362,14 +364,14 @@ def test_the_life_of_a_di_with_its_history_and_an_email_at_each_change(decision,
     assert [(email.to, email.subject) for email in emails] == [
         (
             establishment.contact_courriel,
-            f"Demande d'indemnisation {demande.numero} ({checks.format_mois(last_month())}) : envoyée",
+            f"Demande d'indemnisation {demande.numero} ({format_mois(last_month())}) : envoyée",
         ),
-        (user.courriel, f"Demande d'indemnisation {demande.numero} ({checks.format_mois(last_month())}) : envoyée"),
+        (user.courriel, f"Demande d'indemnisation {demande.numero} ({format_mois(last_month())}) : envoyée"),
         (
             establishment.contact_courriel,
-            f"Demande d'indemnisation {demande.numero} ({checks.format_mois(last_month())}) : validée",
+            f"Demande d'indemnisation {demande.numero} ({format_mois(last_month())}) : validée",
         ),
-        (user.courriel, f"Demande d'indemnisation {demande.numero} ({checks.format_mois(last_month())}) : validée"),
+        (user.courriel, f"Demande d'indemnisation {demande.numero} ({format_mois(last_month())}) : validée"),
     ]
 
 
