@@ -36,6 +36,7 @@ def _race(*actions):
     return outcomes
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_dis_of_one_decision_sent_at_once_never_exceed_its_hours():
     establishment, user = make_employer()
