@@ -170,6 +170,21 @@ class ProfileForm(forms.Form):
     telephone = PhoneField(label="Téléphone", max_length=20, attrs={"autocomplete": "tel"})
 
 
+class ReminderPreferencesForm(forms.Form):
+    remind_habilitation_end = forms.BooleanField(
+        label="Fin d'habilitation (30 et 7 jours avant)",
+        required=False,
+        help_text="Un courriel 30 jours puis 7 jours avant la fin de chacune de vos habilitations, avec la marche "
+        "à suivre pour la prolonger.",
+    )
+    remind_di_to_file = forms.BooleanField(
+        label="Demandes d'indemnisation à déposer (15 jours avant la date limite)",
+        required=False,
+        help_text="Un courriel quand un mois d'une période autorisée n'a pas de demande d'indemnisation, 15 jours "
+        "avant la date limite de dépôt (6 mois après la fin de la période).",
+    )
+
+
 # --- Credential recovery -------------------------------------------------------------------------
 
 EMAIL_NOT_ALLOWED = "Opération impossible pour ce type d'utilisateur"

@@ -86,6 +86,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         help_text="Au-delà, l'utilisateur passe par « J'ai oublié mon mot de passe ».",
     )
+    # « Mon compte » > Rappels par courriel (indemnisation.rappels sends them; on unless the user turns them off).
+    remind_habilitation_end = models.BooleanField(
+        "rappel de fin d'habilitation",
+        default=True,
+        help_text="Un courriel 30 jours puis 7 jours avant la fin de chaque habilitation.",
+    )
+    remind_di_to_file = models.BooleanField(
+        "rappel des demandes d'indemnisation à déposer",
+        default=True,
+        help_text="Un courriel 15 jours avant la date limite de dépôt d'une demande d'indemnisation non déposée.",
+    )
     is_active = models.BooleanField("actif", default=True)
     is_staff = models.BooleanField("agent ASP (accès à l'administration)", default=False)
     created_at = models.DateTimeField("créé le", auto_now_add=True)

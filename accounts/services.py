@@ -208,6 +208,13 @@ def user_profile_update(*, user: User, nom: str, prenom: str, telephone: str) ->
     return user
 
 
+def user_reminder_preferences_update(*, user: User, remind_habilitation_end: bool, remind_di_to_file: bool) -> User:
+    """« Mon compte » > Rappels par courriel: which reminders the user receives (indemnisation.rappels)."""
+    user.remind_habilitation_end, user.remind_di_to_file = remind_habilitation_end, remind_di_to_file
+    user.save(update_fields=["remind_habilitation_end", "remind_di_to_file", "updated_at"])
+    return user
+
+
 @transaction.atomic
 def staff_roles_sync(*, roles: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
     """Each staff group holds exactly its declared permissions: created if missing, given what was added to the

@@ -9,6 +9,7 @@ urlpatterns = [
     path("deconnexion/", views.logout_view, name="logout"),
     path("premiere-connexion/mot-de-passe/", views.first_login_password, name="first_login_password"),
     path("espace/mon-compte/", views.my_account, name="my_account"),
+    path("espace/mon-compte/rappels/", views.reminder_preferences, name="reminder_preferences"),
     path("espace/mon-compte/courriel/", views.courriel_change, name="courriel_change"),
     path("mon-compte/courriel/confirmer/", views.courriel_confirm_form, name="courriel_confirm_form"),
     path("mon-compte/courriel/confirmer/<str:token>/", views.courriel_confirm, name="courriel_confirm"),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -16,6 +17,7 @@ from .forms import (
     ForgottenPasswordForm,
     PasswordResetForm,
     ProfileForm,
+    ReminderPreferencesForm,
     SecretAnswerForm,
     SecretQuestionChangeForm,
     TwoFactorCodeForm,
@@ -43,6 +45,7 @@ from .services import (
     user_courriel_change_request,
     user_password_change,
     user_profile_update,
+    user_reminder_preferences_update,
     user_secret_question_change,
 )
 from .two_factor import (
@@ -106,8 +109,29 @@ def my_account(request):
         user_profile_update(user=user, **form.cleaned_data)
         messages.success(request, "Vos informations ont été enregistrées.")
         return redirect("accounts:my_account")
-    context = {"form": form, "menu": "compte", "two_factor_enabled": confirmed_device(user) is not None}
+    context = {
+        "form": form,
+        "reminders_form": _reminder_preferences_form(user),
+        "menu": "compte",
+        "two_factor_enabled": confirmed_device(user) is not None,
+    }
     return render(request, "accounts/my_account.html", context)
+
+
+def _reminder_preferences_form(user, data=None) -> ReminderPreferencesForm:
+    initial = {"remind_habilitation_end": user.remind_habilitation_end, "remind_di_to_file": user.remind_di_to_file}
+    return ReminderPreferencesForm(data, initial=initial, prefix="rappels")
+
+
+@login_required
+@require_POST
+def reminder_preferences(request):
+    """« Mon compte » > Rappels par courriel (a form of its own on the Mon compte page)."""
+    form = _reminder_preferences_form(request.user, request.POST)
+    if form.is_valid():
+        user_reminder_preferences_update(user=request.user, **form.cleaned_data)
+        messages.success(request, "Vos préférences de rappels par courriel ont été enregistrées.")
+    return redirect(f"{reverse('accounts:my_account')}#rappels")
 
 
 @sensitive_post_parameters("current_password")

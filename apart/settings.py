@@ -247,10 +247,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_expired",
         "schedule": timedelta(hours=1),
     },
-    # DAPs without a decision 15 days after receipt: "Acceptée implicitement" (dap.services, also
-    # `manage.py apply_deadlines`). Shortly after midnight, and idempotent: a missed run is caught up by the next.
-    "dap-apply-deadlines": {
-        "task": "dap.tasks.apply_deadlines",
+    # The daily deadlines (indemnisation.rappels.deadlines_apply, also `manage.py apply_deadlines`): DAPs without a
+    # decision 15 days after receipt become "Acceptée implicitement" (dap.services), then the reminders by e-mail
+    # (end of habilitation, DI to file, digest). Shortly after midnight (the implicit acceptances are due then), and
+    # idempotent: a missed run is caught up by the next, and each reminder goes out once.
+    "apply-deadlines": {
+        "task": "indemnisation.tasks.apply_deadlines",
         "schedule": crontab(hour=0, minute=5),
     },
     # The ASP's payment run: the Validée DIs in one SEPA credit transfer file (indemnisation.paiements, also the

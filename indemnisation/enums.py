@@ -30,3 +30,16 @@ class Controle(models.TextChoices):
     SALARIES_AUTORISES = "salaries_autorises", "Plus de salariés que le nombre autorisé"
     TAUX_PLAFOND = "taux_plafond", "Taux horaire au-delà du plafond (4,5 SMIC)"
     QUOTA_PROCHE = "quota_proche", "Salarié proche du contingent annuel"
+
+
+class RappelKind(models.TextChoices):
+    """The reminders e-mailed by indemnisation.rappels (each once: the Rappel log's unique key)."""
+
+    HABILITATION_J30 = "habilitation_j30", "Fin d'habilitation dans 30 jours"
+    HABILITATION_J7 = "habilitation_j7", "Fin d'habilitation dans 7 jours"
+    DI_A_DEPOSER = "di_a_deposer", "Demande d'indemnisation à déposer"
+
+
+class RappelDelivery(models.TextChoices):
+    COURRIEL = "courriel", "Courriel"
+    RECAPITULATIF = "recapitulatif", "Récapitulatif quotidien"

@@ -6,7 +6,7 @@ from bareme.engine import LIBELLES_CONTRAT, LIBELLES_DISPOSITIF, Contrat, Dispos
 from dap.models import Decision
 from habilitations.models import Establishment
 
-from .enums import STATUTS_MODIFIABLES, Statut, StatutPaiement
+from .enums import STATUTS_MODIFIABLES, RappelDelivery, RappelKind, Statut, StatutPaiement
 
 DISPOSITIF_CHOICES = [(dispositif.value, LIBELLES_DISPOSITIF[dispositif]) for dispositif in Dispositif]
 CONTRAT_CHOICES = [(contrat.value, LIBELLES_CONTRAT[contrat]) for contrat in Contrat]
@@ -223,3 +223,51 @@ class DemandeIndemnisationHistorique(models.Model):
 
     def __str__(self):
         return f"{self.demande.numero} : {self.from_statut or '—'} → {self.to_statut}"
+
+
+class Rappel(models.Model):
+    """One reminder sent to one address (indemnisation.rappels): written in the transaction that queues its e-mail,
+    under a unique key, so that a reminder goes out once whatever the number of runs or of processes."""
+
+    kind = models.CharField("rappel", max_length=32, choices=RappelKind.choices)
+    # The habilitation (fin d'habilitation) or the décision (DI à déposer) it is about, and the date that makes it
+    # a new reminder: the habilitation's end (prolonged, it is reminded again) or the DI's month.
+    subject_id = models.PositiveBigIntegerField("objet (habilitation ou décision)")
+    subject_date = models.DateField("fin de l'habilitation ou mois de la DI")
+    recipient = models.CharField("destinataire", max_length=254)  # lower case
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="utilisateur",
+    )
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="établissement"
+    )
+    summary = models.CharField("objet du rappel", max_length=300)
+    delivery = models.CharField("envoi", max_length=16, choices=RappelDelivery.choices)
+    email = models.ForeignKey(
+        "outbox.OutboxEmail",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="courriel",
+    )
+    run_date = models.DateField("jour du rappel")
+    created_at = models.DateTimeField("envoyé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rappel envoyé"
+        verbose_name_plural = "rappels envoyés"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_id", "subject_date", "recipient"], name="rappel_once_per_recipient"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.summary} — {self.recipient}"

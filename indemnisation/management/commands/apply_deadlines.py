@@ -3,13 +3,14 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from dap.services import demandes_apply_deadlines
+from indemnisation.rappels import deadlines_apply
 
 
 class Command(BaseCommand):
     help = (
         "Passe en « Acceptée implicitement » (avec leur décision) les DAP envoyées à l'UD restées sans décision "
-        "au-delà de 15 jours. Sans effet la seconde fois."
+        "au-delà de 15 jours, puis envoie les rappels par courriel du jour (fin d'habilitation à 30 et 7 jours, "
+        "demandes d'indemnisation à déposer, récapitulatif quotidien). Sans effet la seconde fois."
     )
 
     def add_arguments(self, parser):
@@ -27,7 +28,9 @@ class Command(BaseCommand):
                 raise CommandError("--today attend une date AAAA-MM-JJ, par exemple 2026-12-01.") from None
         else:
             day = timezone.localdate()
-        numeros = demandes_apply_deadlines(today=day)
-        for numero in numeros:
+        result = deadlines_apply(today=day)
+        for numero in result.accepted:
             self.stdout.write(f"{numero} : acceptée implicitement")
-        self.stdout.write(f"{len(numeros)} demande(s) acceptée(s) implicitement au {day:%d/%m/%Y}.")
+        self.stdout.write(f"{len(result.accepted)} demande(s) acceptée(s) implicitement au {day:%d/%m/%Y}.")
+        for line in result.rappels.lines():
+            self.stdout.write(line)
