@@ -1,4 +1,5 @@
-"""Implicit acceptance at the end of the 15th day: the service, the command and the daily task."""
+"""Implicit acceptance at the end of the 15th day: the service and the command (which lives in indemnisation with
+the reminders: tests/indemnisation/test_rappels.py has the daily task)."""
 
 import datetime
 import io
@@ -7,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -15,7 +15,6 @@ from apart.outbox.models import OutboxEmail
 from dap.enums import ModeDecision, Statut
 from dap.models import Decision, DemandeAutorisation
 from dap.services import demande_save, demande_send, demandes_apply_deadlines
-from dap.tasks import apply_deadlines
 
 from .conftest import valid_data
 
@@ -95,16 +94,3 @@ def test_the_command_replays_a_date_and_changes_nothing_the_second_time(sent):
 def test_the_command_refuses_a_date_it_cannot_read():
     with pytest.raises(CommandError, match="AAAA-MM-JJ"):
         call_command("apply_deadlines", today="17/12/2026")
-
-
-def test_the_daily_task_calls_the_same_service(sent):
-    with time_machine.travel(datetime.datetime(2026, 12, 17, 0, 5, tzinfo=PARIS), tick=False):
-        assert apply_deadlines() == 1
-        assert apply_deadlines() == 0
-    assert DemandeAutorisation.objects.get(pk=sent.pk).statut == Statut.ACCEPTEE_IMPLICITEMENT
-
-
-def test_the_task_is_scheduled_daily():
-    entry = settings.CELERY_BEAT_SCHEDULE["dap-apply-deadlines"]
-    assert entry["task"] == "dap.tasks.apply_deadlines"
-    assert entry["schedule"].hour == {0} and entry["schedule"].minute == {5}
