@@ -36,6 +36,7 @@ _AGENT_ASP_PERMISSIONS = [
     "indemnisation.view_demandeindemnisation",
     "indemnisation.view_salarieindemnise",
     "indemnisation.view_demandeindemnisationhistorique",
+    "indemnisation.view_rappel",
 ]
 
 # The agent's rights, plus what changes who may act for an establishment and what every user reads.

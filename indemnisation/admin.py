@@ -18,7 +18,7 @@ from dap.admin import ReadOnlyMixin
 
 from . import services
 from .enums import Controle, Statut, StatutPaiement
-from .models import DemandeIndemnisation, DemandeIndemnisationHistorique, Paiement, SalarieIndemnise
+from .models import DemandeIndemnisation, DemandeIndemnisationHistorique, Paiement, Rappel, SalarieIndemnise
 from .paiements import AUCUNE_DEMANDE, paiement_execute, paiement_run, resume
 
 # --- Demandes d'indemnisation ----------------------------------------------------------------------------------------
@@ -273,3 +273,30 @@ class PaiementAdmin(admin.ModelAdmin):
         response = HttpResponse(paiement.fichier, content_type="application/xml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{paiement.numero}.xml"'
         return response
+
+
+# --- Rappels envoyés (indemnisation.rappels) --------------------------------------------------------------------------
+
+
+@admin.register(Rappel)
+class RappelAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The reminders sent, read-only: why a person got (or did not get twice) a reminder."""
+
+    list_display = ["created_at", "kind", "summary", "recipient", "delivery", "run_date"]
+    list_filter = ["kind", "delivery", "run_date"]
+    search_fields = ["recipient", "summary", "establishment__siret"]
+    fields = [
+        "kind",
+        "summary",
+        "subject_id",
+        "subject_date",
+        "recipient",
+        "user",
+        "establishment",
+        "delivery",
+        "email",
+        "run_date",
+        "created_at",
+    ]
+    readonly_fields = fields
+    date_hierarchy = "created_at"
