@@ -8,9 +8,10 @@
 
 Each reminder is written to the Rappel log under a unique key (kind, habilitation or décision, end date or month,
 address) in the transaction that queues its e-mail: whatever the number of runs or of processes, it goes out
-once. A reminder the user turned off in « Mon compte » is neither sent nor logged: turned on again while it still
-applies, it is sent by the next run. A missed day is caught up by the next run (the windows are ranges of days).
-"""
+once (a digest holds the reminders not sent yet: a second run the same day finds none, unless a new one came
+due meanwhile). A reminder the user turned off in « Mon compte » is neither sent nor logged: turned on again while
+it still applies, it is sent by the next run. A missed day is caught up by the next run (the windows are ranges of
+days)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ from .models import DemandeIndemnisation, Rappel
 HABILITATION_REMINDER_DAYS = {RappelKind.HABILITATION_J30: 30, RappelKind.HABILITATION_J7: 7}
 DI_REMINDER_DAYS = 15  # before the filing limit
 DIGEST_ABOVE_ESTABLISHMENTS = 10  # more than 10 establishments: one digest a day
+# The décisions read for the DI reminder end at most 7 months ago (a superset of the window, narrowed in Python:
+# the limit is the end of the period + 6 months).
+DELAI_WINDOW_MONTHS = 7
 
 
 @dataclass(frozen=True)
@@ -150,19 +154,18 @@ def _family_root(decision: Decision) -> int:
     return decision.demande.parent_id or decision.demande_id
 
 
+def _in_di_window(decision: Decision, today: datetime.date) -> bool:
+    limite = date_limite_depot(decision)
+    return limite - datetime.timedelta(days=DI_REMINDER_DAYS) <= today <= limite
+
+
 def _decisions_in_window(today: datetime.date) -> list[Decision]:
     """The décisions whose filing limit is between today and 15 days from today, and which are the décision in
     force of their DAP's family (an accepted avenant's décision replaces the one before)."""
     candidates = Decision.objects.filter(
         date_fin__gte=ajouter_mois(today, -DELAI_WINDOW_MONTHS), date_fin__lte=today
     ).select_related("demande__establishment")
-    in_window = [
-        decision
-        for decision in candidates
-        if date_limite_depot(decision) - datetime.timedelta(days=DI_REMINDER_DAYS)
-        <= today
-        <= date_limite_depot(decision)
-    ]
+    in_window = [decision for decision in candidates if _in_di_window(decision, today)]
     if not in_window:
         return []
     roots = {_family_root(decision) for decision in in_window}
@@ -174,10 +177,6 @@ def _decisions_in_window(today: datetime.date) -> list[Decision]:
         if root not in latest or (family.issued_at, family.pk) > (latest[root].issued_at, latest[root].pk):
             latest[root] = family
     return [decision for decision in in_window if latest[_family_root(decision)].pk == decision.pk]
-
-
-# A superset of the window, narrowed in Python: the limit is the end of the period + 6 months.
-DELAI_WINDOW_MONTHS = 7
 
 
 def _months_filed(decisions: list[Decision]) -> set[tuple[int, datetime.date]]:
