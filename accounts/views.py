@@ -1,5 +1,6 @@
 from axes.helpers import get_client_ip_address
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -48,6 +49,9 @@ from .services import (
 from .two_factor import (
     CodeCheck,
     confirmed_device,
+    grace_applies,
+    grace_days_left,
+    grace_postpone,
     normalize_code,
     pending_login,
     qr_code_svg,
@@ -57,6 +61,7 @@ from .two_factor import (
     two_factor_disable,
     two_factor_enable,
     two_factor_required,
+    two_factor_required_at_once,
 )
 from .two_factor import code_accepted as two_factor_code_accepted
 from .two_factor import code_failed as two_factor_code_failed
@@ -331,7 +336,27 @@ def two_factor_enrol(request):
         "required": two_factor_required(user),
         "menu": "compte",
     }
+    if confirmed_device(user) is None and not user.is_verified() and grace_applies(request, user):
+        context["grace"] = {
+            "days_left": grace_days_left(user),
+            "threshold": settings.TWO_FACTOR_ESTABLISHMENTS_THRESHOLD,
+            "days": settings.TWO_FACTOR_GRACE_DAYS,
+        }
     return render(request, "accounts/two_factor_enrol.html", context, status=200)
+
+
+@login_required
+@require_POST
+def two_factor_later(request):
+    """« Plus tard », during the grace period of an account required it by a rule (more than 50 establishments)."""
+    user = request.user
+    if grace_postpone(request, user):
+        return redirect(_home_of(user))
+    if grace_applies(request, user) and not two_factor_required_at_once(user):
+        messages.error(
+            request, "Le délai est écoulé : activez la double authentification pour accéder à votre espace."
+        )
+    return redirect("accounts:two_factor_enrol")
 
 
 @sensitive_post_parameters("code")
