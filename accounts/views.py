@@ -353,9 +353,7 @@ def two_factor_later(request):
     if grace_postpone(request, user):
         return redirect(_home_of(user))
     if grace_applies(request, user) and not two_factor_required_at_once(user):
-        messages.error(
-            request, "Le délai est écoulé : activez la double authentification pour accéder à votre espace."
-        )
+        messages.error(request, "Le délai est écoulé : activez la double authentification pour accéder à votre espace.")
     return redirect("accounts:two_factor_enrol")
 
 
