@@ -288,13 +288,16 @@ def two_factor_verify(request):
 def two_factor(request):
     """Mon compte › Double authentification: its state, and the way to turn it on or off."""
     user = request.user
+    device = confirmed_device(user)
     context = {
-        "device": confirmed_device(user),
+        "device": device,
         "required": two_factor_required(user),
         "codes_left": user.two_factor_recovery_codes.unused().count(),
         "form": TwoFactorCodeForm(),
         "menu": "compte",
     }
+    if device is None and grace_applies(request, user) and user.two_factor_grace_started_at is not None:
+        context["grace_days_left"] = grace_days_left(user)
     return render(request, "accounts/two_factor.html", context)
 
 
@@ -351,6 +354,12 @@ def two_factor_later(request):
     """« Plus tard », during the grace period of an account required it by a rule (more than 50 establishments)."""
     user = request.user
     if grace_postpone(request, user):
+        days = grace_days_left(user)
+        messages.info(
+            request,
+            f"Il vous reste {days} jour{'s' if days > 1 else ''} pour activer la double authentification : « Mon "
+            "compte » › « Double authentification ».",
+        )
         return redirect(_home_of(user))
     if grace_applies(request, user) and not two_factor_required_at_once(user):
         messages.error(request, "Le délai est écoulé : activez la double authentification pour accéder à votre espace.")

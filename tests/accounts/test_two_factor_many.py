@@ -133,11 +133,13 @@ def test_plus_tard_lets_the_session_go_on_during_the_grace_period(client, expert
     login(client)
     client.get(ENROL)
 
-    response = client.post(LATER)
+    response = client.post(LATER, follow=True)
 
-    assert response.status_code == 302 and response.url == HOME
-    assert client.get(HOME).status_code == 200
+    assert response.redirect_chain == [(HOME, 302)] and response.status_code == 200
+    assert "Il vous reste 7 jours pour activer la double authentification" in response.content.decode()
     assert client.get(reverse("accounts:my_account")).status_code == 200
+    settings_page = client.get(reverse("accounts:two_factor")).content.decode()
+    assert "obligatoire pour votre compte : il vous reste 7 jours pour activer" in settings_page
 
 
 def test_each_login_asks_again_with_the_days_left_then_after_7_days_the_space_is_closed(client, expert, clock):
