@@ -1,5 +1,6 @@
 from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.models import AccessAttempt
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -14,10 +15,12 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.cache import never_cache
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apart.admin_actions import action_confirm_page, is_confirmed
+
 from .lockout import ip_lockout_remaining, lockout_response
 from .models import CourrielChangeToken, PasswordResetToken, RecoveryEvent, TwoFactorDevice, User
 from .services import user_secret_question_reset
-from .two_factor import login_or_ask_code
+from .two_factor import confirmed_device, login_or_ask_code, may_reset_two_factor, two_factor_reset
 
 
 class _AdminLoginView(LoginView):
@@ -74,6 +77,16 @@ def _is_privileged(user: User) -> bool:
     return user.is_staff or user.is_superuser
 
 
+class TwoFactorResetForm(forms.Form):
+    motif = forms.CharField(
+        label="Motif (inscrit au journal des actions des agents)",
+        help_text="Par exemple : téléphone perdu, identité vérifiée par l'assistance (demande n° …).",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        max_length=500,
+        error_messages={"required": "Indiquez le motif de la réinitialisation : il est inscrit au journal."},
+    )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     add_form = UserAdminCreationForm
@@ -90,8 +103,11 @@ class UserAdmin(DjangoUserAdmin):
         "has_secret_answer",
         "must_set_secret_question",
         "habilitations_list",
+        "two_factor_state",
+        "two_factor_grace_started_at",
+        "two_factor_grace_reminded_at",
     ]
-    actions = ["reset_secret_question"]
+    actions = ["reset_secret_question", "reset_two_factor"]
     fieldsets = [
         (None, {"fields": ["identifiant", "password"]}),
         ("État civil et contact", {"fields": ["nom", "prenom", "telephone", "courriel"]}),
@@ -104,6 +120,15 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
         ("Habilitations", {"fields": ["habilitations_list"]}),
+        (
+            "Double authentification",
+            {
+                "fields": ["two_factor_state", "two_factor_grace_started_at", "two_factor_grace_reminded_at"],
+                "description": "Téléphone et codes de secours perdus : action « Réinitialiser la double "
+                "authentification » de la liste (avec un motif) ; la personne l'active à nouveau à sa prochaine "
+                "connexion.",
+            },
+        ),
         ("Connexion", {"fields": ["must_change_password", "is_active", "last_login"]}),
         ("Droits ASP", {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Historique", {"fields": ["created_at", "updated_at"]}),
@@ -145,6 +170,14 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="réponse secrète enregistrée", boolean=True)
     def has_secret_answer(self, obj):
         return bool(obj.secret_answer_hash)
+
+    @admin.display(description="double authentification")
+    def two_factor_state(self, obj):
+        if obj.pk is None:
+            return "—"
+        if confirmed_device(obj) is None:
+            return "Non activée"
+        return f"Activée ({obj.two_factor_recovery_codes.unused().count()} code(s) de secours utilisable(s))"
 
     @admin.display(description="habilitations")
     def habilitations_list(self, obj):
@@ -189,6 +222,49 @@ class UserAdmin(DjangoUserAdmin):
             request,
             f"{queryset.count()} question(s) secrète(s) réinitialisée(s) ; un courriel prévient chaque personne.",
             messages.SUCCESS,
+        )
+
+    def has_reset_two_factor_permission(self, request):
+        return request.user.has_perm("accounts.reset_two_factor")
+
+    @admin.action(
+        description="Réinitialiser la double authentification (téléphone et codes de secours perdus)",
+        permissions=["reset_two_factor"],
+    )
+    def reset_two_factor(self, request, queryset):
+        allowed = [user for user in queryset if may_reset_two_factor(user=user, by=request.user)]
+        refused = [user.identifiant for user in queryset if user not in allowed]
+        if refused:
+            self.message_user(
+                request,
+                "Laissé(s) tel(s) quel(s) : la double authentification d'un agent ou d'un super-utilisateur n'est "
+                "réinitialisée que par un super-utilisateur — " + ", ".join(refused) + ".",
+                messages.WARNING,
+            )
+        if not allowed:
+            return None
+        form = TwoFactorResetForm(request.POST if is_confirmed(request) else None)
+        if is_confirmed(request) and form.is_valid():
+            for user in allowed:
+                two_factor_reset(user=user, by=request.user, motif=form.cleaned_data["motif"])
+            self.message_user(
+                request,
+                f"{len(allowed)} double(s) authentification(s) réinitialisée(s) ; un courriel prévient chaque "
+                "personne.",
+                messages.SUCCESS,
+            )
+            return None
+        return action_confirm_page(
+            self,
+            request,
+            queryset.filter(pk__in=[user.pk for user in allowed]),
+            action="reset_two_factor",
+            title="Réinitialiser la double authentification",
+            intro="L'application d'authentification et les codes de secours de ces comptes seront supprimés ; "
+            "chaque personne en est prévenue par courriel et active à nouveau la double authentification à sa "
+            "prochaine connexion (si elle lui est obligatoire).",
+            items=[(f"{user.identifiant} — {user.get_full_name()}", []) for user in allowed],
+            form=form,
         )
 
     def get_search_results(self, request, queryset, search_term):

@@ -60,17 +60,23 @@ class SessionAbsoluteLifetimeMiddleware:
 
 class TwoFactorMiddleware:
     """The one gate of the double authentification: a logged-in session that gave no code goes to the code step
-    (account with a device) or to the enrolment (staff and « Agent UD » without one), from every page but these."""
+    (account with a device) or to the enrolment (staff and « Agent UD » without one), from every page but these.
+
+    An account required it by a rule (more than 50 establishments: accounts.two_factor.grace_rule_register) is led
+    to the enrolment too, from the first login where the rule holds (the grace period then starts, and an e-mail
+    says so); during the grace period « Plus tard » lets the session go on; after it, only these pages are open."""
 
     OPEN_URLS = (
         "accounts:two_factor_verify",
         "accounts:two_factor_enrol",
+        "accounts:two_factor_later",
         "accounts:logout",
         # The first connection's own gate (MustChangePasswordMiddleware) leads there: no loop between the two.
         "accounts:first_login_password",
         "accounts:secret_question_change",
     )
-    OPEN_PREFIXES = ("/static/", "/captcha/", "/sante/", "/dev/courriels/")
+    # « Besoin d'aide » (support): the FAQ and the assistance's form stay open to whoever is held at the enrolment.
+    OPEN_PREFIXES = ("/static/", "/captcha/", "/sante/", "/dev/courriels/", "/besoin-d-aide/")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -78,11 +84,11 @@ class TwoFactorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not user.is_verified():
-            from .two_factor import confirmed_device, two_factor_required
+            from .two_factor import confirmed_device, enrolment_pending
 
             has_device = confirmed_device(user) is not None
             # Read by apart.context_processors: the header then offers no page of the space, each would lead back.
-            request.two_factor_enrolment_pending = not has_device and two_factor_required(user)
+            request.two_factor_enrolment_pending = not has_device and enrolment_pending(request, user)
             if not self._open(request.path):
                 if has_device:
                     return redirect(reverse("accounts:two_factor_verify"))

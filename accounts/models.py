@@ -97,6 +97,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True,
         help_text="Un courriel 15 jours avant la date limite de dépôt d'une demande d'indemnisation non déposée.",
     )
+    # The double authentification required after a grace period (accounts.two_factor, more than 50 establishments).
+    two_factor_grace_started_at = models.DateTimeField(
+        "double authentification demandée depuis le",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Première connexion où elle a été demandée : le délai pour l'activer court à partir de cette date.",
+    )
+    two_factor_grace_reminded_at = models.DateTimeField(
+        "rappel de fin de délai envoyé le", null=True, blank=True, editable=False
+    )
     is_active = models.BooleanField("actif", default=True)
     is_staff = models.BooleanField("agent ASP (accès à l'administration)", default=False)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
@@ -112,6 +123,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = "compte utilisateur ASP"
         verbose_name_plural = "comptes utilisateurs ASP"
         ordering = ["identifiant"]
+        permissions = [("reset_two_factor", "Peut réinitialiser la double authentification d'un compte")]
         constraints = [
             models.UniqueConstraint(
                 Lower("courriel"),

@@ -51,6 +51,8 @@ _SUPERVISEUR_ASP_PERMISSIONS = [
     "habilitations.view_activationletter",
     "habilitations.view_bankdetails",
     "accounts.change_user",
+    # A lost phone and its recovery codes: the user's factors deleted (with a motif in the journal), never an agent's.
+    "accounts.reset_two_factor",
     "accounts.view_recoveryevent",
     "accounts.view_passwordresettoken",
     "outbox.change_outboxemail",

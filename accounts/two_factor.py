@@ -1,26 +1,37 @@
 """Double authentification: a TOTP code (django-otp) after the password, and 10 single-use "Codes de secours".
 
-Required for ASP staff (`is_staff`) and the « Agent UD » group; optional for the others, from "Mon compte". A login
-with a device is held in the session (PENDING_SESSION_KEY) until the code is given: the session is not
-authenticated before. Wrong codes count toward the login lockout (accounts.lockout) like wrong passwords.
+Required at once for ASP staff (`is_staff`) and the « Agent UD » group; required after a grace period
+(TWO_FACTOR_GRACE_DAYS from the first login where it was asked) for the accounts a registered rule names — the one
+of habilitations.perms: more than TWO_FACTOR_ESTABLISHMENTS_THRESHOLD establishments; optional for the others, from
+"Mon compte". A login with a device is held in the session (PENDING_SESSION_KEY) until the code is given: the session
+is not authenticated before. Wrong codes count toward the login lockout (accounts.lockout) like wrong passwords.
 """
 
+import datetime
 import logging
+import math
 import secrets
 import time
 from base64 import b32encode
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib.auth import login, user_login_failed
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from apart.outbox.services import email_enqueue
+from audit.enums import StaffActionKind
+from audit.services import audit_record
 
 from .models import TwoFactorRecoveryCode, User
 from .roles import is_agent_ud
@@ -36,9 +47,38 @@ RECOVERY_CODE_LENGTH = 10
 DEVICE_NAME = "Application d'authentification"
 
 
-def two_factor_required(user) -> bool:
-    """Staff and the UD agents (the group's check is cached on the user for the request)."""
+def two_factor_required_at_once(user) -> bool:
+    """Staff and the UD agents, from their first login (the group's check is cached on the user for the request)."""
     return bool(user.is_staff) or is_agent_ud(user)
+
+
+# --- Required after a grace period: rules registered by the apps above accounts -------------------------------
+#
+# accounts may not import habilitations (import-linter layers), yet « more than 50 establishments » counts
+# habilitations: the rule is written there (habilitations.perms.holds_many_establishments) and registered here from
+# its AppConfig.ready(), as the admin's home page panels are (apart.dashboard).
+
+GraceRule = Callable[[User], bool]
+_grace_rules: list[GraceRule] = []
+
+
+def grace_rule_register(rule: GraceRule) -> GraceRule:
+    """Decorator: `rule(user) -> bool`, true when the account must turn the double authentification on, with
+    TWO_FACTOR_GRACE_DAYS to do it from the first login where it is asked."""
+    if rule not in _grace_rules:
+        _grace_rules.append(rule)
+    return rule
+
+
+def two_factor_required_with_grace(user) -> bool:
+    """Required by a registered rule (and not at once): one query or so per rule, read once per session by the
+    middleware."""
+    return not two_factor_required_at_once(user) and any(rule(user) for rule in _grace_rules)
+
+
+def two_factor_required(user) -> bool:
+    """Required, at once or after the grace period: it cannot be turned off."""
+    return two_factor_required_at_once(user) or two_factor_required_with_grace(user)
 
 
 def confirmed_device(user) -> TOTPDevice | None:
@@ -200,3 +240,157 @@ def demo_device_set(*, user, key_hex: str) -> TOTPDevice:
         TOTPDevice.objects.filter(user=user).delete()
         device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, key=key_hex, confirmed=True)
     return device
+
+
+# --- The grace period (accounts required by a rule) ----------------------------------------------------------
+
+
+def grace_deadline(user) -> datetime.datetime | None:
+    """When the grace period ends (None: it has not started)."""
+    if user.two_factor_grace_started_at is None:
+        return None
+    return user.two_factor_grace_started_at + datetime.timedelta(days=settings.TWO_FACTOR_GRACE_DAYS)
+
+
+def grace_days_left(user, *, now: datetime.datetime | None = None) -> int:
+    """Days left to turn it on, counted up (6 days and 1 hour: 7); 0 once the period is over."""
+    deadline = grace_deadline(user)
+    if deadline is None:
+        return settings.TWO_FACTOR_GRACE_DAYS
+    seconds = (deadline - (now or timezone.now())).total_seconds()
+    return max(0, math.ceil(seconds / 86400))
+
+
+def _grace_context(user) -> dict:
+    return {
+        "user": user,
+        "deadline": grace_deadline(user),
+        "days": settings.TWO_FACTOR_GRACE_DAYS,
+        "threshold": settings.TWO_FACTOR_ESTABLISHMENTS_THRESHOLD,
+        "site_url": settings.SITE_URL,
+    }
+
+
+# The session's reading of the rules ({"user": pk, "applies": bool, "later": bool}): the rules count rows, read once
+# per session (an account that passes the threshold during a session is asked at its next login). Django's login()
+# keeps the session's data only for the same account; logout() flushes it.
+GRACE_SESSION_KEY = "two_factor_grace"
+
+
+def grace_applies(request, user) -> bool:
+    state = request.session.get(GRACE_SESSION_KEY)
+    if state is None or state.get("user") != user.pk:
+        state = {"user": user.pk, "applies": two_factor_required_with_grace(user), "later": False}
+        request.session[GRACE_SESSION_KEY] = state
+    return state["applies"]
+
+
+def enrolment_pending(request, user) -> bool:
+    """Whether this session (of an account without a device) must go through the enrolment now: staff and UD
+    agents always; an account required it by a rule unless it chose « Plus tard » during the grace period. The
+    first time, the grace period starts (and its e-mail goes)."""
+    if two_factor_required_at_once(user):
+        return True
+    if not grace_applies(request, user):
+        return False
+    if user.two_factor_grace_started_at is None:
+        two_factor_grace_start(user=user)
+    return not (request.session[GRACE_SESSION_KEY]["later"] and grace_days_left(user) > 0)
+
+
+def grace_postpone(request, user) -> bool:
+    """« Plus tard »: the session goes on without the double authentification, while the grace period runs."""
+    if two_factor_required_at_once(user) or not grace_applies(request, user):
+        return False
+    if user.two_factor_grace_started_at is None or grace_days_left(user) == 0:
+        return False
+    request.session[GRACE_SESSION_KEY] = {**request.session[GRACE_SESSION_KEY], "later": True}
+    return True
+
+
+@transaction.atomic
+def two_factor_grace_start(*, user, now: datetime.datetime | None = None) -> User:
+    """The first login where the double authentification is asked: the grace period starts, the user is told by
+    e-mail. Once: the conditional UPDATE makes two requests at the same moment start it once."""
+    now = now or timezone.now()
+    started = User.objects.filter(pk=user.pk, two_factor_grace_started_at__isnull=True).update(
+        two_factor_grace_started_at=now, two_factor_grace_reminded_at=None
+    )
+    user.refresh_from_db(fields=["two_factor_grace_started_at", "two_factor_grace_reminded_at"])
+    if started:
+        email_enqueue(kind="double_authentification_demandee", to=user.courriel, context=_grace_context(user))
+        logger.info("Double authentification demandée (délai de grâce) : identifiant=%r", user.get_username())
+    return user
+
+
+def two_factor_grace_reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """The e-mail TWO_FACTOR_GRACE_REMINDER_DAYS before the end of the grace period, to those who have not turned
+    it on yet: once per account (the date it was sent is kept), whatever the number of runs. Returns how many."""
+    now = now or timezone.now()
+    grace = datetime.timedelta(days=settings.TWO_FACTOR_GRACE_DAYS)
+    before = datetime.timedelta(days=settings.TWO_FACTOR_GRACE_REMINDER_DAYS)
+    due = (
+        User.objects.filter(
+            is_active=True,
+            two_factor_grace_reminded_at__isnull=True,
+            two_factor_grace_started_at__lte=now - grace + before,
+            two_factor_grace_started_at__gt=now - grace,
+        )
+        .exclude(totpdevice__confirmed=True)
+        .order_by("pk")
+    )
+    sent = 0
+    for user in due:
+        if not two_factor_required_with_grace(user):
+            continue  # no longer holds the establishments (or became staff): nothing to remind
+        with transaction.atomic():
+            marked = User.objects.filter(pk=user.pk, two_factor_grace_reminded_at__isnull=True).update(
+                two_factor_grace_reminded_at=now
+            )
+            if marked:
+                email_enqueue(kind="double_authentification_rappel", to=user.courriel, context=_grace_context(user))
+                sent += 1
+    return sent
+
+
+# --- Staff: reset a user's factors -----------------------------------------------------------------------------
+
+
+def may_reset_two_factor(*, user, by) -> bool:
+    """A superuser resets anyone's; otherwise an agent with the right, never on another agent's or a superuser's
+    account (as the admin's change page: taking their factors would be taking their account)."""
+    if by.is_superuser:
+        return True
+    if user.is_superuser or user.is_staff:
+        return False
+    return by.has_perm("accounts.reset_two_factor")
+
+
+@transaction.atomic
+def two_factor_reset(*, user, by, motif: str) -> User:
+    """A phone and its recovery codes lost: the devices and the codes are deleted, the grace period starts again at
+    the next login (when a rule requires it), the user is told by e-mail, the journal written with the motif."""
+    if not may_reset_two_factor(user=user, by=by):
+        raise PermissionDenied("Vous ne pouvez pas réinitialiser la double authentification de ce compte.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    devices, _ = TOTPDevice.objects.filter(user=user).delete()
+    codes, _ = user.two_factor_recovery_codes.all().delete()
+    user.two_factor_grace_started_at = None
+    user.two_factor_grace_reminded_at = None
+    user.save(update_fields=["two_factor_grace_started_at", "two_factor_grace_reminded_at", "updated_at"])
+    email_enqueue(
+        kind="double_authentification_reinitialisee",
+        to=user.courriel,
+        context={"user": user, "required": two_factor_required(user), "site_url": settings.SITE_URL},
+    )
+    audit_record(
+        actor=by,
+        action=StaffActionKind.TWO_FACTOR_RESET,
+        summary=f"Double authentification de {user.identifiant} réinitialisée : {motif}",
+        target_user=user,
+        motif=motif,
+        devices_deleted=devices,
+        recovery_codes_deleted=codes,
+    )
+    logger.info("Double authentification réinitialisée : identifiant=%r par=%r", user.identifiant, by.identifiant)
+    return user

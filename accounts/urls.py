@@ -18,6 +18,7 @@ urlpatterns = [
     path("connexion/verification/", views.two_factor_verify, name="two_factor_verify"),
     path("espace/mon-compte/double-authentification/", views.two_factor, name="two_factor"),
     path("espace/mon-compte/double-authentification/activer/", views.two_factor_enrol, name="two_factor_enrol"),
+    path("espace/mon-compte/double-authentification/plus-tard/", views.two_factor_later, name="two_factor_later"),
     path(
         "espace/mon-compte/double-authentification/desactiver/",
         views.two_factor_disable_view,

@@ -1,5 +1,6 @@
 from axes.helpers import get_client_ip_address
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -51,6 +52,9 @@ from .services import (
 from .two_factor import (
     CodeCheck,
     confirmed_device,
+    grace_applies,
+    grace_days_left,
+    grace_postpone,
     normalize_code,
     pending_login,
     qr_code_svg,
@@ -60,6 +64,7 @@ from .two_factor import (
     two_factor_disable,
     two_factor_enable,
     two_factor_required,
+    two_factor_required_at_once,
 )
 from .two_factor import code_accepted as two_factor_code_accepted
 from .two_factor import code_failed as two_factor_code_failed
@@ -307,13 +312,16 @@ def two_factor_verify(request):
 def two_factor(request):
     """Mon compte › Double authentification: its state, and the way to turn it on or off."""
     user = request.user
+    device = confirmed_device(user)
     context = {
-        "device": confirmed_device(user),
+        "device": device,
         "required": two_factor_required(user),
         "codes_left": user.two_factor_recovery_codes.unused().count(),
         "form": TwoFactorCodeForm(),
         "menu": "compte",
     }
+    if device is None and grace_applies(request, user) and user.two_factor_grace_started_at is not None:
+        context["grace_days_left"] = grace_days_left(user)
     return render(request, "accounts/two_factor.html", context)
 
 
@@ -355,7 +363,31 @@ def two_factor_enrol(request):
         "required": two_factor_required(user),
         "menu": "compte",
     }
+    if confirmed_device(user) is None and not user.is_verified() and grace_applies(request, user):
+        context["grace"] = {
+            "days_left": grace_days_left(user),
+            "threshold": settings.TWO_FACTOR_ESTABLISHMENTS_THRESHOLD,
+            "days": settings.TWO_FACTOR_GRACE_DAYS,
+        }
     return render(request, "accounts/two_factor_enrol.html", context, status=200)
+
+
+@login_required
+@require_POST
+def two_factor_later(request):
+    """« Plus tard », during the grace period of an account required it by a rule (more than 50 establishments)."""
+    user = request.user
+    if grace_postpone(request, user):
+        days = grace_days_left(user)
+        messages.info(
+            request,
+            f"Il vous reste {days} jour{'s' if days > 1 else ''} pour activer la double authentification : « Mon "
+            "compte » › « Double authentification ».",
+        )
+        return redirect(_home_of(user))
+    if grace_applies(request, user) and not two_factor_required_at_once(user):
+        messages.error(request, "Le délai est écoulé : activez la double authentification pour accéder à votre espace.")
+    return redirect("accounts:two_factor_enrol")
 
 
 @sensitive_post_parameters("code")

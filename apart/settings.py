@@ -257,6 +257,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The ASP's payment run: the Validée DIs in one SEPA credit transfer file (indemnisation.paiements, also the
     # admin's « Lancer un paiement » and `manage.py run_payments`). Serialised: a run started twice pays once.
+    # The reminder of the double authentification's grace period, 2 days before its end (accounts.two_factor): once
+    # per account whatever the number of runs.
+    "accounts-two-factor-grace-reminders": {
+        "task": "accounts.tasks.two_factor_grace_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
     "indemnisation-run-payments": {
         "task": "indemnisation.tasks.run_payments",
         "schedule": crontab(hour=6, minute=0),
@@ -303,6 +309,11 @@ LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
 # Double authentification (accounts.two_factor): the name authenticator apps show next to the identifiant.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Activité Partielle (APART)")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin lists devices (to delete a lost one), never shows their keys
+# Required, after a grace period, for the accounts holding more than this many establishments (active APART
+# habilitations; the rule is habilitations.perms.holds_many_establishments); staff and « Agent UD » have no grace.
+TWO_FACTOR_ESTABLISHMENTS_THRESHOLD = env.int("TWO_FACTOR_ESTABLISHMENTS_THRESHOLD", default=50)
+TWO_FACTOR_GRACE_DAYS = env.int("TWO_FACTOR_GRACE_DAYS", default=7)
+TWO_FACTOR_GRACE_REMINDER_DAYS = env.int("TWO_FACTOR_GRACE_REMINDER_DAYS", default=2)  # the reminder: days before
 
 LOGIN_URL = "portal:home"
 LOGIN_REDIRECT_URL = "espace:home"

@@ -13,6 +13,7 @@ class StaffActionKind(models.TextChoices):
     ACCOUNT_REQUEST_REJECT = "account_request_reject", "Refus d'une demande de création de compte"
     EMAILS_RESEND = "emails_resend", "Renvoi des courriels du compte"
     SECRET_QUESTION_RESET = "secret_question_reset", "Réinitialisation de la question secrète"
+    TWO_FACTOR_RESET = "two_factor_reset", "Réinitialisation de la double authentification"
     HABILITATION_CREATE = "habilitation_create", "Création d'une habilitation"
     HABILITATION_TRANSFER = "habilitation_transfer", "Transfert de l'habilitation (Cas 2.1)"
     HABILITATION_EXTEND = "habilitation_extend", "Prolongation d'un an de l'habilitation"

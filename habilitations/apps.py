@@ -9,7 +9,13 @@ class HabilitationsConfig(AppConfig):
     verbose_name = "Établissements et habilitations"
 
     def ready(self):
+        from accounts.two_factor import grace_rule_register
+
         from . import dashboard  # noqa: F401  (registers its panel of the admin's home page)
+        from .perms import holds_many_establishments
+
+        # More than 50 establishments: the double authentification required, after a grace period.
+        grace_rule_register(holds_many_establishments)
 
         post_migrate.connect(_extranets_ensure, sender=self, dispatch_uid="habilitations_extranets_ensure")
 

@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import timezone
 
 from .enums import AccountRequestStatus, ApartAccessRefusal, ExtranetCode
@@ -33,6 +34,16 @@ def can_enter_apart(user, today: datetime.date | None = None) -> ApartAccess:
     if expired is not None:
         return ApartAccess(ApartAccessRefusal.EXPIRED, expired.valid_until)
     return ApartAccess(ApartAccessRefusal.NONE)
+
+
+def holds_many_establishments(user) -> bool:
+    """More than TWO_FACTOR_ESTABLISHMENTS_THRESHOLD establishments (active APART habilitations, one per
+    establishment): the double authentification is required, after a grace period. Registered in
+    accounts.two_factor by HabilitationsConfig.ready() (accounts may not import habilitations). One query, which stops
+    counting past the threshold."""
+    threshold = settings.TWO_FACTOR_ESTABLISHMENTS_THRESHOLD
+    habilitations = Habilitation.objects.active().for_extranet(ExtranetCode.APART).filter(user=user)
+    return habilitations.values("pk")[: threshold + 1].count() > threshold
 
 
 def is_habilitated_on(user, establishment, *, extranet_code: str = ExtranetCode.APART) -> bool:

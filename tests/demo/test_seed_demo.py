@@ -15,10 +15,11 @@ from habilitations.services import activation_letter_code
 
 pytestmark = pytest.mark.django_db
 
-# The README's table of demo accounts.
+# The README's table of demo accounts (the last: whether the login asks the code of the demo key).
+DEMO_TOTP_KEY = "APARTDEMOAPARTDEMOAPARTDEMOAPART"
 ACCOUNTS = [
-    ("gerard.menuca", "Demo-APART-2026;", ["ATELIERS MENUCA", "Non vérifié"]),
-    ("claire.lambert", "Demo-APART-2026;", ["BOULANGERIE AU PAIN DORE", "LE COMPTOIR DES HALLES"]),
+    ("gerard.menuca", "Demo-APART-2026;", ["ATELIERS MENUCA", "Non vérifié"], False),
+    ("claire.lambert", "Demo-APART-2026;", ["BOULANGERIE AU PAIN DORE", "LE COMPTOIR DES HALLES"], True),
 ]
 
 
@@ -39,10 +40,14 @@ def test_running_it_twice_creates_each_account_and_establishment_once(seeded):
     assert Habilitation.objects.filter(user__identifiant="claire.lambert").count() == 4
 
 
-@pytest.mark.parametrize(("identifiant", "password", "names"), ACCOUNTS)
-def test_each_demo_account_logs_in_and_sees_its_establishments(client, seeded, identifiant, password, names):
+@pytest.mark.parametrize(("identifiant", "password", "names", "with_code"), ACCOUNTS)
+def test_each_demo_account_logs_in_and_sees_its_establishments(client, seeded, identifiant, password, names, with_code):
     response = client.post(reverse("espace:login"), {"username": identifiant, "password": password})
 
+    if with_code:  # the expert-comptable's many establishments: her second factor, the README's demo key
+        assert response.url == reverse("accounts:two_factor_verify")
+        code = totp(b32decode(DEMO_TOTP_KEY))
+        response = client.post(reverse("accounts:two_factor_verify"), {"code": f"{code:06d}"})
     assert response.status_code == 302 and response.url == reverse("espace:home")
     html = client.get(reverse("espace:home")).content.decode()
     for name in names:

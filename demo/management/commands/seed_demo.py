@@ -141,6 +141,8 @@ class Command(BaseCommand):
             self._agent_ud()
             employer = self._holder(EMPLOYER, EMPLOYER_SIRETS)
             expert = self._holder(EXPERT, EXPERT_SIRETS)
+            # Her many establishments make the double authentification required: the demo key, as the staff's.
+            demo_device_set(user=expert, key_hex=b32decode(STAFF_TOTP_KEY).hex())
             self._unverified(employer)
             self._demandes(employer)
         self.stdout.write(self.style.SUCCESS(f"Compte agent ASP : {STAFF['identifiant']} / {STAFF['password']}"))
