@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the fixtures of tests/habilitations/contrats_helpers.py, imported, are named as arguments)
 """« Déclarer un contrat de prestation » in the space: the list of the user's contracts, the form (errors next to
 their field, the typing kept), « Mettre fin au contrat » for either side; another user's contract is a 404."""
 
@@ -81,10 +82,22 @@ def test_declaring_a_contract_lists_it_en_attente_de_validation(client, expert, 
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"siret_cabinet": "12345678901234"}, "siret_cabinet", "Le numéro de Siret n'est pas valide (clé de contrôle erronée)."),
+        (
+            {"siret_cabinet": "12345678901234"},
+            "siret_cabinet",
+            "Le numéro de Siret n'est pas valide (clé de contrôle erronée).",
+        ),
         ({"nom_cabinet": ""}, "nom_cabinet", "Ce champ est obligatoire."),
-        ({"fichier": pdf_upload("contrat.pdf", b"Bonjour, ceci n'est pas un PDF")}, "fichier", "Le fichier « contrat.pdf » n'est pas un PDF."),
-        ({"fichier": pdf_upload("gros.pdf", PDF + b"0" * (5 * 1024 * 1024))}, "fichier", "Le fichier « gros.pdf » dépasse 5 Mo."),
+        (
+            {"fichier": pdf_upload("contrat.pdf", b"Bonjour, ceci n'est pas un PDF")},
+            "fichier",
+            "Le fichier « contrat.pdf » n'est pas un PDF.",
+        ),
+        (
+            {"fichier": pdf_upload("gros.pdf", PDF + b"0" * (5 * 1024 * 1024))},
+            "fichier",
+            "Le fichier « gros.pdf » dépasse 5 Mo.",
+        ),
     ],
 )
 def test_a_bad_value_is_refused_next_to_its_field_and_the_typing_is_kept(
@@ -126,7 +139,9 @@ def test_a_second_contract_for_the_establishment_is_refused_next_to_it(client, e
     ]
 
 
-def test_the_employer_sees_the_contract_of_his_establishment_and_ends_it(client, employer, establishment, declared, agent):
+def test_the_employer_sees_the_contract_of_his_establishment_and_ends_it(
+    client, employer, establishment, declared, agent
+):
     contrat_validate(contrat=declared, by=agent)
     client.force_login(employer)
     end_url = reverse("espace:contrat_end", args=[declared.pk])

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the fixtures of tests/habilitations/contrats_helpers.py, imported, are named as arguments)
 """The contrat de prestation: declared by the firm's user, validated or refused by the ASP, ended by either side; who
 is the establishment's personne à contacter at each step, and who is told."""
 
@@ -143,7 +144,9 @@ def test_validation_makes_the_firms_user_the_contact_and_tells_the_previous_one(
     told = OutboxEmail.objects.get(kind="contrat_prestation_contact_remplace").body_text
     assert "Claire Expert (CABINET COMPTA) la remplace" in told and establishment.siret in told
     row = StaffAction.objects.about(contrat).get(action=StaffActionKind.CONTRAT_VALIDATE)
-    assert row.actor == agent and row.siret == establishment.siret and row.details["contact_precedent"] == ANCIEN_CONTACT
+    assert (
+        row.actor == agent and row.siret == establishment.siret and row.details["contact_precedent"] == ANCIEN_CONTACT
+    )
 
 
 def test_validating_twice_or_refusing_a_validated_contract_changes_nothing(declared, agent):
@@ -187,7 +190,9 @@ def test_once_validated_the_dap_decision_goes_to_the_firms_user(declared, employ
     from tests.dap.conftest import days, valid_data
 
     contrat_validate(contrat=declared, by=agent)
-    demande = demande_send(demande=demande_save(by=employer, establishment=establishment, data=valid_data()), by=employer)
+    demande = demande_send(
+        demande=demande_save(by=employer, establishment=establishment, data=valid_data()), by=employer
+    )
     demande_accept(demande=demande, by=UserFactory(), heures_autorisees="80", date_debut=days(1), date_fin=days(10))
 
     assert emails("dap_decision") == ["claire@cabinet.example.fr", "employeur@boulangerie.example.fr"]
@@ -226,7 +231,10 @@ def test_the_firm_ends_the_contract_and_the_previous_contact_is_restored(declare
     assert contact(establishment) == ANCIEN_CONTACT
     assert emails("contrat_prestation_termine") == ["claire@cabinet.example.fr", "sophie.martin@boulangerie.example.fr"]
     body = OutboxEmail.objects.filter(kind="contrat_prestation_termine").first().body_text
-    assert "à la demande du cabinet" in body and "Sophie Martin (sophie.martin@boulangerie.example.fr) le redevient" in body
+    assert (
+        "à la demande du cabinet" in body
+        and "Sophie Martin (sophie.martin@boulangerie.example.fr) le redevient" in body
+    )
     assert journal(contrat)[-1] == StaffActionKind.CONTRAT_END
     assert contrat_end(contrat=contrat, by=expert).ended is False  # guarded
 

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the fixtures of tests/habilitations/contrats_helpers.py, imported, are named as arguments)
 """/contrat-de-prestation/: the steps, and the model contract as a PDF read back from the file: blank for a visitor,
 filled from the current establishment (or the one of ?siret=, among the user's own) and the firm's data."""
 
@@ -24,7 +25,12 @@ def test_the_page_explains_the_steps_and_offers_the_model(client):
     html = client.get(PAGE).content.decode()
 
     assert "Télécharger le modèle de contrat (PDF)" in html and f'href="{MODELE}"' in html
-    for step in ("Faites-le signer", "Déclarez-le dans votre espace", "L'ASP valide le contrat", "Vous devenez la personne à contacter"):
+    for step in (
+        "Faites-le signer",
+        "Déclarez-le dans votre espace",
+        "L'ASP valide le contrat",
+        "Vous devenez la personne à contacter",
+    ):
         assert step.replace("'", "&#x27;") in html or step in html
 
 
