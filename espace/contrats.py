@@ -4,6 +4,7 @@ another user habilitated on it (the employer), may end an active one."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -139,3 +140,17 @@ def contrat_end_view(request, pk):
             messages.success(request, "Le contrat de prestation est terminé.")
         return redirect("espace:contrats")
     return render(request, "espace/contrat_end.html", {"contrat": contrat, "menu": "contrats"})
+
+
+@login_required
+def contrat_fichier(request, pk):
+    """The signed contract as declared, for the firm's user and the establishment's habilitated users (a 404 for
+    anyone else), served by the application, never from a public media URL."""
+    contrat = get_object_or_404(_contrats(request.user), pk=pk)
+    if not contrat.fichier:
+        raise Http404
+    response = FileResponse(
+        contrat.fichier.open("rb"), as_attachment=True, filename=contrat.fichier_nom, content_type="application/pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

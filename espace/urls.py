@@ -18,4 +18,5 @@ urlpatterns = [
     path("espace/demande-creation-compte/", views.colleague_account_request, name="colleague_account_request"),
     path("espace/contrats-de-prestation/", contrats.contrat_list, name="contrats"),
     path("espace/contrats-de-prestation/<int:pk>/fin/", contrats.contrat_end_view, name="contrat_end"),
+    path("espace/contrats-de-prestation/<int:pk>/contrat.pdf", contrats.contrat_fichier, name="contrat_fichier"),
 ]

@@ -176,6 +176,7 @@ def test_another_users_contract_is_a_404(client, declared):
 
     assert client.get(end_url).status_code == 404
     assert client.post(end_url).status_code == 404
+    assert client.get(reverse("espace:contrat_fichier", args=[declared.pk])).status_code == 404
     assert declared.nom_cabinet not in client.get(URL).content.decode()
     assert ContratPrestation.objects.get(pk=declared.pk).statut == ContratStatut.EN_ATTENTE
 
@@ -187,3 +188,13 @@ def test_an_ended_contract_offers_no_end(client, expert, declared):
 
     assert end_url not in client.get(URL).content.decode()
     assert client.post(end_url).status_code == 302  # said, nothing changed
+
+
+def test_both_sides_download_the_signed_contract(client, expert, employer, declared):
+    url = reverse("espace:contrat_fichier", args=[declared.pk])
+    for user in (expert, employer):
+        client.force_login(user)
+        assert url in client.get(URL).content.decode()
+        response = client.get(url)
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content) == PDF
