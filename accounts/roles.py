@@ -17,6 +17,8 @@ _AGENT_ASP_PERMISSIONS = [
     "habilitations.view_establishment",
     "habilitations.view_habilitation",
     "habilitations.view_extranet",
+    # The contrats de prestation and their signed PDF, read-only (the supervisor validates, refuses and ends them).
+    "habilitations.view_contratprestation",
     "accounts.view_user",
     "support.view_ticket",
     "support.change_ticket",
@@ -50,6 +52,10 @@ _SUPERVISEUR_ASP_PERMISSIONS = [
     "habilitations.verify_establishment",
     "habilitations.view_activationletter",
     "habilitations.view_bankdetails",
+    # Validate or refuse (with a motif) a contrat de prestation, and end one: each changes who the establishment's
+    # personne à contacter is.
+    "habilitations.validate_contratprestation",
+    "habilitations.end_contratprestation",
     "accounts.change_user",
     # A lost phone and its recovery codes: the user's factors deleted (with a motif in the journal), never an agent's.
     "accounts.reset_two_factor",

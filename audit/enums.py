@@ -22,6 +22,10 @@ class StaffActionKind(models.TextChoices):
     ESTABLISHMENT_VERIFY = "establishment_verify", "Vérification d'un établissement"
     ACTIVATION_LETTER_ISSUE = "activation_letter_issue", "Émission d'un courrier d'activation"
     BANK_DETAILS_UPDATE = "bank_details_update", "Modification des coordonnées bancaires"
+    CONTRAT_DECLARE = "contrat_declare", "Déclaration d'un contrat de prestation"
+    CONTRAT_VALIDATE = "contrat_validate", "Validation d'un contrat de prestation"
+    CONTRAT_REFUSE = "contrat_refuse", "Refus d'un contrat de prestation"
+    CONTRAT_END = "contrat_end", "Fin d'un contrat de prestation"
     # The UD agents (instruction)
     AGENT_UD_CREATE = "agent_ud_create", "Création d'un agent d'UD"
     AGENT_UD_DEPARTEMENTS = "agent_ud_departements", "Modification des départements d'un agent d'UD"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import contrats, views
 
 app_name = "espace"
 
@@ -16,4 +16,7 @@ urlpatterns = [
     ),
     path("espace/etablissements/<str:siret>/code-activation/", views.activation_code, name="activation_code"),
     path("espace/demande-creation-compte/", views.colleague_account_request, name="colleague_account_request"),
+    path("espace/contrats-de-prestation/", contrats.contrat_list, name="contrats"),
+    path("espace/contrats-de-prestation/<int:pk>/fin/", contrats.contrat_end_view, name="contrat_end"),
+    path("espace/contrats-de-prestation/<int:pk>/contrat.pdf", contrats.contrat_fichier, name="contrat_fichier"),
 ]

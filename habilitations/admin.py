@@ -654,3 +654,7 @@ class BankDetailsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# The contrats de prestation's admin lives in its own module; imported here so that the admin registers it.
+from . import contrat_admin  # noqa: E402, F401

@@ -50,3 +50,16 @@ class EstablishmentVerification(models.TextChoices):
     CODE = "code", "Code d'activation reçu par courrier saisi"
     STAFF = "staff", "Vérifié par un agent de l'ASP"
     EXISTING = "existing", "Espace antérieur à la vérification par courrier"
+
+
+class ContratStatut(models.TextChoices):
+    """The states of a contrat de prestation: declared by the firm, settled by the ASP, ended by either side."""
+
+    EN_ATTENTE = "en_attente", "En attente de validation"
+    VALIDE = "valide", "Validé"
+    REFUSE = "refuse", "Refusé"
+    TERMINE = "termine", "Terminé"
+
+
+# A contract that holds the establishment: one at most at a time (a database constraint).
+CONTRAT_STATUTS_ACTIFS = (ContratStatut.EN_ATTENTE, ContratStatut.VALIDE)

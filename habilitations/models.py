@@ -500,3 +500,7 @@ class BankDetails(models.Model):
 
     def __str__(self):
         return f"Coordonnées bancaires de {self.establishment.siret}"
+
+
+# The contrat de prestation lives in its own module; imported here so that Django registers it.
+from .contrats import ContratPrestation  # noqa: E402, F401

@@ -16,9 +16,6 @@ urlpatterns = [
         TemplateView.as_view(template_name="portal/cgu.html"),
         name="cgu",
     ),
-    path(
-        "contrat-de-prestation/",
-        TemplateView.as_view(template_name="portal/contrat_de_prestation.html"),
-        name="contrat_de_prestation",
-    ),
+    path("contrat-de-prestation/", views.ContratDePrestationView.as_view(), name="contrat_de_prestation"),
+    path("contrat-de-prestation/modele.pdf", views.contrat_modele_pdf, name="contrat_modele_pdf"),
 ]

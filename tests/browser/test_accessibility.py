@@ -48,6 +48,7 @@ def space_pages(user):
         "/espace/etablissements/",
         reverse("espace:establishment", args=[user.establishment.siret]),
         "/espace/demande-creation-compte/",
+        "/espace/contrats-de-prestation/",
         "/espace/mon-compte/",
         "/espace/mon-compte/mot-de-passe/",
         "/espace/mon-compte/double-authentification/activer/",
