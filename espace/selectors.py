@@ -162,8 +162,10 @@ def portfolio(
 
 
 def _annotated(queryset, *, user, today: datetime.date):
-    habilitation = Habilitation.objects.active(today).for_extranet(ExtranetCode.APART).filter(
-        user=user, establishment_id=OuterRef("pk")
+    habilitation = (
+        Habilitation.objects.active(today)
+        .for_extranet(ExtranetCode.APART)
+        .filter(user=user, establishment_id=OuterRef("pk"))
     )
     waiting = DemandeAutorisation.objects.filter(establishment_id=OuterRef("pk"), statut__in=STATUTS_EN_COURS).order_by(
         "-sent_at", "-pk"
@@ -189,9 +191,7 @@ def _filter_condition(filtre: str, today: datetime.date) -> Q:
         PortfolioFilter.DI: Q(di_a_deposer__gt=0),
         PortfolioFilter.DAP: Q(dap_en_attente__isnull=False),
         PortfolioFilter.FICHE: Q(fiche_complete=False),
-        PortfolioFilter.HABILITATION: Q(
-            habilitation_fin__lte=today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS)
-        ),
+        PortfolioFilter.HABILITATION: Q(habilitation_fin__lte=today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS)),
     }[filtre]
 
 

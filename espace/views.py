@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.lockout import ip_lockout_remaining, lockout_response
 from accounts.roles import is_agent_ud
 from accounts.two_factor import login_or_ask_code
+from bareme.engine import format_nombre
 from dap.selectors import decisions_for_user, demandes_for_user
 from habilitations.forms import ActivationCodeForm, BankDetailsForm, EstablishmentFicheForm
 from habilitations.models import FICHE_CONTACT_FIELDS, ActivationLetter, BankDetails, Establishment
@@ -32,7 +33,6 @@ from habilitations.services import (
 from habilitations.views import DONE_SESSION_KEY
 from indemnisation.selectors import demandes_for_user as demandes_indemnisation_for_user
 
-from bareme.engine import format_nombre
 from .forms import ApartLoginForm, ColleagueAccountRequestForm, PortfolioForm
 from .middleware import establishment_open
 from .selectors import FILTERS, SORTS, portfolio, portfolio_counts, portfolio_details
@@ -90,7 +90,9 @@ def home(request):
 
 def _portfolio_links(counts: dict) -> list[dict]:
     """Each filter with its label, its count, and the query string of the filtered list."""
-    return [{"key": key, "label": label, "count": counts[key], "query": f"filtre={key}"} for key, label in FILTERS.items()]
+    return [
+        {"key": key, "label": label, "count": counts[key], "query": f"filtre={key}"} for key, label in FILTERS.items()
+    ]
 
 
 def _establishments_heading(count: int) -> str:
