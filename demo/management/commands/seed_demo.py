@@ -145,7 +145,11 @@ class Command(BaseCommand):
             clients = expert_portfolio_seed(user=expert)
             self._unverified(employer)
             self._demandes(employer)
-        self.stdout.write(f"Portefeuille de l'expert-comptable : {clients} établissements clients créés.")
+        self.stdout.write(
+            f"Portefeuille de l'expert-comptable : {clients} établissements clients créés."
+            if clients
+            else "Portefeuille de l'expert-comptable : déjà en place."
+        )
         self.stdout.write(self.style.SUCCESS(f"Compte agent ASP : {STAFF['identifiant']} / {STAFF['password']}"))
         self.stdout.write(
             self.style.SUCCESS(
