@@ -29,7 +29,13 @@ def expert(db):
         return establishment
 
     due = held("BOULANGERIE DU CANAL")
-    make_demande(due, user, statut=Statut.ACCEPTEE, debut=last_month, fin=ajouter_mois(last_month, 1) - datetime.timedelta(days=1))
+    make_demande(
+        due,
+        user,
+        statut=Statut.ACCEPTEE,
+        debut=last_month,
+        fin=ajouter_mois(last_month, 1) - datetime.timedelta(days=1),
+    )
     waiting = held("GARAGE MODERNE")
     make_demande(waiting, user, statut=Statut.ENVOYEE, debut=today, fin=today)
     held("PHARMACIE CENTRALE", complete=False)
@@ -82,6 +88,6 @@ def test_the_filters_of_the_portfolio_from_the_home_to_the_export(live_server, p
     assert export.get_attribute("href") == "/espace/etablissements/export/?q=garage&tri=fin_habilitation"
     with page.expect_download() as download:
         export.click()
-    content = open(download.value.path(), encoding="utf-8-sig").read()
+    content = download.value.path().read_text(encoding="utf-8-sig")
     assert content.splitlines()[0].startswith("Siret;Dénomination;")
     assert "GARAGE MODERNE" in content and "BOULANGERIE" not in content
