@@ -10,6 +10,8 @@ from habilitations.forms import UserToCreateForm
 from habilitations.models import Establishment
 from habilitations.perms import can_enter_apart
 
+from .selectors import DEFAULT_SORT, FILTERS, SORTS
+
 
 class ApartLoginForm(LoginForm):
     """MON ESPACE PERSONNEL: the ASP account's identifiant and password, then the APART habilitation of the day."""
@@ -66,3 +68,28 @@ class ColleagueAccountRequestForm(RequiredFieldsMessageMixin, UserToCreateForm):
         cleaned_data = super().clean()
         self._check_user_courriels()
         return cleaned_data
+
+
+class PortfolioForm(forms.Form):
+    """The portfolio's search, filter and sort (GET): an unknown filter or sort falls back to all, by name."""
+
+    q = forms.CharField(label="Rechercher un Siret ou un nom", required=False, max_length=100)
+    filtre = forms.ChoiceField(label="Afficher", required=False, choices=[("", "Tous")])
+    tri = forms.ChoiceField(label="Trier par", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["filtre"].choices = [("", "Tous"), *FILTERS.items()]
+        self.fields["tri"].choices = [(key, label) for key, (label, _order) in SORTS.items()]
+        self.fields["tri"].initial = DEFAULT_SORT
+        self.default_sort = DEFAULT_SORT
+
+    def values(self) -> dict:
+        """{"query", "filtre", "sort"}: the valid ones, the defaults for the others."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "query": (data.get("q") or "").strip() if "q" not in self.errors else "",
+            "filtre": data.get("filtre", "") if "filtre" not in self.errors else "",
+            "sort": (data.get("tri") or self.default_sort) if "tri" not in self.errors else self.default_sort,
+        }

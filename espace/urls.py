@@ -8,6 +8,7 @@ urlpatterns = [
     path("connexion/", views.login_view, name="login"),
     path("espace/", views.home, name="home"),
     path("espace/etablissements/", views.establishment_list, name="establishments"),
+    path("espace/etablissements/export/", views.establishment_export_csv, name="establishments_export"),
     path("espace/etablissements/<str:siret>/", views.establishment_detail, name="establishment"),
     path(
         "espace/etablissements/<str:siret>/coordonnees-bancaires/",

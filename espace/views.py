@@ -1,15 +1,22 @@
 """MON ESPACE PERSONNEL: the login of the home page, then the employer's pages under /espace/."""
 
+import csv
+from decimal import Decimal
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.lockout import ip_lockout_remaining, lockout_response
 from accounts.roles import is_agent_ud
 from accounts.two_factor import login_or_ask_code
+from bareme.engine import format_nombre
 from dap.selectors import decisions_for_user, demandes_for_user
 from habilitations.forms import ActivationCodeForm, BankDetailsForm, EstablishmentFicheForm
 from habilitations.models import FICHE_CONTACT_FIELDS, ActivationLetter, BankDetails, Establishment
@@ -26,10 +33,11 @@ from habilitations.services import (
 from habilitations.views import DONE_SESSION_KEY
 from indemnisation.selectors import demandes_for_user as demandes_indemnisation_for_user
 
-from .forms import ApartLoginForm, ColleagueAccountRequestForm
+from .forms import ApartLoginForm, ColleagueAccountRequestForm, PortfolioForm
 from .middleware import establishment_open
+from .selectors import FILTERS, SORTS, portfolio, portfolio_counts, portfolio_details
 
-ESTABLISHMENTS_PER_PAGE = 20
+ESTABLISHMENTS_PER_PAGE = 50
 SPACE_PREVIEW = 5
 DECISIONS_PREVIEW = 3
 LATEST_DEMANDES = 3
@@ -61,9 +69,13 @@ def home(request):
     # Every establishment of the user still non vérifié, not only the current one: each needs its code.
     unverified = establishments.filter(verification="")
     unverified_count = unverified.count()
+    establishment_count = establishments.count()
     context = {
         "establishments": establishments[:SPACE_PREVIEW],
-        "establishment_count": establishments.count(),
+        "establishment_count": establishment_count,
+        "establishment_count_heading": _establishments_heading(establishment_count),
+        # « Mon portefeuille »: the list's four counts, for whoever holds more than one establishment.
+        "portfolio": _portfolio_links(portfolio_counts(user=request.user)) if establishment_count > 1 else None,
         "unverified": unverified[:SPACE_PREVIEW],
         "unverified_count": unverified_count,
         "unverified_more": max(unverified_count - SPACE_PREVIEW, 0),
@@ -76,12 +88,128 @@ def home(request):
     return render(request, "espace/home.html", context)
 
 
+def _portfolio_links(counts: dict) -> list[dict]:
+    """Each filter with its label, its count, and the query string of the filtered list."""
+    return [
+        {"key": key, "label": label, "count": counts[key], "query": f"filtre={key}"} for key, label in FILTERS.items()
+    ]
+
+
+def _establishments_heading(count: int) -> str:
+    """ "2 000 établissements", "1 établissement", "Aucun établissement" (French puts 0 and 1 in the singular)."""
+    if not count:
+        return "Aucun établissement"
+    return f"{format_nombre(Decimal(count), 0)} établissement{'s' if count > 1 else ''}"
+
+
 @login_required
+@require_safe
 def establishment_list(request):
-    query = request.GET.get("q", "").strip()
-    establishments = establishments_for_user(user=request.user, query=query)
+    """The portfolio: every establishment held, with its fiche, its current décision, the DAP waiting for the UD,
+    the DIs to file and the habilitation's end; searched, filtered, sorted, 50 a page (one query for the page,
+    one for its count, two for its rows' décisions and DIs, one for the filters' counts)."""
+    form = PortfolioForm(request.GET)
+    values = form.values()
+    establishments = portfolio(user=request.user, **values)
     page = Paginator(establishments, ESTABLISHMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "espace/establishment_list.html", {"page": page, "query": query, "menu": "etablissements"})
+    details = portfolio_details([establishment.pk for establishment in page.object_list])
+    rows = [(establishment, details.get(establishment.pk)) for establishment in page.object_list]
+    counts = portfolio_counts(user=request.user)
+    params = {"q": values["query"], "filtre": values["filtre"], "tri": values["sort"]}
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": values["query"],
+        "filtre": values["filtre"],
+        "sort": values["sort"],
+        "heading": _establishments_heading(page.paginator.count),
+        "total_heading": _establishments_heading(counts["total"]),
+        "filters": _portfolio_links(counts),
+        "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
+        "querystring": urlencode({key: value for key, value in params.items() if value}),
+        "menu": "etablissements",
+    }
+    return render(request, "espace/establishment_list.html", context)
+
+
+CSV_HEADERS = [
+    "Siret",
+    "Dénomination",
+    "Enseigne",
+    "Code postal",
+    "Ville",
+    "Fiche établissement",
+    "Vérification",
+    "Décision en cours",
+    "Début de la période autorisée",
+    "Fin de la période autorisée",
+    "Heures utilisées",
+    "Heures autorisées",
+    "DAP en attente",
+    "DI à déposer",
+    "Mois à déposer",
+    "Fin d'habilitation",
+]
+
+
+class _Echo:
+    """csv.writer's file: each row written is handed back as a string, to be streamed."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _texte(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _heures(value) -> str:
+    return "" if value is None else f"{value:.2f}".replace(".", ",")
+
+
+def _csv_row(establishment, detail) -> list[str]:
+    decision = detail.decision if detail else None
+    mois = detail.mois_a_deposer if detail else []
+    return [
+        establishment.siret,
+        _texte(establishment.denomination),
+        _texte(establishment.enseigne),
+        establishment.code_postal,
+        _texte(establishment.ville),
+        "Complète" if establishment.fiche_complete else "Incomplète",
+        "Vérifié" if establishment.is_verified else "Non vérifié",
+        decision.numero if decision else "",
+        decision.date_debut.strftime("%d/%m/%Y") if decision else "",
+        decision.date_fin.strftime("%d/%m/%Y") if decision else "",
+        _heures(detail.heures_utilisees) if decision else "",
+        _heures(decision.heures_autorisees) if decision else "",
+        establishment.dap_en_attente or "",
+        str(establishment.di_a_deposer),
+        ", ".join(month.strftime("%m/%Y") for month in mois),
+        establishment.habilitation_fin.strftime("%d/%m/%Y") if establishment.habilitation_fin else "",
+    ]
+
+
+def _csv_lines(establishments, details):
+    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+    yield "\ufeff" + writer.writerow(CSV_HEADERS)
+    for establishment in establishments:
+        yield writer.writerow(_csv_row(establishment, details.get(establishment.pk)))
+
+
+@login_required
+@require_safe
+def establishment_export_csv(request):
+    """« Exporter (CSV) »: the list as filtered, searched and sorted, every page; `;`, UTF-8 with a BOM (a
+    spreadsheet opens it as it is). Four queries whatever the number of establishments."""
+    establishments = list(portfolio(user=request.user, **PortfolioForm(request.GET).values()))
+    details = portfolio_details([establishment.pk for establishment in establishments])
+    response = StreamingHttpResponse(_csv_lines(establishments, details), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="etablissements-{timezone.localdate():%Y%m%d}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

@@ -19,7 +19,12 @@ pytestmark = pytest.mark.django_db
 DEMO_TOTP_KEY = "APARTDEMOAPARTDEMOAPARTDEMOAPART"
 ACCOUNTS = [
     ("gerard.menuca", "Demo-APART-2026;", ["ATELIERS MENUCA", "Non vérifié"], False),
-    ("claire.lambert", "Demo-APART-2026;", ["BOULANGERIE AU PAIN DORE", "LE COMPTOIR DES HALLES"], True),
+    (
+        "claire.lambert",
+        "Demo-APART-2026;",
+        ["BOULANGERIE AU PAIN DORE", "Mon portefeuille", "304 établissements"],
+        True,
+    ),
 ]
 
 
@@ -35,9 +40,9 @@ def seeded(django_db_setup, django_db_blocker):
 
 def test_running_it_twice_creates_each_account_and_establishment_once(seeded):
     assert User.objects.filter(identifiant__in=["admin", "gerard.menuca", "claire.lambert", "agent.ud75"]).count() == 4
-    assert Establishment.objects.count() == 7
+    assert Establishment.objects.count() == 7 + 300  # the expert-comptable's 300 clients
     assert ActivationLetter.objects.count() == 1
-    assert Habilitation.objects.filter(user__identifiant="claire.lambert").count() == 4
+    assert Habilitation.objects.filter(user__identifiant="claire.lambert").count() == 4 + 300
 
 
 @pytest.mark.parametrize(("identifiant", "password", "names", "with_code"), ACCOUNTS)
@@ -151,3 +156,32 @@ def test_the_demo_decision_lets_the_employer_send_last_months_di_at_once(seeded)
         services.demande_calculate(demande=demande, by=employer, rows=[row(0), row(1)])
         assert services.demande_send(demande=demande, by=employer).statut == Statut.ENVOYEE
         transaction.set_rollback(True)
+
+
+def test_the_demo_expert_comptable_has_a_portfolio_of_300_clients_with_something_due(client, seeded):
+    """The README's walk: claire.lambert finds the establishments whose DI is due this month, those waiting for the
+    UD, the incomplete fiches and the habilitations to renew."""
+    from dap.models import DemandeAutorisation
+    from demo.portfolio import portfolio_siret
+    from espace.selectors import portfolio_counts
+    from indemnisation.models import DemandeIndemnisation
+    from referentiels.validators import validate_siret
+
+    expert = User.objects.get(identifiant="claire.lambert")
+    counts = portfolio_counts(user=expert)
+    assert counts["total"] == 304
+    assert counts["di"] == 100 - 25  # every 3rd client, less every 12th whose DI is already sent
+    assert counts["dap"] == 42 - 14  # every 7th, less the multiples of 21 (accepted)
+    assert counts["fiche"] == 31  # every 10th client, and one of her 4 own
+    assert counts["habilitation"] == 15  # every 20th
+    assert DemandeIndemnisation.objects.filter(establishment__siret__startswith="99").count() == 25
+    assert DemandeAutorisation.objects.filter(numero__startswith="DAP-DEMO-").count() == 100 + 28
+    for number in (1, 150, 300):
+        validate_siret(portfolio_siret(number))
+    [client_001] = Establishment.objects.filter(siret=portfolio_siret(1))
+    assert client_001.denomination.startswith("CLIENT 001 — ") and client_001.fiche_complete
+
+    client.post(reverse("espace:login"), {"username": "claire.lambert", "password": "Demo-APART-2026;"})
+    response = client.get(reverse("espace:establishments"), {"filtre": "di", "tri": "di"})
+    assert response.context["page"].paginator.count == 75
+    assert all(row.di_a_deposer == 1 for row in response.context["page"].object_list)

@@ -159,19 +159,19 @@ def test_a_refused_fiche_keeps_the_typing_and_saves_nothing(employer_client):
 
 
 def test_all_establishments_are_searchable_and_paginated(employer_client):
-    for number in range(45):
+    for number in range(55):
         holding(employer_client.user, denomination=f"CLIENT {number:02d}")
     holding(employer_client.user, denomination="GARAGE MODERNE", siret="73282932000074")
 
     first = employer_client.get(reverse("espace:establishments"))
-    third = employer_client.get(reverse("espace:establishments"), {"page": 3})
+    second = employer_client.get(reverse("espace:establishments"), {"page": 2})
     by_name = employer_client.get(reverse("espace:establishments"), {"q": "garage"})
     by_siret = employer_client.get(reverse("espace:establishments"), {"q": "732 829 320"})
 
-    assert first.context["page"].paginator.count == 46
-    assert len(first.context["page"].object_list) == 20
-    assert "Page 1 sur 3" in first.content.decode()
-    assert len(third.context["page"].object_list) == 6
+    assert first.context["page"].paginator.count == 56
+    assert len(first.context["page"].object_list) == 50  # the portfolio's 50 a page
+    assert "Page 1 sur 2" in first.content.decode()
+    assert len(second.context["page"].object_list) == 6
     assert [e.denomination for e in by_name.context["page"].object_list] == ["GARAGE MODERNE"]
     assert [e.siret for e in by_siret.context["page"].object_list] == ["73282932000074"]
 

@@ -15,6 +15,7 @@ from accounts.two_factor import demo_device_set
 from dap.enums import Motif, TypeActivite
 from dap.models import DemandeAutorisation
 from dap.services import demande_accept, demande_save, demande_send
+from demo.portfolio import expert_portfolio_seed
 from habilitations.models import ActivationLetter, Establishment
 from habilitations.selectors import establishment_fields_from_sirene
 from habilitations.services import (
@@ -141,10 +142,16 @@ class Command(BaseCommand):
             self._agent_ud()
             employer = self._holder(EMPLOYER, EMPLOYER_SIRETS)
             expert = self._holder(EXPERT, EXPERT_SIRETS)
+            clients = expert_portfolio_seed(user=expert)
             # Her many establishments make the double authentification required: the demo key, as the staff's.
             demo_device_set(user=expert, key_hex=b32decode(STAFF_TOTP_KEY).hex())
             self._unverified(employer)
             self._demandes(employer)
+        self.stdout.write(
+            f"Portefeuille de l'expert-comptable : {clients} établissements clients créés."
+            if clients
+            else "Portefeuille de l'expert-comptable : déjà en place."
+        )
         self.stdout.write(self.style.SUCCESS(f"Compte agent ASP : {STAFF['identifiant']} / {STAFF['password']}"))
         self.stdout.write(
             self.style.SUCCESS(
