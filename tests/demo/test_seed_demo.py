@@ -182,6 +182,7 @@ def test_the_demo_expert_comptable_has_a_portfolio_of_300_clients_with_something
     assert client_001.denomination.startswith("CLIENT 001 — ") and client_001.fiche_complete
 
     client.post(reverse("espace:login"), {"username": "claire.lambert", "password": "Demo-APART-2026;"})
+    client.post(reverse("accounts:two_factor_verify"), {"code": f"{totp(b32decode(DEMO_TOTP_KEY)):06d}"})
     response = client.get(reverse("espace:establishments"), {"filtre": "di", "tri": "di"})
     assert response.context["page"].paginator.count == 75
     assert all(row.di_a_deposer == 1 for row in response.context["page"].object_list)
