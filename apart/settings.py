@@ -255,6 +255,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The ASP's payment run: the Validée DIs in one SEPA credit transfer file (indemnisation.paiements, also the
     # admin's « Lancer un paiement » and `manage.py run_payments`). Serialised: a run started twice pays once.
+    # « Demandes d'habilitation en masse » never queued (broker down) or left by a dead worker (habilitations).
+    "habilitations-resume-batches": {
+        "task": "habilitations.tasks.resume_batches",
+        "schedule": timedelta(minutes=5),
+    },
     "indemnisation-run-payments": {
         "task": "indemnisation.tasks.run_payments",
         "schedule": crontab(hour=6, minute=0),

@@ -16,4 +16,11 @@ urlpatterns = [
     ),
     path("espace/etablissements/<str:siret>/code-activation/", views.activation_code, name="activation_code"),
     path("espace/demande-creation-compte/", views.colleague_account_request, name="colleague_account_request"),
+    path("espace/habilitations-en-masse/", views.habilitation_batch_new, name="habilitation_batches"),
+    path("espace/habilitations-en-masse/<int:pk>/", views.habilitation_batch_detail, name="habilitation_batch"),
+    path(
+        "espace/habilitations-en-masse/<int:pk>/rapport.csv",
+        views.habilitation_batch_report,
+        name="habilitation_batch_report",
+    ),
 ]

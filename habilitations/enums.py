@@ -50,3 +50,20 @@ class EstablishmentVerification(models.TextChoices):
     CODE = "code", "Code d'activation reçu par courrier saisi"
     STAFF = "staff", "Vérifié par un agent de l'ASP"
     EXISTING = "existing", "Espace antérieur à la vérification par courrier"
+
+
+class HabilitationBatchStatus(models.TextChoices):
+    PENDING = "pending", "En attente"
+    RUNNING = "running", "En cours"
+    DONE = "done", "Terminé"
+
+
+class HabilitationBatchResult(models.TextChoices):
+    """What became of one line of a « Demande d'habilitation en masse »."""
+
+    CREATED = "created", "Créé"
+    ATTACHED = "attached", "Rattaché"
+    PENDING = "pending", "En attente de validation par l'ASP"
+    REFUSED = "refused", "Refusé"
+    ALREADY_HABILITATED = "already_habilitated", "Déjà habilité"
+    ALREADY_REQUESTED = "already_requested", "Déjà demandé"
