@@ -237,6 +237,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="apart")
+# A « Demande d'habilitation en masse » split into tasks of 50 lines, which several workers process at once.
+HABILITATION_BATCH_FAN_OUT = env.bool("HABILITATION_BATCH_FAN_OUT", default=True)
 CELERY_BEAT_SCHEDULE = {
     "send-pending-emails": {
         "task": "apart.outbox.tasks.send_pending_emails",

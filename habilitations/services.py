@@ -1181,22 +1181,39 @@ def _batch_counts_refresh(batch: HabilitationBatch) -> HabilitationBatch:
     return batch
 
 
-def habilitation_batch_process(*, batch_id: int, chunk_size: int = BATCH_CHUNK_SIZE) -> HabilitationBatch | None:
-    """Process the lines of a batch not processed yet, each as CRÉER MON ESPACE would for its user, then send the
-    summary e-mail. Safe to run twice, or by two workers at once: a line is taken under a row lock and skipped
-    once it has a result; the batch ends (and mails) once."""
-    batch = HabilitationBatch.objects.select_related("user").filter(pk=batch_id).first()
+def habilitation_batch_start(*, batch_id: int, chunk_size: int = BATCH_CHUNK_SIZE) -> list[list[int]]:
+    """Mark a batch « en cours » and return the ids of its lines still to process, by chunks (none when the
+    batch is gone or done)."""
+    batch = HabilitationBatch.objects.filter(pk=batch_id).first()
     if batch is None or batch.status == HabilitationBatchStatus.DONE:
-        return batch
+        return []
     HabilitationBatch.objects.filter(pk=batch.pk, status=HabilitationBatchStatus.PENDING).update(
         status=HabilitationBatchStatus.RUNNING, started_at=timezone.now(), updated_at=timezone.now()
     )
     todo = list(batch.lines.filter(result="").order_by("line_number").values_list("pk", flat=True))
-    for start in range(0, len(todo), chunk_size):
-        for line_id in todo[start : start + chunk_size]:
-            _batch_line_process(line_id=line_id, user=batch.user)
-        _batch_counts_refresh(batch)
+    return [todo[start : start + chunk_size] for start in range(0, len(todo), chunk_size)] or [[]]
+
+
+def habilitation_batch_process_lines(*, batch_id: int, line_ids: list[int]) -> HabilitationBatch | None:
+    """Process some lines of a batch (a chunk), each as CRÉER MON ESPACE would for its user; write the counts;
+    end the batch (and send its summary e-mail) when no line is left. Several chunks may run at once, on several
+    workers: a line is taken under a row lock and skipped once it has a result, and the batch ends once."""
+    batch = HabilitationBatch.objects.select_related("user").filter(pk=batch_id).first()
+    if batch is None or batch.status == HabilitationBatchStatus.DONE:
+        return batch
+    for line_id in line_ids:
+        _batch_line_process(line_id=line_id, user=batch.user)
+    _batch_counts_refresh(batch)
     return _batch_finish(batch)
+
+
+def habilitation_batch_process(*, batch_id: int, chunk_size: int = BATCH_CHUNK_SIZE) -> HabilitationBatch | None:
+    """Every line of a batch not processed yet, chunk after chunk in this process, then the summary e-mail. Safe
+    to run twice, or beside the chunks of another run."""
+    batch = None
+    for line_ids in habilitation_batch_start(batch_id=batch_id, chunk_size=chunk_size):
+        batch = habilitation_batch_process_lines(batch_id=batch_id, line_ids=line_ids)
+    return batch or HabilitationBatch.objects.filter(pk=batch_id).first()
 
 
 @dataclass(frozen=True)

@@ -291,10 +291,10 @@ def test_another_users_batch_is_a_404(expert, name, django_capture_on_commit_cal
 
 
 @pytest.mark.postgres
-def test_a_real_celery_worker_processes_the_batch_fetched_by_id(celery_worker_process):
+def test_a_real_celery_worker_processes_the_batch_fetched_by_id_by_chunks(celery_worker_process):
     user = UserFactory(courriel="agnes@cabinet.fr")
     HabilitationFactory(user=user)
-    sirets = [SireneEtablissementFactory().siret for _ in range(5)]
+    sirets = [SireneEtablissementFactory().siret for _ in range(120)]  # 3 chunks of at most 50 lines
     with transaction.atomic():
         batch = habilitation_batch_submit(user=user, sirets_text="\n".join(sirets))
 
@@ -304,6 +304,8 @@ def test_a_real_celery_worker_processes_the_batch_fetched_by_id(celery_worker_pr
         time.sleep(0.2)
 
     assert set(HabilitationBatchLine.objects.filter(batch=batch).values_list("result", flat=True)) == {R.CREATED}
-    assert any("habilitations.tasks.process_batch" in line for line in celery_worker_process.output)
+    output = "".join(celery_worker_process.output)
+    assert "habilitations.tasks.process_batch[" in output
+    assert output.count("habilitations.tasks.process_batch_chunk[") >= 3 * 2  # received, then succeeded
     assert OutboxEmail.objects.filter(kind="habilitations_en_masse", to="agnes@cabinet.fr").count() == 1
-    assert AccountRequest.objects.filter(status=AccountRequestStatus.APPROVED).count() == 5
+    assert AccountRequest.objects.filter(status=AccountRequestStatus.APPROVED).count() == 120
