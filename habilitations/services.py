@@ -29,7 +29,7 @@ from apart.outbox.services import email_enqueue
 from apart.secretbox import SecretUnreadable, seal, unseal
 from audit.enums import StaffActionKind
 from audit.services import audit_record
-from referentiels.sirene import SireneNonDiffusible, SireneUnavailable, sirene_lookup
+from referentiels.sirene import SireneNonDiffusible, SireneResult, SireneUnavailable, sirene_lookup
 
 from .batch_io import BatchInputError, parse_input
 from .checks import account_request_checks
@@ -1242,13 +1242,9 @@ def _batch_line_process(*, line_id: int, user) -> None:
     line.save(update_fields=["result", "message", "establishment", "account_request", "processed_at"])
 
 
-def _batch_line_outcome(*, line: HabilitationBatchLine, user) -> _LineOutcome:
-    """One SIRET for the logged-in `user`: the checks of CRÉER MON ESPACE's first step, then its request, its
-    automatic checks and its automatic approval, without the account's e-mails."""
+def _batch_line_already(*, siret: str, user, establishment: Establishment | None) -> _LineOutcome | None:
+    """What an earlier line (or CRÉER MON ESPACE) did for this SIRET and this user: nothing is asked twice."""
     result = HabilitationBatchResult
-    siret = line.siret
-    establishment = Establishment.objects.filter(siret=siret).first()
-    existed = establishment is not None
     if establishment is not None and is_habilitated_on(user, establishment):
         habilitation = (
             Habilitation.objects.active()
@@ -1258,31 +1254,60 @@ def _batch_line_outcome(*, line: HabilitationBatchLine, user) -> _LineOutcome:
         )
         until = f" jusqu'au {habilitation.valid_until:%d/%m/%Y}" if habilitation else ""
         return _LineOutcome(result.ALREADY_HABILITATED, f"Vous êtes déjà habilité{until}.", establishment)
-    open_request = (
-        AccountRequest.objects.pending()
-        .filter(siret=siret, courriel=normalize_courriel(user.courriel))
+    previous = (
+        AccountRequest.objects.filter(siret=siret, courriel=normalize_courriel(user.courriel))
+        .exclude(status=AccountRequestStatus.APPROVED)
         .order_by("-created_at")
         .first()
     )
-    if open_request is not None:
+    if previous is not None and previous.status == AccountRequestStatus.PENDING:
         return _LineOutcome(
             result.ALREADY_REQUESTED,
-            f"Votre demande {open_request.reference} attend déjà la validation de l'ASP.",
+            f"Votre demande {previous.reference} attend déjà la validation de l'ASP.",
             establishment,
-            open_request,
+            previous,
         )
-    if establishment is not None and establishment.is_verified:
-        return _LineOutcome(result.REFUSED, BATCH_SPACE_EXISTS, establishment)
+    if previous is not None and previous.status == AccountRequestStatus.REJECTED:
+        # Staff said no: a file sent again does not ask again (CRÉER MON ESPACE remains, for a new request).
+        return _LineOutcome(
+            result.REFUSED,
+            f"Votre demande {previous.reference} a été refusée par l'ASP : {previous.rejection_reason}",
+            establishment,
+            previous,
+        )
+    return None
+
+
+def _batch_line_sirene(siret: str) -> tuple[SireneResult | None, str]:
+    """SIRENE's establishment, or why the line is refused (CRÉER MON ESPACE's first step)."""
     try:
         sirene = sirene_lookup(siret)
     except SireneNonDiffusible:
-        return _LineOutcome(result.REFUSED, BATCH_NON_DIFFUSIBLE)
+        return None, BATCH_NON_DIFFUSIBLE
     except SireneUnavailable:
-        return _LineOutcome(result.REFUSED, BATCH_SIRENE_UNAVAILABLE)
+        return None, BATCH_SIRENE_UNAVAILABLE
     if sirene is None:
-        return _LineOutcome(result.REFUSED, BATCH_SIRET_UNKNOWN)
+        return None, BATCH_SIRET_UNKNOWN
     if not sirene.is_active:
-        return _LineOutcome(result.REFUSED, BATCH_SIRET_CLOSED)
+        return None, BATCH_SIRET_CLOSED
+    return sirene, ""
+
+
+def _batch_line_outcome(*, line: HabilitationBatchLine, user) -> _LineOutcome:
+    """One SIRET for the logged-in `user`: the checks of CRÉER MON ESPACE's first step, then its request, its
+    automatic checks and its automatic approval, without the account's e-mails."""
+    result = HabilitationBatchResult
+    siret = line.siret
+    establishment = Establishment.objects.filter(siret=siret).first()
+    existed = establishment is not None
+    already = _batch_line_already(siret=siret, user=user, establishment=establishment)
+    if already is not None:
+        return already
+    if establishment is not None and establishment.is_verified:
+        return _LineOutcome(result.REFUSED, BATCH_SPACE_EXISTS, establishment)
+    sirene, refusal = _batch_line_sirene(siret)
+    if sirene is None:
+        return _LineOutcome(result.REFUSED, refusal)
     fiche = establishment_fields_from_sirene(sirene).fields
     if not all(fiche.get(name) for name in ("denomination", "libelle_voie", "code_postal", "ville")):
         return _LineOutcome(result.REFUSED, BATCH_SIRENE_INCOMPLETE)

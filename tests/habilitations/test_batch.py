@@ -309,3 +309,28 @@ def test_a_real_celery_worker_processes_the_batch_fetched_by_id_by_chunks(celery
     assert output.count("habilitations.tasks.process_batch_chunk[") >= 3 * 2  # received, then succeeded
     assert OutboxEmail.objects.filter(kind="habilitations_en_masse", to="agnes@cabinet.fr").count() == 1
     assert AccountRequest.objects.filter(status=AccountRequestStatus.APPROVED).count() == 120
+
+
+def test_a_request_staff_refused_is_not_asked_again_by_the_next_file(expert, django_capture_on_commit_callbacks):
+    from habilitations.services import account_request_reject
+
+    siret = SireneEtablissementFactory().siret
+    AccountRequestFactory(siret=siret, sirene_unavailable=True)  # another claimant's: this one waits for staff
+    first = _submit_text(expert.user, siret, django_capture_on_commit_callbacks)
+    (line,) = first.lines.all()
+    assert line.result == R.PENDING
+    account_request_reject(account_request=line.account_request, by=UserFactory(staff=True), reason="Siret sans lien.")
+
+    again = _submit_text(expert.user, siret, django_capture_on_commit_callbacks)
+
+    (line,) = again.lines.all()
+    assert line.result == R.REFUSED
+    assert line.message.endswith("a été refusée par l'ASP : Siret sans lien.")
+    assert AccountRequest.objects.filter(siret=siret).count() == 2  # the other claimant's, and the refused one
+
+
+def _submit_text(user, text, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = habilitation_batch_submit(user=user, sirets_text=text)
+    batch.refresh_from_db()
+    return batch
