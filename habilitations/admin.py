@@ -15,7 +15,16 @@ from audit.models import StaffAction
 
 from .enums import AccountRequestStatus, ExtranetCode
 from .forms import EstablishmentFicheForm
-from .models import AccountRequest, ActivationLetter, BankDetails, Establishment, Extranet, Habilitation
+from .models import (
+    AccountRequest,
+    ActivationLetter,
+    BankDetails,
+    Establishment,
+    Extranet,
+    Habilitation,
+    HabilitationBatch,
+    HabilitationBatchLine,
+)
 from .services import (
     ActivationLetterUnaddressable,
     account_emails_resend,
@@ -654,3 +663,33 @@ class BankDetailsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class _ReadOnly:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class HabilitationBatchLineInline(_ReadOnly, admin.TabularInline):
+    model = HabilitationBatchLine
+    fields = ["line_number", "siret_typed", "result", "message", "establishment", "account_request"]
+    readonly_fields = fields
+    raw_id_fields = ["establishment", "account_request"]
+    extra = 0
+
+
+@admin.register(HabilitationBatch)
+class HabilitationBatchAdmin(_ReadOnly, admin.ModelAdmin):
+    """The « Demandes d'habilitation en masse », read only: each line's request is processed in its own page."""
+
+    list_display = ["pk", "user", "created_at", "source", "status", "total", "processed", "pending_count"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["user__identifiant", "user__courriel", "lines__siret"]
+    list_select_related = ["user"]
+    inlines = [HabilitationBatchLineInline]

@@ -334,3 +334,13 @@ def _submit_text(user, text, django_capture_on_commit_callbacks):
         batch = habilitation_batch_submit(user=user, sirets_text=text)
     batch.refresh_from_db()
     return batch
+
+
+def test_staff_read_a_batch_and_its_lines_in_the_admin(expert, django_capture_on_commit_callbacks, request):
+    batch = _submit_text(expert.user, make_siret(), django_capture_on_commit_callbacks)
+    client = request.getfixturevalue("staff_client")
+
+    html = client.get(reverse("admin:habilitations_habilitationbatch_change", args=[batch.pk])).content.decode()
+
+    assert BATCH_SIRET_UNKNOWN.replace("'", "&#x27;") in html
+    assert client.get(reverse("admin:habilitations_habilitationbatch_changelist")).status_code == 200
