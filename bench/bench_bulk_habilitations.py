@@ -144,6 +144,9 @@ def _run(args) -> int:
         batch = habilitation_batch_submit(user=expert, fichier=upload)
         total_seconds = time.perf_counter() - started
     batch = HabilitationBatch.objects.get(pk=batch.pk)
+    if batch.status != HabilitationBatchStatus.DONE:
+        print(f"La demande n'est pas terminée ({batch.status}, {batch.processed} lignes traitées).")
+        return 2
     process_seconds = (batch.finished_at - batch.started_at).total_seconds()
     submit_seconds = (batch.started_at - batch.created_at).total_seconds()
     if batch.status != HabilitationBatchStatus.DONE or batch.created_count + batch.attached_count != args.lines:

@@ -3,6 +3,7 @@
 import csv
 import io
 import time
+from unittest.mock import ANY
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -344,3 +345,37 @@ def test_staff_read_a_batch_and_its_lines_in_the_admin(expert, django_capture_on
 
     assert BATCH_SIRET_UNKNOWN.replace("'", "&#x27;") in html
     assert client.get(reverse("admin:habilitations_habilitationbatch_changelist")).status_code == 200
+
+
+def test_a_request_reference_drawn_twice_is_drawn_again(expert, django_capture_on_commit_callbacks, monkeypatch):
+    import habilitations.services as services
+
+    taken = AccountRequestFactory(sirene_unavailable=True).reference
+    draws = iter([taken, taken, "DCC-20261128-NEUVE1"])
+    monkeypatch.setattr(services, "_new_reference", lambda: next(draws))
+
+    batch = _submit_text(expert.user, SireneEtablissementFactory().siret, django_capture_on_commit_callbacks)
+
+    (line,) = batch.lines.all()
+    assert line.result == R.CREATED
+    assert line.account_request.reference == "DCC-20261128-NEUVE1"
+
+
+def test_a_line_that_fails_is_refused_and_the_batch_goes_on(expert, django_capture_on_commit_callbacks, monkeypatch):
+    import habilitations.services as services
+    from habilitations.services import BATCH_LINE_ERROR
+
+    broken, fine = SireneEtablissementFactory().siret, SireneEtablissementFactory().siret
+    lookup = services.sirene_lookup
+
+    def failing(siret):
+        if siret == broken:
+            raise RuntimeError("panne")
+        return lookup(siret)
+
+    monkeypatch.setattr(services, "sirene_lookup", failing)
+
+    batch = _submit_text(expert.user, f"{broken}\n{fine}", django_capture_on_commit_callbacks)
+
+    assert list(batch.lines.values_list("result", "message")) == [(R.REFUSED, BATCH_LINE_ERROR), (R.CREATED, ANY)]
+    assert batch.status == HabilitationBatchStatus.DONE
