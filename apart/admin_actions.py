@@ -27,3 +27,16 @@ def action_confirm_page(modeladmin, request, queryset, *, action: str, title: st
         "changelist_url": request.get_full_path(),
     }
     return TemplateResponse(request, "admin/apart/action_confirm.html", context)
+
+
+class ReadOnlyMixin:
+    """An admin (or inline) that shows rows and never adds, changes or deletes them: the services write them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -237,6 +237,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="apart")
+# A « Demande d'habilitation en masse » split into tasks of 50 lines, which several workers process at once.
+HABILITATION_BATCH_FAN_OUT = env.bool("HABILITATION_BATCH_FAN_OUT", default=True)
 CELERY_BEAT_SCHEDULE = {
     "send-pending-emails": {
         "task": "apart.outbox.tasks.send_pending_emails",
@@ -255,14 +257,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "indemnisation.tasks.apply_deadlines",
         "schedule": crontab(hour=0, minute=5),
     },
-    # The ASP's payment run: the Validée DIs in one SEPA credit transfer file (indemnisation.paiements, also the
-    # admin's « Lancer un paiement » and `manage.py run_payments`). Serialised: a run started twice pays once.
     # The reminder of the double authentification's grace period, 2 days before its end (accounts.two_factor): once
     # per account whatever the number of runs.
     "accounts-two-factor-grace-reminders": {
         "task": "accounts.tasks.two_factor_grace_reminders",
         "schedule": crontab(hour=7, minute=30),
     },
+    # « Demandes d'habilitation en masse » never queued (broker down) or left by a dead worker (habilitations).
+    "habilitations-resume-batches": {
+        "task": "habilitations.tasks.resume_batches",
+        "schedule": timedelta(minutes=5),
+    },
+    # The ASP's payment run: the Validée DIs in one SEPA credit transfer file (indemnisation.paiements, also the
+    # admin's « Lancer un paiement » and `manage.py run_payments`). Serialised: a run started twice pays once.
     "indemnisation-run-payments": {
         "task": "indemnisation.tasks.run_payments",
         "schedule": crontab(hour=6, minute=0),

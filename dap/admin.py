@@ -3,18 +3,9 @@ comes with its own back office, /instruction/)."""
 
 from django.contrib import admin
 
+from apart.admin_actions import ReadOnlyMixin
+
 from .models import Decision, DemandeAutorisation, DemandeHistorique, PieceJointe
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class HistoriqueInline(ReadOnlyMixin, admin.TabularInline):

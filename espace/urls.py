@@ -20,4 +20,11 @@ urlpatterns = [
     path("espace/contrats-de-prestation/", contrats.contrat_list, name="contrats"),
     path("espace/contrats-de-prestation/<int:pk>/fin/", contrats.contrat_end_view, name="contrat_end"),
     path("espace/contrats-de-prestation/<int:pk>/contrat.pdf", contrats.contrat_fichier, name="contrat_fichier"),
+    path("espace/habilitations-en-masse/", views.habilitation_batch_new, name="habilitation_batches"),
+    path("espace/habilitations-en-masse/<int:pk>/", views.habilitation_batch_detail, name="habilitation_batch"),
+    path(
+        "espace/habilitations-en-masse/<int:pk>/rapport.csv",
+        views.habilitation_batch_report,
+        name="habilitation_batch_report",
+    ),
 ]

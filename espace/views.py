@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
@@ -18,17 +18,20 @@ from accounts.roles import is_agent_ud
 from accounts.two_factor import login_or_ask_code
 from bareme.engine import format_nombre
 from dap.selectors import decisions_for_user, demandes_for_user
-from habilitations.forms import ActivationCodeForm, BankDetailsForm, EstablishmentFicheForm
-from habilitations.models import FICHE_CONTACT_FIELDS, ActivationLetter, BankDetails, Establishment
+from habilitations.batch_io import batch_report_csv
+from habilitations.forms import ActivationCodeForm, BankDetailsForm, EstablishmentFicheForm, HabilitationBatchForm
+from habilitations.models import FICHE_CONTACT_FIELDS, ActivationLetter, BankDetails, Establishment, HabilitationBatch
 from habilitations.perms import can_create_dap, can_see_fiche_contacts, can_submit_to_administration
 from habilitations.selectors import establishments_for_user
 from habilitations.services import (
     ActivationCodeRefused,
+    BatchInputRefused,
     EstablishmentNotVerified,
     activation_code_submit,
     bank_details_save,
     colleague_account_request_submit,
     establishment_fiche_update,
+    habilitation_batch_submit,
 )
 from habilitations.views import DONE_SESSION_KEY
 from indemnisation.selectors import demandes_for_user as demandes_indemnisation_for_user
@@ -327,3 +330,51 @@ def colleague_account_request(request):
         request.session[DONE_SESSION_KEY] = account_request.reference
         return redirect("habilitations:create_space_done")
     return render(request, "espace/colleague_account_request.html", {"form": form})
+
+
+BATCHES_LISTED = 20
+BATCH_REFRESH_SECONDS = 3
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def habilitation_batch_new(request):
+    """« Demande d'habilitation en masse »: SIRETs typed or a CSV file; the user's previous batches below."""
+    form = HabilitationBatchForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = habilitation_batch_submit(
+                user=request.user, sirets_text=form.cleaned_data["sirets"], fichier=form.cleaned_data["fichier"]
+            )
+        except BatchInputRefused as refusal:  # the same checks as the form's: only a file changed under us
+            form.add_error(None if refusal.field == "__all__" else refusal.field, refusal.message)
+        else:
+            messages.success(request, f"Votre demande d'habilitation en masse n°{batch.pk} est enregistrée.")
+            return redirect("espace:habilitation_batch", pk=batch.pk)
+    batches = HabilitationBatch.objects.filter(user=request.user)[:BATCHES_LISTED]
+    return render(request, "espace/habilitation_batch_new.html", {"form": form, "batches": batches})
+
+
+def _own_batch(request, pk) -> HabilitationBatch:
+    """Another user's batch is a 404."""
+    return get_object_or_404(HabilitationBatch, pk=pk, user=request.user)
+
+
+@login_required
+def habilitation_batch_detail(request, pk):
+    """The batch's progress, refreshed by the page itself (meta refresh, no script) until done; then its lines."""
+    batch = _own_batch(request, pk)
+    context = {
+        "batch": batch,
+        "lines": batch.lines.select_related("establishment") if batch.is_done else None,
+        "refresh_seconds": None if batch.is_done else BATCH_REFRESH_SECONDS,
+    }
+    return render(request, "espace/habilitation_batch_detail.html", context)
+
+
+@login_required
+def habilitation_batch_report(request, pk):
+    batch = _own_batch(request, pk)
+    response = HttpResponse(batch_report_csv(batch), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="habilitations-en-masse-{batch.pk}.csv"'
+    return response

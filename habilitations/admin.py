@@ -9,13 +9,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from apart.admin_actions import action_confirm_page, is_confirmed
+from apart.admin_actions import ReadOnlyMixin, action_confirm_page, is_confirmed
 from apart.dashboard import elapsed
 from audit.models import StaffAction
 
 from .enums import AccountRequestStatus, ExtranetCode
 from .forms import EstablishmentFicheForm
-from .models import AccountRequest, ActivationLetter, BankDetails, Establishment, Extranet, Habilitation
+from .models import (
+    AccountRequest,
+    ActivationLetter,
+    BankDetails,
+    Establishment,
+    Extranet,
+    Habilitation,
+    HabilitationBatch,
+    HabilitationBatchLine,
+)
 from .services import (
     ActivationLetterUnaddressable,
     account_emails_resend,
@@ -658,3 +667,22 @@ class BankDetailsAdmin(admin.ModelAdmin):
 
 # The contrats de prestation's admin lives in its own module; imported here so that the admin registers it.
 from . import contrat_admin  # noqa: E402, F401
+
+
+class HabilitationBatchLineInline(ReadOnlyMixin, admin.TabularInline):
+    model = HabilitationBatchLine
+    fields = ["line_number", "siret_typed", "result", "message", "establishment", "account_request"]
+    readonly_fields = fields
+    raw_id_fields = ["establishment", "account_request"]
+    extra = 0
+
+
+@admin.register(HabilitationBatch)
+class HabilitationBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The « Demandes d'habilitation en masse », read only: each line's request is processed in its own page."""
+
+    list_display = ["pk", "user", "created_at", "source", "status", "total", "processed", "pending_count"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["user__identifiant", "user__courriel", "lines__siret"]
+    list_select_related = ["user"]
+    inlines = [HabilitationBatchLineInline]

@@ -63,3 +63,20 @@ class ContratStatut(models.TextChoices):
 
 # A contract that holds the establishment: one at most at a time (a database constraint).
 CONTRAT_STATUTS_ACTIFS = (ContratStatut.EN_ATTENTE, ContratStatut.VALIDE)
+
+
+class HabilitationBatchStatus(models.TextChoices):
+    PENDING = "pending", "En attente"
+    RUNNING = "running", "En cours"
+    DONE = "done", "Terminé"
+
+
+class HabilitationBatchResult(models.TextChoices):
+    """What became of one line of a « Demande d'habilitation en masse »."""
+
+    CREATED = "created", "Créé"
+    ATTACHED = "attached", "Rattaché"
+    PENDING = "pending", "En attente de validation par l'ASP"
+    REFUSED = "refused", "Refusé"
+    ALREADY_HABILITATED = "already_habilitated", "Déjà habilité"
+    ALREADY_REQUESTED = "already_requested", "Déjà demandé"

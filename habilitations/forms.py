@@ -23,6 +23,7 @@ from referentiels.codes_postaux import code_postal_unknown, communes_for_code_po
 from referentiels.enums import INDICES_REPETITION, TYPES_VOIE_LABELS
 from referentiels.forms import SiretField
 
+from .batch_io import BatchInputError, parse_input
 from .models import COMPLEMENT_ADRESSE_MAX_LENGTH, ESTABLISHMENT_IDENTITY_FIELDS, LIBELLE_VOIE_MAX_LENGTH, Establishment
 
 CGU_MISSING = "N'oubliez pas de cocher les conditions générales d'utilisation avant de valider votre demande."
@@ -422,3 +423,33 @@ def _stdnum_validated(module, value: str, message: str) -> str:
         return module.validate(value)
     except StdnumError:
         raise forms.ValidationError(message, code="invalid") from None
+
+
+class HabilitationBatchForm(forms.Form):
+    """« Demande d'habilitation en masse »: the SIRETs typed one per line, or a CSV file. Only the shape of the
+    input is checked here (one or the other, at most 2 000 lines, a `siret` column); each line gets its own result."""
+
+    sirets = forms.CharField(
+        label="N° de Siret",
+        required=False,
+        help_text="Un numéro de Siret par ligne (14 chiffres, avec ou sans espaces), 2 000 lignes au plus.",
+        widget=forms.Textarea(attrs={"class": "fr-input", "rows": 10, "spellcheck": "false", "autocomplete": "off"}),
+    )
+    fichier = forms.FileField(
+        label="Fichier CSV",
+        required=False,
+        help_text=(
+            "Une ligne d'en-tête avec une colonne « siret », et si vous le souhaitez les colonnes « nom », "
+            "« prénom », « téléphone » et « courriel » de la personne à contacter ; séparateur « ; » ou « , » ; "
+            "1 Mo au plus."
+        ),
+        widget=forms.ClearableFileInput(attrs={"class": "fr-upload", "accept": ".csv,text/csv"}),
+    )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        try:
+            self.parsed = parse_input(sirets_text=cleaned_data.get("sirets"), fichier=cleaned_data.get("fichier"))
+        except BatchInputError as error:
+            self.add_error(None if error.field == "__all__" else error.field, error.message)
+        return cleaned_data

@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from referentiels.validators import SIRET_REGEX, validate_siren, validate_siret
 
-from .enums import AccountRequestCase, AccountRequestStatus, EstablishmentVerification, ExtranetCode, SireneStatus
+from .enums import (
+    AccountRequestCase,
+    AccountRequestStatus,
+    EstablishmentVerification,
+    ExtranetCode,
+    HabilitationBatchResult,
+    HabilitationBatchStatus,
+    SireneStatus,
+)
 
 LIBELLE_VOIE_MAX_LENGTH = 28  # the seeds: "libellé de la voie" is limited to 28 characters
 COMPLEMENT_ADRESSE_MAX_LENGTH = 38  # and "complément d'adresse" to 38
@@ -504,3 +512,115 @@ class BankDetails(models.Model):
 
 # The contrat de prestation lives in its own module; imported here so that Django registers it.
 from .contrats import ContratPrestation  # noqa: E402, F401
+
+# --- Demande d'habilitation en masse ---------------------------------------------------------------------------
+
+HABILITATION_BATCH_MAX_LINES = 2000
+BATCH_CONTACT_FIELDS = ("contact_nom", "contact_prenom", "contact_telephone", "contact_courriel")
+
+
+class HabilitationBatch(models.Model):
+    """A « Demande d'habilitation en masse »: SIRETs typed or read from a CSV file, each processed as CRÉER MON
+    ESPACE would for the logged-in user, by a task that fills the counts as it goes."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="habilitation_batches",
+        verbose_name="demandeur",
+    )
+    created_at = models.DateTimeField("envoyée le", default=timezone.now)
+    source = models.CharField(
+        "source", max_length=255, help_text="Le nom du fichier CSV, ou « Saisie » pour la zone de texte."
+    )
+    input_hash = models.CharField("empreinte de la saisie normalisée", max_length=64, editable=False)
+    status = models.CharField(
+        "état", max_length=16, choices=HabilitationBatchStatus.choices, default=HabilitationBatchStatus.PENDING
+    )
+    total = models.PositiveIntegerField("lignes", default=0)
+    processed = models.PositiveIntegerField("lignes traitées", default=0)
+    created_count = models.PositiveIntegerField("créés", default=0)
+    attached_count = models.PositiveIntegerField("rattachés", default=0)
+    pending_count = models.PositiveIntegerField("en attente de validation", default=0)
+    refused_count = models.PositiveIntegerField("refusés", default=0)
+    already_count = models.PositiveIntegerField("déjà habilités ou demandés", default=0)
+    started_at = models.DateTimeField("commencée le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminée le", null=True, blank=True)
+    updated_at = models.DateTimeField("mise à jour le", auto_now=True)
+
+    class Meta:
+        verbose_name = "demande d'habilitation en masse"
+        verbose_name_plural = "demandes d'habilitation en masse"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "input_hash"], name="habilitationbatch_user_hash")]
+        constraints = [
+            models.CheckConstraint(condition=Q(processed__lte=F("total")), name="habilitationbatch_processed_le_total"),
+            models.CheckConstraint(
+                condition=~Q(status=HabilitationBatchStatus.DONE) | Q(finished_at__isnull=False),
+                name="habilitationbatch_done_has_finished_at",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Demande d'habilitation en masse n°{self.pk} — {self.user} — {self.source}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == HabilitationBatchStatus.DONE
+
+
+class HabilitationBatchLine(models.Model):
+    """One line of a batch: the SIRET as typed, and what became of it."""
+
+    batch = models.ForeignKey(
+        HabilitationBatch, on_delete=models.CASCADE, related_name="lines", verbose_name="demande en masse"
+    )
+    line_number = models.PositiveIntegerField("ligne")
+    siret_typed = models.CharField("Siret saisi", max_length=100, blank=True)
+    siret = models.CharField(
+        "N° de Siret", max_length=14, blank=True, help_text="Vide quand la saisie n'en est pas un."
+    )
+    contact_nom = models.CharField("nom du contact", max_length=100, blank=True)
+    contact_prenom = models.CharField("prénom du contact", max_length=100, blank=True)
+    contact_telephone = models.CharField("téléphone du contact", max_length=20, blank=True)
+    contact_courriel = models.EmailField("courriel du contact", blank=True)
+    result = models.CharField("résultat", max_length=32, choices=HabilitationBatchResult.choices, blank=True)
+    message = models.TextField("message", blank=True)
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="établissement",
+    )
+    account_request = models.ForeignKey(
+        AccountRequest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="demande de création de compte",
+    )
+    processed_at = models.DateTimeField("traitée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "ligne de demande d'habilitation en masse"
+        verbose_name_plural = "lignes de demande d'habilitation en masse"
+        ordering = ["batch", "line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "line_number"], name="habilitationbatchline_unique_line"),
+            models.CheckConstraint(
+                condition=Q(siret="") | Q(siret__regex=SIRET_REGEX), name="habilitationbatchline_siret_14_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(result="") | Q(processed_at__isnull=False), name="habilitationbatchline_result_has_date"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Ligne {self.line_number} : {self.siret_typed}"
+
+    @property
+    def contact(self) -> dict:
+        return {name: getattr(self, name) for name in BATCH_CONTACT_FIELDS}

@@ -3,6 +3,7 @@ desk call. Each staff operation sends its e-mail and writes its line of the jour
 """
 
 import datetime
+import logging
 import re
 import secrets
 from dataclasses import asdict, dataclass, field
@@ -10,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.credentials import (
@@ -28,14 +29,17 @@ from apart.outbox.services import email_enqueue
 from apart.secretbox import SecretUnreadable, seal, unseal
 from audit.enums import StaffActionKind
 from audit.services import audit_record
-from referentiels.sirene import SireneUnavailable, sirene_lookup
+from referentiels.sirene import SireneNonDiffusible, SireneResult, SireneUnavailable, sirene_lookup
 
+from .batch_io import BatchInputError, parse_input
 from .checks import account_request_checks
 from .enums import (
     AccountRequestCase,
     AccountRequestStatus,
     EstablishmentVerification,
     ExtranetCode,
+    HabilitationBatchResult,
+    HabilitationBatchStatus,
     HabilitationEndOutcome,
     SireneStatus,
 )
@@ -50,9 +54,14 @@ from .models import (
     Establishment,
     Extranet,
     Habilitation,
+    HabilitationBatch,
+    HabilitationBatchLine,
     one_year_after,
 )
 from .perms import fiche_claimant_of, is_habilitated_on
+from .selectors import establishment_fields_from_sirene
+
+logger = logging.getLogger(__name__)
 
 # --- Establishments ----------------------------------------------------------------------------------------
 
@@ -503,6 +512,9 @@ class EstablishmentAlreadyHasSpace(Exception):
     """An automatic approval found the establishment's space already created: staff must decide."""
 
 
+REFERENCE_ATTEMPTS = 5  # 16 million references a day: a batch of 2 000 requests meets a taken one 1 time in 10
+
+
 def _new_reference() -> str:
     return f"DCC-{timezone.localdate():%Y%m%d}-{secrets.token_hex(3).upper()}"
 
@@ -517,13 +529,17 @@ def account_request_submit(
     sirene_data: dict | None,
     etat_civil_confirmed: bool = False,
     requested_by=None,
+    secret_answer_encoded: str = "",
 ) -> AccountRequest:
-    """Store a request with its automatic checks. Approval, automatic or by staff, comes after."""
+    """Store a request with its automatic checks. Approval, automatic or by staff, comes after.
+
+    `secret_answer_encoded`: an answer already hashed (a batch of the logged-in user gives his account's own),
+    in place of `secret_answer`."""
     account_request = AccountRequest(
         reference=_new_reference(),
         **establishment_fields,
         **{**user_fields, "courriel": normalize_courriel(user_fields["courriel"])},
-        secret_answer_hash=secret_answer_hash(secret_answer),
+        secret_answer_hash=secret_answer_encoded or secret_answer_hash(secret_answer),
         sirene_status=sirene_status,
         sirene_data=sirene_data,
         etat_civil_confirmed=etat_civil_confirmed,
@@ -532,16 +548,26 @@ def account_request_submit(
     existing_user = user_for_courriel(account_request.courriel)
     account_request.case = account_case_for(existing_user)
     account_request.checks = account_request_checks(account_request, existing_user=existing_user)
-    account_request.save()
-    return account_request
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        try:
+            with transaction.atomic():  # a savepoint: a reference drawn twice is drawn again
+                account_request.save()
+        except IntegrityError:
+            if not AccountRequest.objects.filter(reference=account_request.reference).exists():
+                raise
+            account_request.pk, account_request.reference = None, _new_reference()
+            continue
+        return account_request
+    raise IntegrityError(f"Aucune référence libre en {REFERENCE_ATTEMPTS} tirages.")
 
 
-def account_request_process_automatically(*, account_request: AccountRequest) -> AccountRequest:
-    """Approve a request that passes every check, when ACCOUNT_REQUESTS_AUTO_APPROVE is on; else leave it to staff."""
+def account_request_process_automatically(*, account_request: AccountRequest, notify: bool = True) -> AccountRequest:
+    """Approve a request that passes every check, when ACCOUNT_REQUESTS_AUTO_APPROVE is on; else leave it to staff.
+    `notify=False`: the account's e-mails are not sent (a batch sends one summary instead)."""
     if not settings.ACCOUNT_REQUESTS_AUTO_APPROVE or account_request.failed_checks:
         return account_request
     try:
-        return account_request_approve(account_request=account_request, by=None)
+        return account_request_approve(account_request=account_request, by=None, notify=notify)
     except ActivationLetterUnaddressable:
         # No postal address to send the proof to: staff decide, in a transaction of its own.
         account_request.checks = [
@@ -608,21 +634,24 @@ def _person_of(account_request: AccountRequest) -> Person:
 
 
 def account_request_approve(
-    *, account_request: AccountRequest, by=None, valid_from: datetime.date | None = None
+    *, account_request: AccountRequest, by=None, valid_from: datetime.date | None = None, notify: bool = True
 ) -> AccountRequest:
     """Create what the request asks for, in one transaction: account, establishment, habilitation, e-mails, and
     a line in the journal. `by=None` is the automatic approval. A request no longer pending is returned as it is.
     The establishment becomes vérifié only when `by` may verify establishments; otherwise a claimant gets an
     activation letter (ActivationLetterUnaddressable, nothing written, when SIRENE knows no address).
+    `notify=False`: no account e-mail (a batch of the logged-in user sends one summary at its end).
     """
     password = None
     if account_request.status == AccountRequestStatus.PENDING and user_for_courriel(account_request.courriel) is None:
         password = TemporaryPassword.generate()  # before any lock is taken
-    return _account_request_approve(account_request=account_request, by=by, valid_from=valid_from, password=password)
+    return _account_request_approve(
+        account_request=account_request, by=by, valid_from=valid_from, password=password, notify=notify
+    )
 
 
 @transaction.atomic
-def _account_request_approve(*, account_request, by, valid_from, password) -> AccountRequest:
+def _account_request_approve(*, account_request, by, valid_from, password, notify=True) -> AccountRequest:
     account_request = AccountRequest.objects.select_for_update(of=("self",)).get(pk=account_request.pk)
     if account_request.status != AccountRequestStatus.PENDING:
         return account_request
@@ -654,7 +683,7 @@ def _account_request_approve(*, account_request, by, valid_from, password) -> Ac
             account_request=account_request,
             sirene_data=account_request.sirene_data,
         )
-    if case != AccountRequestCase.EXISTING_APART:  # cas n°2: no e-mail, the seeds say
+    if notify and case != AccountRequestCase.EXISTING_APART:  # cas n°2: no e-mail, the seeds say
         account_emails_send(
             user=user,
             habilitation=habilitation,
@@ -1061,3 +1090,309 @@ def bank_details_save(*, establishment: Establishment, by, iban: str, bic: str, 
         siret=establishment.siret,
     )
     return details
+
+
+# --- Demande d'habilitation en masse ---------------------------------------------------------------------------
+
+BATCH_CHUNK_SIZE = 50  # lines between two updates of the batch's counts (what the progress page shows)
+
+BATCH_SPACE_EXISTS = (
+    "Un espace existe déjà pour cet établissement (vérifié) : demandez à son titulaire un compte (DEMANDE "
+    "CRÉATION DE COMPTE) ou, si vous êtes son expert-comptable, déclarez votre contrat de prestation."
+)
+BATCH_SIRET_UNKNOWN = "Ce numéro de Siret est inconnu du répertoire SIRENE de l'INSEE."
+BATCH_SIRET_CLOSED = "Cet établissement est fermé selon le répertoire SIRENE de l'INSEE."
+BATCH_NON_DIFFUSIBLE = (
+    "Établissement non diffusible dans le répertoire SIRENE : faites la demande par CRÉER MON ESPACE, qui vous "
+    "laisse saisir sa fiche."
+)
+BATCH_SIRENE_UNAVAILABLE = (
+    "Le répertoire SIRENE n'a pas répondu : rien n'a été demandé pour cette ligne, renvoyez-la plus tard."
+)
+BATCH_SIRENE_INCOMPLETE = (
+    "Le répertoire SIRENE ne donne pas la dénomination et l'adresse complètes de cet établissement : faites la "
+    "demande par CRÉER MON ESPACE, qui vous laisse les saisir."
+)
+
+BATCH_LINE_ERROR = (
+    "Cette ligne n'a pas pu être traitée (erreur technique) : rien n'a été demandé pour elle, renvoyez-la plus tard."
+)
+
+
+class BatchInputRefused(Exception):
+    """The batch's input cannot be read: `field` (the form's field) and `message` say why, in French."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@transaction.atomic
+def habilitation_batch_submit(*, user, sirets_text: str | None = None, fichier=None) -> HabilitationBatch:
+    """A « Demande d'habilitation en masse » of `user` (logged in): the SIRETs typed one per line, or a CSV file.
+
+    Each line is stored with its SIRET normalised; a line that is not a SIRET (or repeats one) is refused at once,
+    with its reason. The processing (`habilitation_batch_process`) is queued after commit. The same input sent again
+    while its batch is not finished (a double click) returns that batch; once finished, it makes a new batch whose
+    lines find the work done (« Déjà habilité », « Déjà demandé ») and create nothing. Raises BatchInputRefused.
+    """
+    try:
+        parsed = parse_input(sirets_text=sirets_text, fichier=fichier)
+    except BatchInputError as error:
+        raise BatchInputRefused(error.field, error.message) from None
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one submission of a user at a time
+    running = (
+        HabilitationBatch.objects.filter(user=user, input_hash=parsed.input_hash)
+        .exclude(status=HabilitationBatchStatus.DONE)
+        .first()
+    )
+    if running is not None:
+        return running
+    now = timezone.now()
+    batch = HabilitationBatch.objects.create(
+        user=user, source=parsed.source, input_hash=parsed.input_hash, total=len(parsed.lines), created_at=now
+    )
+    HabilitationBatchLine.objects.bulk_create(
+        HabilitationBatchLine(
+            batch=batch,
+            line_number=line.line_number,
+            siret_typed=line.siret_typed,
+            siret=line.siret,
+            **line.contact,
+            result=HabilitationBatchResult.REFUSED if line.error else "",
+            message=line.error,
+            processed_at=now if line.error else None,
+        )
+        for line in parsed.lines
+    )
+    _batch_counts_refresh(batch)
+    transaction.on_commit(lambda: _batch_queue(batch.pk))
+    return batch
+
+
+def _batch_queue(batch_id: int) -> None:
+    from .tasks import process_batch
+
+    try:
+        process_batch.delay(batch_id)
+    except Exception:  # the broker is down: the periodic task picks the batch up
+        logger.warning("Demande en masse %s non mise en file (broker indisponible), elle reste en attente.", batch_id)
+
+
+def _batch_counts_refresh(batch: HabilitationBatch) -> HabilitationBatch:
+    """The batch's counts from its lines, in one query (written per chunk: the progress page reads them)."""
+    result = HabilitationBatchResult
+    counts = batch.lines.aggregate(
+        processed=Count("pk", filter=~Q(result="")),
+        created_count=Count("pk", filter=Q(result=result.CREATED)),
+        attached_count=Count("pk", filter=Q(result=result.ATTACHED)),
+        pending_count=Count("pk", filter=Q(result=result.PENDING)),
+        refused_count=Count("pk", filter=Q(result=result.REFUSED)),
+        already_count=Count("pk", filter=Q(result__in=[result.ALREADY_HABILITATED, result.ALREADY_REQUESTED])),
+    )
+    HabilitationBatch.objects.filter(pk=batch.pk).update(**counts, updated_at=timezone.now())
+    for name, value in counts.items():
+        setattr(batch, name, value)
+    return batch
+
+
+def habilitation_batch_start(*, batch_id: int, chunk_size: int = BATCH_CHUNK_SIZE) -> list[list[int]]:
+    """Mark a batch « en cours » and return the ids of its lines still to process, by chunks (none when the
+    batch is gone or done)."""
+    batch = HabilitationBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status == HabilitationBatchStatus.DONE:
+        return []
+    HabilitationBatch.objects.filter(pk=batch.pk, status=HabilitationBatchStatus.PENDING).update(
+        status=HabilitationBatchStatus.RUNNING, started_at=timezone.now(), updated_at=timezone.now()
+    )
+    todo = list(batch.lines.filter(result="").order_by("line_number").values_list("pk", flat=True))
+    return [todo[start : start + chunk_size] for start in range(0, len(todo), chunk_size)] or [[]]
+
+
+def habilitation_batch_process_lines(*, batch_id: int, line_ids: list[int]) -> HabilitationBatch | None:
+    """Process some lines of a batch (a chunk), each as CRÉER MON ESPACE would for its user; write the counts;
+    end the batch (and send its summary e-mail) when no line is left. Several chunks may run at once, on several
+    workers: a line is taken under a row lock and skipped once it has a result, and the batch ends once."""
+    batch = HabilitationBatch.objects.select_related("user").filter(pk=batch_id).first()
+    if batch is None or batch.status == HabilitationBatchStatus.DONE:
+        return batch
+    for line_id in line_ids:
+        _batch_line_process(line_id=line_id, user=batch.user)
+    _batch_counts_refresh(batch)
+    return _batch_finish(batch)
+
+
+def habilitation_batch_process(*, batch_id: int, chunk_size: int = BATCH_CHUNK_SIZE) -> HabilitationBatch | None:
+    """Every line of a batch not processed yet, chunk after chunk in this process, then the summary e-mail. Safe
+    to run twice, or beside the chunks of another run."""
+    batch = None
+    for line_ids in habilitation_batch_start(batch_id=batch_id, chunk_size=chunk_size):
+        batch = habilitation_batch_process_lines(batch_id=batch_id, line_ids=line_ids)
+    return batch or HabilitationBatch.objects.filter(pk=batch_id).first()
+
+
+@dataclass(frozen=True)
+class _LineOutcome:
+    result: str
+    message: str = ""
+    establishment: Establishment | None = None
+    account_request: AccountRequest | None = None
+
+
+@transaction.atomic
+def _batch_line_process(*, line_id: int, user) -> None:
+    line = (
+        HabilitationBatchLine.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk=line_id, result="")
+        .first()
+    )
+    if line is None:  # done meanwhile, or being done by another worker
+        return
+    try:
+        with transaction.atomic():  # a savepoint: what a failing line wrote goes, the batch goes on
+            outcome = _batch_line_outcome(line=line, user=user)
+    except Exception:
+        logger.exception("Demande en masse : ligne %s (Siret %s) en erreur.", line.pk, line.siret)
+        outcome = _LineOutcome(HabilitationBatchResult.REFUSED, BATCH_LINE_ERROR)
+    line.result = outcome.result
+    line.message = outcome.message
+    line.establishment = outcome.establishment
+    line.account_request = outcome.account_request
+    line.processed_at = timezone.now()
+    line.save(update_fields=["result", "message", "establishment", "account_request", "processed_at"])
+
+
+def _batch_line_already(*, siret: str, user, establishment: Establishment | None) -> _LineOutcome | None:
+    """What an earlier line (or CRÉER MON ESPACE) did for this SIRET and this user: nothing is asked twice."""
+    result = HabilitationBatchResult
+    if establishment is not None and is_habilitated_on(user, establishment):
+        habilitation = (
+            Habilitation.objects.active()
+            .for_extranet(ExtranetCode.APART)
+            .filter(user=user, establishment=establishment)
+            .first()
+        )
+        until = f" jusqu'au {habilitation.valid_until:%d/%m/%Y}" if habilitation else ""
+        return _LineOutcome(result.ALREADY_HABILITATED, f"Vous êtes déjà habilité{until}.", establishment)
+    previous = (
+        AccountRequest.objects.filter(siret=siret, courriel=normalize_courriel(user.courriel))
+        .exclude(status=AccountRequestStatus.APPROVED)
+        .order_by("-created_at")
+        .first()
+    )
+    if previous is not None and previous.status == AccountRequestStatus.PENDING:
+        return _LineOutcome(
+            result.ALREADY_REQUESTED,
+            f"Votre demande {previous.reference} attend déjà la validation de l'ASP.",
+            establishment,
+            previous,
+        )
+    if previous is not None and previous.status == AccountRequestStatus.REJECTED:
+        # Staff said no: a file sent again does not ask again (CRÉER MON ESPACE remains, for a new request).
+        return _LineOutcome(
+            result.REFUSED,
+            f"Votre demande {previous.reference} a été refusée par l'ASP : {previous.rejection_reason}",
+            establishment,
+            previous,
+        )
+    return None
+
+
+def _batch_line_sirene(siret: str) -> tuple[SireneResult | None, str]:
+    """SIRENE's establishment, or why the line is refused (CRÉER MON ESPACE's first step)."""
+    try:
+        sirene = sirene_lookup(siret)
+    except SireneNonDiffusible:
+        return None, BATCH_NON_DIFFUSIBLE
+    except SireneUnavailable:
+        return None, BATCH_SIRENE_UNAVAILABLE
+    if sirene is None:
+        return None, BATCH_SIRET_UNKNOWN
+    if not sirene.is_active:
+        return None, BATCH_SIRET_CLOSED
+    return sirene, ""
+
+
+def _batch_line_outcome(*, line: HabilitationBatchLine, user) -> _LineOutcome:
+    """One SIRET for the logged-in `user`: the checks of CRÉER MON ESPACE's first step, then its request, its
+    automatic checks and its automatic approval, without the account's e-mails."""
+    result = HabilitationBatchResult
+    siret = line.siret
+    establishment = Establishment.objects.filter(siret=siret).first()
+    existed = establishment is not None
+    already = _batch_line_already(siret=siret, user=user, establishment=establishment)
+    if already is not None:
+        return already
+    if establishment is not None and establishment.is_verified:
+        return _LineOutcome(result.REFUSED, BATCH_SPACE_EXISTS, establishment)
+    sirene, refusal = _batch_line_sirene(siret)
+    if sirene is None:
+        return _LineOutcome(result.REFUSED, refusal)
+    fiche = establishment_fields_from_sirene(sirene).fields
+    if not all(fiche.get(name) for name in ("denomination", "libelle_voie", "code_postal", "ville")):
+        return _LineOutcome(result.REFUSED, BATCH_SIRENE_INCOMPLETE)
+    account_request = account_request_submit(
+        establishment_fields={**fiche, "telephone_etablissement": "", "courriel_etablissement": "", "fax": ""},
+        user_fields={
+            "nom": user.nom,
+            "prenom": user.prenom,
+            "telephone": user.telephone,
+            "courriel": user.courriel,
+            "secret_question": user.secret_question,
+        },
+        secret_answer="",
+        secret_answer_encoded=user.secret_answer_hash or "!",
+        sirene_status=SireneStatus.FOUND,
+        sirene_data=asdict(sirene),
+        # The user asks for himself, as a claimant (an activation letter goes to the SIRENE address), not for a
+        # colleague: a request by a holder for someone else is what `requested_by` marks.
+        requested_by=None,
+    )
+    account_request = account_request_process_automatically(account_request=account_request, notify=False)
+    if account_request.status != AccountRequestStatus.APPROVED:
+        failed = "; ".join(check["label"] for check in account_request.failed_checks) or "validation manuelle"
+        return _LineOutcome(
+            result.PENDING,
+            f"Demande {account_request.reference} transmise à l'ASP ({failed}).",
+            establishment,
+            account_request,
+        )
+    establishment = account_request.establishment
+    contact = {name: value for name, value in line.contact.items() if value}
+    if contact:
+        establishment = establishment_fiche_update(establishment=establishment, fields=contact, author=user)
+    habilitation = account_request_habilitation(account_request)
+    message = f"Habilitation {_dates(habilitation)}." if habilitation else ""
+    if not establishment.is_verified:
+        message += " Établissement non vérifié : son code d'activation part par courrier à son adresse SIRENE."
+    return _LineOutcome(result.ATTACHED if existed else result.CREATED, message.strip(), establishment, account_request)
+
+
+@transaction.atomic
+def _batch_finish(batch: HabilitationBatch) -> HabilitationBatch:
+    batch = HabilitationBatch.objects.select_for_update(of=("self",)).select_related("user").get(pk=batch.pk)
+    if batch.status == HabilitationBatchStatus.DONE or batch.lines.filter(result="").exists():
+        return batch  # ended by another run, or lines left to another worker (who will end it)
+    _batch_counts_refresh(batch)
+    batch.status = HabilitationBatchStatus.DONE
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["status", "finished_at", "updated_at"])
+    email_enqueue(
+        kind="habilitations_en_masse",
+        to=batch.user.courriel,
+        context={"user": batch.user, "batch": batch, "site_url": settings.SITE_URL},
+    )
+    return batch
+
+
+def habilitation_batches_resume(*, stale_after: datetime.timedelta = datetime.timedelta(minutes=5)) -> list[int]:
+    """The batches whose task was never queued (broker down) or whose worker died: queued again. Lines already
+    processed are skipped, so a batch resumed while a worker still runs it is processed once."""
+    stale = HabilitationBatch.objects.exclude(status=HabilitationBatchStatus.DONE).filter(
+        updated_at__lt=timezone.now() - stale_after
+    )
+    ids = list(stale.values_list("pk", flat=True))
+    for batch_id in ids:
+        _batch_queue(batch_id)
+    return ids

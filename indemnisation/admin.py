@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from apart.admin_actions import action_confirm_page, is_confirmed
+from apart.admin_actions import ReadOnlyMixin, action_confirm_page, is_confirmed
 from bareme.engine import format_euros, format_mois
-from dap.admin import ReadOnlyMixin
 
 from . import services
 from .enums import Controle, Statut, StatutPaiement
