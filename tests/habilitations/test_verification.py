@@ -104,6 +104,30 @@ def test_typing_the_letters_code_makes_the_establishment_verifie_with_a_line_in_
     assert escape("Code d'activation accepté") in client.get(response.url).content.decode()
 
 
+@pytest.mark.parametrize("written_as", ["argon2 (before)", "hmac, key rotated since"])
+def test_a_letter_written_before_a_key_rotation_or_with_the_old_hash_still_verifies(
+    client, settings, etablissement, written_as
+):
+    from django.contrib.auth.hashers import make_password
+
+    user, establishment, letter = claim(etablissement.siret, "gerard@example.fr")
+    code = activation_letter_code(letter)
+    assert letter.code_hash.startswith("hmac-sha256$")  # a keyed fingerprint, microseconds, not a password hash
+    if written_as.startswith("argon2"):
+        ActivationLetter.objects.filter(pk=letter.pk).update(code_hash=make_password(code))
+    else:
+        settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+        settings.SECRET_KEY = "une-nouvelle-cle-secrete-apres-rotation-0123456789"
+    client.force_login(user)
+
+    assert "incorrect" in " ".join(code_errors(type_code(client, user, establishment, "ZZZZ9999")))
+    response = type_code(client, user, establishment, code)
+
+    assert response.status_code == 302
+    establishment.refresh_from_db()
+    assert establishment.verification == EstablishmentVerification.CODE
+
+
 def test_five_wrong_codes_lock_the_letter_and_staff_can_issue_a_new_one(client, staff_client, etablissement, agent):
     user, establishment, letter = claim(etablissement.siret, "gerard@example.fr")
     right = activation_letter_code(letter)
