@@ -186,3 +186,28 @@ def test_the_demo_expert_comptable_has_a_portfolio_of_300_clients_with_something
     response = client.get(reverse("espace:establishments"), {"filtre": "di", "tri": "di"})
     assert response.context["page"].paginator.count == 75
     assert all(row.di_a_deposer == 1 for row in response.context["page"].object_list)
+
+
+def test_the_demo_expert_comptable_habilitates_the_50_sirets_of_the_demo_csv(
+    seeded, django_capture_on_commit_callbacks
+):
+    """The README's walk: `demo/data/habilitations_en_masse_demo.csv` through « Demande d'habilitation en masse »."""
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from habilitations.enums import HabilitationBatchResult, HabilitationBatchStatus
+    from habilitations.services import habilitation_batch_submit
+
+    expert = User.objects.get(identifiant="claire.lambert")
+    data = (Path(__file__).resolve().parents[2] / "demo" / "data" / "habilitations_en_masse_demo.csv").read_bytes()
+    with transaction.atomic():
+        with django_capture_on_commit_callbacks(execute=True):
+            batch = habilitation_batch_submit(
+                user=expert, fichier=SimpleUploadedFile("clients.csv", data, content_type="text/csv")
+            )
+        batch.refresh_from_db()
+        assert batch.status == HabilitationBatchStatus.DONE and batch.total == 50
+        assert set(batch.lines.values_list("result", flat=True)) == {HabilitationBatchResult.CREATED}
+        assert Habilitation.objects.filter(user=expert, establishment__siren="881234561").count() == 50
+        transaction.set_rollback(True)

@@ -565,8 +565,8 @@ def test_the_demo_files_import(tmp_path):
         etablissements_path=DEMO_DIR / "StockEtablissement_demo.csv",
     )
 
-    assert (report.unites_legales_imported, report.etablissements_imported, report.rows_skipped) == (13, 16, 0)
-    assert SireneEtablissement.objects.count() == 16
+    assert (report.unites_legales_imported, report.etablissements_imported, report.rows_skipped) == (14, 66, 0)
+    assert SireneEtablissement.objects.count() == 66
     lines = (DEMO_DIR / "StockEtablissement_demo.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0].split(",") == ETABLISSEMENT_HEADER
     assert [line.split(",")[2] for line in lines[1:3]] == ["73282932000074", "73282932000041"]
@@ -600,7 +600,7 @@ def test_the_demo_files_import(tmp_path):
         unites_legales_path=DEMO_DIR / "StockUniteLegale_demo.csv",
         etablissements_path=DEMO_DIR / "StockEtablissement_demo.csv",
     )
-    assert again.etablissements_imported == 16 and SireneEtablissement.objects.count() == 16
+    assert again.etablissements_imported == 66 and SireneEtablissement.objects.count() == 66
 
 
 def test_the_command(tmp_path):
