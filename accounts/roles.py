@@ -19,6 +19,10 @@ _AGENT_ASP_PERMISSIONS = [
     "habilitations.view_extranet",
     # The contrats de prestation and their signed PDF, read-only (the supervisor validates, refuses and ends them).
     "habilitations.view_contratprestation",
+    # The « Demandes d'habilitation en masse » and their lines, read-only (a pending line is settled as an account
+    # request).
+    "habilitations.view_habilitationbatch",
+    "habilitations.view_habilitationbatchline",
     "accounts.view_user",
     "support.view_ticket",
     "support.change_ticket",
