@@ -4,11 +4,19 @@ The access log prints the path without the query string (`%(U)s`, never `%(r)s` 
 goes through apart.logredact, so the token of a token link never reaches it (nor through the Referer).
 """
 
+import environ
 from gunicorn.glogging import Logger
 
 from apart.logredact import RedactTokenPaths, redact_token_paths
 
-accesslog = "-"
+_env = environ.Env()
+# With JSON logs (LOG_FORMAT=json, the default when DEBUG=0: apart/settings.py) Django's `apart.requests` line is the
+# access log, with the request id and the user: gunicorn's, in another format on the same output, would only break
+# the collector's parsing.
+_JSON_LOGS = (
+    _env("LOG_FORMAT", default="text" if _env.bool("DEBUG", default=True) else "json").strip().lower() == "json"
+)
+accesslog = None if _JSON_LOGS else "-"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 logger_class = "apart.gunicorn_conf.TokenRedactingLogger"
 # Whether a request came over https is Django's to tell, from X-Forwarded-Proto only when BEHIND_PROXY=1

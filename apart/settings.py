@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its id and its timing cover every other middleware, and its line is written even for their errors.
+    "apart.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -389,14 +391,22 @@ CREATE_SPACE_RATE_LIMIT_PER_IP = env.int("CREATE_SPACE_RATE_LIMIT_PER_IP", defau
 # POST /api/simulation/: calls per client IP and per minute (refused calls count too).
 SIMULATION_API_RATE_LIMIT_PER_IP = env.int("SIMULATION_API_RATE_LIMIT_PER_IP", default=60)
 
+# `text` for a person reading `make run`; `json` (one object per line, apart.logjson) for a log collector: the
+# default when DEBUG=0. One line per request either way, on `apart.requests` (apart.request_log).
+LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT doit valoir « text » ou « json ».")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"simple": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "apart.logjson.JsonFormatter"},
+    },
     # No token of a token link in any log line ("Not Found: /mot-de-passe/reinitialiser/…"): apart.logredact.
     "filters": {"redact_tokens": {"()": "apart.logredact.RedactTokenPaths"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "simple", "filters": ["redact_tokens"]},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact_tokens"]},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
