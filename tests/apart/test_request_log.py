@@ -256,3 +256,65 @@ def test_an_unknown_log_format_refuses_to_start():
 
     assert result.returncode != 0
     assert "LOG_FORMAT doit valoir" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_with_json_logs_prints_one_json_line_per_request(tmp_path):
+    """The production server with LOG_FORMAT=json: its standard output is JSON lines only (gunicorn's own access
+    log is off, the `apart.requests` line replaces it), one per request, the token redacted."""
+    import os
+    import time
+
+    from django.db import connection
+
+    from tests.apart.test_logredact import _free_port, _get, _get_or_none
+
+    if connection.vendor != "postgresql":
+        pytest.skip("le serveur lancé ici lit la base de test PostgreSQL")
+    db = connection.settings_dict
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "apart.settings",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CELERY_BROKER_URL": "",
+        "LOG_FORMAT": "json",
+    }
+    stdout, stderr = tmp_path / "stdout.log", tmp_path / "stderr.log"
+    with stdout.open("w") as out, stderr.open("w") as err:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "apart.wsgi", "-c", "python:apart.gunicorn_conf"]
+            + ["--bind", f"127.0.0.1:{port}", "--workers", "1"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=err,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while _get_or_none(url + "/sante/") is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        statuses = [
+            _get(f"{url}/cette-page-n-existe-pas/?q=1", **{"X-Request-ID": "support-gunicorn-0001"}),
+            _get(f"{url}/besoin-d-aide/assistance/repondre/{TOKEN}/"),
+        ]
+    finally:
+        server.terminate()
+        server.wait(10)
+
+    assert statuses == [404, 404]
+    text = stdout.read_text() + stderr.read_text()
+    assert TOKEN not in text and "q=1" not in text
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line["logger"] == "apart.requests" and line["path"] != "/sante/"]
+    assert [(line["path"], line["status"]) for line in requests] == [
+        ("/cette-page-n-existe-pas/", 404),
+        ("/besoin-d-aide/assistance/repondre/[jeton]/", 404),
+    ]
+    assert requests[0]["request_id"] == "support-gunicorn-0001"
+    assert all(line.startswith("{") for line in stdout.read_text().splitlines())  # no access-log line among them
+    assert 'HTTP/1.1" 404' not in text
+    (not_found,) = [line for line in lines if line["message"] == "Not Found: /cette-page-n-existe-pas/"]
+    assert not_found["logger"] == "django.request" and not_found["request_id"] == "support-gunicorn-0001"
