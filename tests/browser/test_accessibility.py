@@ -345,14 +345,38 @@ def test_the_operation_of_the_recovery_is_text_that_a_screen_reader_reads(live_s
     assert page.locator("form img").count() == 0  # no image: the operation is text
 
 
-def test_the_image_code_has_an_audio_alternative_where_flite_is_installed(live_server, page, settings):
+@pytest.mark.parametrize("path", ["/creer-mon-espace/", "/besoin-d-aide/assistance/"])
+def test_the_image_code_has_an_audio_alternative_reached_and_renewed_with_the_keyboard(
+    live_server, page, settings, path
+):
+    """RGAA 1.5: the image code is read aloud (django-simple-captcha's audio, flite); the audio player and the
+    « Nouveau code » button are reached with Tab, and a new code renews the audio with the image."""
+    from tests.browser.test_keyboard import assert_focus_visible, tab_to
+    from tests.conftest import missing_service
+
     if not settings.CAPTCHA_FLITE_PATH:
-        pytest.skip("flite absent : pas de version audio du code")
-    page.goto(live_server.url + "/creer-mon-espace/")
+        missing_service("flite absent : pas de version audio du code de sécurité")
+    page.goto(live_server.url + path)
 
     audio = page.locator("audio[data-captcha-audio]")
     expect(audio).to_have_attribute("aria-label", "Écouter le code de sécurité (lettres et chiffres épelés en anglais)")
-    response = page.request.get(live_server.url + audio.get_attribute("src"))
+    expect(audio).to_have_attribute("controls", "")
+    first_src = audio.get_attribute("src")
+    _assert_wav(page, live_server.url + first_src)
+    tab_to(page, audio)
+    tab_to(page, page.get_by_role("button", name="Nouveau code"))
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_label("Recopier le code ci-contre")).to_be_focused()  # back to the answer, to type it
+    expect(audio).not_to_have_attribute("src", first_src)
+    key = page.locator("input[type=hidden][name$='_0']").input_value()
+    assert key in audio.get_attribute("src")
+    _assert_wav(page, live_server.url + audio.get_attribute("src"))
+
+
+def _assert_wav(page, url):
+    response = page.request.get(url)
     assert response.status == 200
     assert response.headers["content-type"] == "audio/wav"
     assert response.body()[:4] == b"RIFF"
