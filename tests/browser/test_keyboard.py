@@ -175,3 +175,20 @@ def test_a_di_code_month_one_row_calculer_with_the_keyboard(live_server, page):
     demande.refresh_from_db()
     assert [salarie.nom for salarie in demande.salaries.all()] == ["NOM0"]
     expect(page.locator("#id_form-0-nom")).to_have_value("NOM0")
+
+
+def test_at_320_px_the_space_menu_opens_and_leads_with_the_keyboard(live_server, page):
+    user = UserFactory(identifiant="gerard.menuca", password=PASSWORD)
+    HabilitationFactory(user=user)
+    log_in_with_the_keyboard(page, live_server.url, "gerard.menuca")
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.wait_for_function("() => window.dsfr !== undefined")
+
+    tab_to(page, page.get_by_role("button", name="Menu"))
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+
+    menu = page.locator("#menu-modal")
+    expect(menu).to_be_visible()
+    press(page, menu.get_by_role("link", name="DEMANDES D'INDEMNISATION"), check_focus=True)
+    assert page.url == live_server.url + "/espace/di/"
