@@ -65,7 +65,8 @@ def _audit(page, base, paths, axe) -> dict:
     for path in paths:
         page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(base + path)
-        problems = axe()
+        problems = [] if page.url == base + path else [f"redirigée vers {page.url} : la page n'est pas auditée"]
+        problems += axe()
         page.set_viewport_size({"width": 320, "height": 800})
         width = page.evaluate("() => document.documentElement.scrollWidth")
         if width > 320:
@@ -273,7 +274,7 @@ def test_step_2_of_creer_mon_espace_passes_axe_core_with_its_errors_shown(live_s
     with page.expect_navigation():
         page.get_by_role("button", name="VALIDER").click()
 
-    assert axe() == []
+    assert _audit_shown(page, axe) == []
     # ENVOYER, greyed, says why to assistive technology and stays reachable.
     envoyer = page.get_by_role("button", name="ENVOYER")
     expect(envoyer).to_have_attribute("aria-disabled", "true")
@@ -344,14 +345,38 @@ def test_the_operation_of_the_recovery_is_text_that_a_screen_reader_reads(live_s
     assert page.locator("form img").count() == 0  # no image: the operation is text
 
 
-def test_the_image_code_has_an_audio_alternative_where_flite_is_installed(live_server, page, settings):
+@pytest.mark.parametrize("path", ["/creer-mon-espace/", "/besoin-d-aide/assistance/"])
+def test_the_image_code_has_an_audio_alternative_reached_and_renewed_with_the_keyboard(
+    live_server, page, settings, path
+):
+    """RGAA 1.5: the image code is read aloud (django-simple-captcha's audio, flite); the audio player and the
+    « Nouveau code » button are reached with Tab, and a new code renews the audio with the image."""
+    from tests.browser.test_keyboard import assert_focus_visible, tab_to
+    from tests.conftest import missing_service
+
     if not settings.CAPTCHA_FLITE_PATH:
-        pytest.skip("flite absent : pas de version audio du code")
-    page.goto(live_server.url + "/creer-mon-espace/")
+        missing_service("flite absent : pas de version audio du code de sécurité")
+    page.goto(live_server.url + path)
 
     audio = page.locator("audio[data-captcha-audio]")
     expect(audio).to_have_attribute("aria-label", "Écouter le code de sécurité (lettres et chiffres épelés en anglais)")
-    response = page.request.get(live_server.url + audio.get_attribute("src"))
+    expect(audio).to_have_attribute("controls", "")
+    first_src = audio.get_attribute("src")
+    _assert_wav(page, live_server.url + first_src)
+    tab_to(page, audio)
+    tab_to(page, page.get_by_role("button", name="Nouveau code"))
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_label("Recopier le code ci-contre")).to_be_focused()  # back to the answer, to type it
+    expect(audio).not_to_have_attribute("src", first_src)
+    key = page.locator("input[type=hidden][name$='_0']").input_value()
+    assert key in audio.get_attribute("src")
+    _assert_wav(page, live_server.url + audio.get_attribute("src"))
+
+
+def _assert_wav(page, url):
+    response = page.request.get(url)
     assert response.status == 200
     assert response.headers["content-type"] == "audio/wav"
     assert response.body()[:4] == b"RIFF"
@@ -383,6 +408,7 @@ def test_the_ud_agents_back_office_passes_axe_core_and_fits_320_px(live_server, 
     page.get_by_label("Mot de passe").fill(PASSWORD)
     with page.expect_navigation():
         page.get_by_role("button", name="Connexion").click()
+    assert _audit_shown(page, axe) == []  # « Code de vérification »
     page.get_by_label("Code de vérification").fill(f"{totp(device.bin_key):06d}")
     with page.expect_navigation():
         page.get_by_role("button", name="Valider").click()
@@ -407,8 +433,14 @@ def test_the_ud_agents_back_office_passes_axe_core_and_fits_320_px(live_server, 
     )
     DemandeHistorique.objects.create(demande=demande, to_statut="envoyee", by=employer, at=demande.sent_at)
     dap_page = reverse("instruction:demande", args=[demande.numero])
+    from tests.indemnisation.helpers import make_decision, make_di, row
 
-    assert _audit(page, live_server.url, ["/instruction/", dap_page, "/espace/mon-compte/"], axe) == {}
+    HabilitationFactory(user=employer, establishment=establishment)
+    di = make_di(make_decision(establishment, employer), employer, rows=[row(0), row(1)], send=True)
+    di_page = reverse("instruction:di", args=[di.numero])
+
+    paths = ["/instruction/", dap_page, "/instruction/di/", di_page, "/espace/mon-compte/"]
+    assert _audit(page, live_server.url, paths, axe) == {}
 
     # The DAP's page with an error shown next to its field.
     page.set_viewport_size({"width": 1280, "height": 900})
