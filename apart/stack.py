@@ -84,7 +84,10 @@ def _check_broker() -> None:
 
 
 def _check_smtp() -> None:
-    if settings.EMAIL_BACKEND != "django.core.mail.backends.smtp.EmailBackend":
+    from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+    from django.utils.module_loading import import_string
+
+    if not issubclass(import_string(settings.EMAIL_BACKEND), SMTPBackend):
         raise NotConfigured(f"courriels non envoyés par SMTP ({settings.EMAIL_BACKEND.rsplit('.', 2)[-2]})")
     smtp_class = smtplib.SMTP_SSL if settings.EMAIL_USE_SSL else smtplib.SMTP
     # A connection, the greeting and a NOOP: the server answers. No message, no authentication.

@@ -58,7 +58,7 @@ def smtp(settings):
     port = _free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "apart.outbox.backends.EmailBackend"  # what EMAIL_URL=smtp://… gives
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
@@ -148,12 +148,14 @@ def test_550_at_every_attempt_fails_for_good_shows_the_error_to_staff_and_renvoy
 
 @pytest.mark.parametrize("stored_before_reply", [False, True], ids=["gives-up-with-the-client", "already-queued"])
 @pytest.mark.django_db(transaction=True)
-def test_a_server_slower_than_the_timeout_gets_the_retry_under_the_same_message_id(smtp, settings, stored_before_reply):
-    """The sender gives up waiting for the reply to the end of the data (EMAIL_TIMEOUT): the row stays pending and
+def test_a_server_slower_than_the_end_of_data_timeout_gets_the_retry_under_the_same_message_id(
+    smtp, settings, stored_before_reply
+):
+    """The sender gives up waiting for the reply to the end of the data: the row stays pending and
     the next sweep sends it again, once. A server that drops the message when the client hangs up (aiosmtpd) ends
     with one copy; one that had queued it before its late reply ends with two copies of one Message-ID (SMTP
     cannot tell the sender what the server did after it hung up), by which the receiving side recognises them."""
-    settings.EMAIL_TIMEOUT = 1
+    settings.EMAIL_TIMEOUT = settings.OUTBOX_SMTP_DATA_TIMEOUT = 1
     smtp.data_delay = 2.0
     smtp.stored_before_reply = stored_before_reply
 
@@ -171,3 +173,41 @@ def test_a_server_slower_than_the_timeout_gets_the_retry_under_the_same_message_
 
     assert {message["Message-ID"] for message in smtp.messages} == {message_id(email)}
     assert len(smtp.messages) == (2 if stored_before_reply else 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_slower_than_email_timeout_at_the_end_of_the_data_is_waited_for_and_gets_one_copy(smtp, settings):
+    """The server has queued the message and answers after EMAIL_TIMEOUT: the sender still waits for that reply
+    (OUTBOX_SMTP_DATA_TIMEOUT, as RFC 5321 asks), so the e-mail is sent once, not twice. With Django's backend
+    (EMAIL_TIMEOUT for every step) the same server received two copies (the test above)."""
+    settings.EMAIL_TIMEOUT, settings.OUTBOX_SMTP_DATA_TIMEOUT = 1, 5
+    smtp.data_delay = 2.0
+    smtp.stored_before_reply = True
+
+    email = _enqueue()
+
+    assert (email.status, email.attempts, email.last_error) == (OutboxStatus.SENT, 1, "")
+    assert [message["Message-ID"] for message in smtp.messages] == [message_id(email)]
+    assert outbox_send_pending(due_only=False) == (0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_that_does_not_answer_is_still_given_up_after_email_timeout(smtp, settings):
+    """Only the reply to the end of the data is waited for longer: a server silent at RCPT is left after
+    EMAIL_TIMEOUT."""
+    import asyncio
+    import time
+
+    settings.EMAIL_TIMEOUT, settings.OUTBOX_SMTP_DATA_TIMEOUT = 1, 60
+
+    async def silent_rcpt(server, session, envelope, address, rcpt_options):
+        await asyncio.sleep(5)
+        return "250 OK"
+
+    smtp.handle_RCPT = silent_rcpt
+    start = time.monotonic()
+    email = _enqueue()
+
+    assert time.monotonic() - start < 3
+    assert (email.status, email.attempts) == (OutboxStatus.PENDING, 1)
+    assert "timed out" in email.last_error
