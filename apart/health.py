@@ -1,50 +1,35 @@
-"""/sante/: a JSON health check of the database and, where configured, the broker and the cache."""
+"""/sante/: the state of each service (apart.stack) as JSON, for a load balancer or a probe.
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
+200 when every configured service answers, 503 otherwise, with the failing services named in `en_panne`. Each
+service's key says "ok", "non configuré (…)" or "erreur : <type of the error>": the page is public, so the error's
+message (host names, ports) is kept for the operator's `manage.py check_stack`.
+"""
+
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
-
-def _check_database() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-    return "ok"
+from .stack import DOWN, NOT_CONFIGURED, OK, stack_check
 
 
-def _check_broker() -> str:
-    if not settings.CELERY_BROKER_URL:
-        return "non configuré (tâches exécutées dans le processus web)"
-    from apart.celery import app
-
-    with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2, interval_start=0, interval_step=0)
-    return "ok"
-
-
-def _check_cache() -> str:
-    if not settings.REDIS_URL:
-        return "non configuré (mémoire locale)"
-    cache.set("sante", "ok", 5)
-    if cache.get("sante") != "ok":
-        raise RuntimeError("lecture du cache impossible")
-    return "ok"
+def _summary(state) -> str:
+    if state.state == OK:
+        return "ok"
+    if state.state == NOT_CONFIGURED:
+        return f"non configuré ({state.detail})"
+    return f"erreur : {state.detail.split(':', 1)[0]}"
 
 
 @never_cache
 def health(request):
-    checks = {}
-    healthy = True
-    for name, check in (("database", _check_database), ("broker", _check_broker), ("cache", _check_cache)):
-        try:
-            checks[name] = check()
-        except Exception as error:
-            healthy = False
-            checks[name] = f"erreur : {type(error).__name__}"
+    states = stack_check()
+    down = [state.name for state in states if state.state == DOWN]
     return JsonResponse(
-        {"status": "ok" if healthy else "erreur", **checks},
-        status=200 if healthy else 503,
+        {
+            "status": "erreur" if down else "ok",
+            **{state.name: _summary(state) for state in states},
+            "en_panne": down,
+            "durees_ms": {state.name: state.duration_ms for state in states},
+        },
+        status=503 if down else 200,
         json_dumps_params={"ensure_ascii": False},
     )

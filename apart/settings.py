@@ -212,7 +212,13 @@ DSFR_USE_INTEGRITY_CHECKSUMS = False
 # EMAIL_URL=smtp://host:port sends for real.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":  # noqa: F821 (set by EMAIL_CONFIG)
+    # Django's, waiting longer for the reply to the end of the data (apart.outbox.backends: no second copy of an
+    # e-mail that a slow server accepted after the sender gave up).
+    EMAIL_BACKEND = "apart.outbox.backends.EmailBackend"
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# RFC 5321 asks 10 minutes for that reply; kept under OUTBOX_SEND_LEASE_SECONDS (minus 30 s) whatever is set.
+OUTBOX_SMTP_DATA_TIMEOUT = env.int("OUTBOX_SMTP_DATA_TIMEOUT", default=10 * 60)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Agence de Services et de Paiement <noreply@asp-public.fr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
@@ -235,6 +241,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": REDIS_TIMEOUT_SECONDS,
     "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    # Without it kombu retries a refused connection until the 2 s above have passed, at each publish (2 s per
+    # e-mail of a request with the broker down); 0: one try, a refused connection costs a millisecond.
+    "max_retries": 0,
 }
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}

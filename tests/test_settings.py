@@ -85,7 +85,7 @@ def test_services_are_configured_from_the_environment():
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["eager"] is False and values["broker"] == "redis://127.0.0.1:6379/0"
     assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
-    assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert values["email"] == "apart.outbox.backends.EmailBackend"  # Django's, patient at the end of the data
     assert (values["email_host"], values["email_port"]) == ("127.0.0.1", 1025)
     assert values["captcha_test_mode"] is True
 

@@ -1,6 +1,7 @@
 """The e-mail outbox: rows written with the change that causes them, sent after commit."""
 
 import logging
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from email.utils import parseaddr
@@ -122,21 +123,42 @@ def emails_enqueue_bulk(*, kind: str, messages: Iterable[tuple[list[str], dict]]
     return len(rows)
 
 
+# A publish that failed (broker refusing or hung) pauses the publishing of this process to that broker for this
+# long: a hung broker costs one request 2 s (its socket timeout), not 2 s per e-mail of every request. The rows
+# written meanwhile wait for the periodic sender, which runs once the broker is back.
+BROKER_PAUSE_SECONDS = 30
+_broker_failed_at: dict[str, float] = {}  # broker URL → time.monotonic() of its last failed publish
+
+
+def _publish(task, *args) -> bool:
+    """`task.delay(*args)`, or False when the broker is down (now, or at a publish of the last 30 s)."""
+    from apart.celery import app
+
+    url = app.conf.broker_url or ""
+    failed_at = _broker_failed_at.get(url)
+    if failed_at is not None and time.monotonic() - failed_at < BROKER_PAUSE_SECONDS:
+        return False
+    try:
+        task.delay(*args)
+    except Exception:
+        _broker_failed_at[url] = time.monotonic()
+        logger.warning("Broker indisponible : publication impossible.", exc_info=True)
+        return False
+    _broker_failed_at.pop(url, None)
+    return True
+
+
 def _queue_pending_sending() -> None:
     from .tasks import send_pending_emails
 
-    try:
-        send_pending_emails.delay()
-    except Exception:  # the broker is down: the periodic sender will pick the rows up.
+    if not _publish(send_pending_emails):  # the periodic sender will pick the rows up.
         logger.warning("Envoi des courriels en attente non mis en file (broker indisponible) : ils restent en attente.")
 
 
 def _queue_sending(email_id: int) -> None:
     from .tasks import send_outbox_email
 
-    try:
-        send_outbox_email.delay(email_id)
-    except Exception:  # the broker is down: the periodic sender will pick the row up.
+    if not _publish(send_outbox_email, email_id):  # the periodic sender will pick the row up.
         logger.warning("Courriel %s non mis en file (broker indisponible), il reste en attente.", email_id)
 
 
