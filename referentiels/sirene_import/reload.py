@@ -1,0 +1,218 @@
+"""Full reload (`import_sirene --full`): the stock loaded into fresh tables, swapped in at the end.
+
+PostgreSQL, in ONE transaction (so a failure anywhere leaves the old tables as they were, and no reader
+ever sees a half-loaded table):
+
+1. each file is COPied into a temporary staging table (as for the upsert), then written by one
+   `INSERT … SELECT` into a fresh table `CREATE TABLE … (LIKE real_table)`: no index, no constraint yet,
+   so the rows are appended without any index maintenance (the invalid rows are left out and reported);
+2. the real table's constraints (primary key) and indexes are rebuilt on the fresh table after the load
+   (one sort each, parallel workers allowed), from their definitions in the catalog, so that an index
+   added by a later migration is rebuilt too; the fresh table is ANALYZEd;
+3. the swap: `LOCK` the real tables, `DROP` them, rename the fresh ones (and their indexes and
+   constraints) to the real names, commit. Readers wait only for these few catalog changes; no table
+   references the SIRENE tables by foreign key, so they can be dropped.
+
+With both files the establishments are named after the fresh unités légales, and both tables are swapped
+together. Other databases (SQLite for `make run`): the rows are deleted, then imported as usual, in one
+transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from django.db import connections, transaction
+
+from ..models import SireneEtablissement, SireneUniteLegale
+from .layouts import ETABLISSEMENTS, UNITES_LEGALES, Stock, row_error
+from .reading import open_stock, read_stock
+from .report import FileReport, Output, Progress
+from .upsert import import_bulk, refresh_denominations_sql, selected_sql
+
+FRESH_SUFFIX = "_rechargement"  # the fresh table, and its indexes and constraints, until the swap
+
+
+def _fresh(name: str) -> str:
+    return name[: 63 - len(FRESH_SUFFIX)] + FRESH_SUFFIX  # PostgreSQL's identifiers: 63 bytes
+
+
+def _table(stock: Stock) -> str:
+    return (SireneUniteLegale if stock is UNITES_LEGALES else SireneEtablissement)._meta.db_table
+
+
+def reload_bulk(ul_path: Path | None, etab_path: Path | None, *, using: str, out: Output, progress: bool):
+    """Other databases: everything deleted then imported, in one transaction."""
+    reports = [None, None]
+    with transaction.atomic(using=using):
+        if ul_path:
+            SireneUniteLegale.objects.using(using).all().delete()
+            reports[0] = import_bulk(UNITES_LEGALES, ul_path, using=using, out=out, progress=progress)
+        if etab_path:
+            SireneEtablissement.objects.using(using).all().delete()
+            reports[1] = import_bulk(ETABLISSEMENTS, etab_path, using=using, out=out, progress=progress)
+        elif ul_path:  # the establishments kept are renamed after the new unités légales
+            reports[0].denominations_refreshed = 0
+            import_bulk(  # cheap: re-reads the file only for the renaming, like the upsert path does
+                UNITES_LEGALES, ul_path, using=using, out=Output(None), progress=False, refresh_denominations=True
+            )
+    return reports
+
+
+def reload_postgres(ul_path: Path | None, etab_path: Path | None, *, using: str, out: Output, progress: bool):
+    """PostgreSQL: fresh tables loaded, indexed, analysed, then swapped in (see the module's docstring)."""
+    connection = connections[using]
+    reports: list[FileReport | None] = [None, None]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        pg = cursor.cursor
+        pg.execute("SET LOCAL synchronous_commit = off")
+        pg.execute("SET LOCAL work_mem = '256MB'")
+        pg.execute("SET LOCAL maintenance_work_mem = '512MB'")  # the index sorts
+        loaded = []
+        if ul_path:
+            reports[0], ul_columns = _load(pg, UNITES_LEGALES, ul_path, using=using, out=out, progress=progress)
+            loaded.append(UNITES_LEGALES)
+        if etab_path:
+            units = _fresh(_table(UNITES_LEGALES)) if ul_path else None
+            reports[1], _ = _load(pg, ETABLISSEMENTS, etab_path, using=using, out=out, progress=progress, units=units)
+            loaded.append(ETABLISSEMENTS)
+        step = time.perf_counter()
+        _swap(pg, [_table(stock) for stock in loaded])
+        last = reports[1] or reports[0]
+        last.timed("échange des tables", step)
+        if ul_path and not etab_path:  # the establishments kept are renamed after the new unités légales
+            step = time.perf_counter()
+            stage = f"sirene_import_{UNITES_LEGALES.kind}"
+            reports[0].denominations_refreshed = refresh_denominations_sql(pg, ul_columns, stage)
+            reports[0].timed("dénominations", step)
+        for report in reports:
+            if report:
+                pg.execute(f"DROP TABLE IF EXISTS pg_temp.sirene_import_{report.kind}")
+        step = time.perf_counter()
+    last.timed("commit", step)
+    for report in reports:
+        if report:
+            out.end_of_file(report)
+    return reports
+
+
+def _load(pg, stock: Stock, path: Path, *, using: str, out: Output, progress: bool, units: str | None = None):
+    """COPY the file into a staging table, then INSERT … SELECT it into the fresh table, indexed after."""
+    report = FileReport(kind=stock.kind, path=path)
+    started = time.perf_counter()
+    table, fresh = _table(stock), _fresh(_table(stock))
+    stage = f"sirene_import_{stock.kind}"
+    with open_stock(path) as (stream, raw), Progress(raw, path, progress, 0) as bar:
+        reader, columns = read_stock(
+            stock, stream, path, on_error=lambda line, reason: out.error(report, line, reason), on_progress=bar.update
+        )
+        pg.execute(f"DROP TABLE IF EXISTS pg_temp.{stage}")
+        pg.execute(
+            f"CREATE TEMP TABLE {stage} (seq bigint GENERATED ALWAYS AS IDENTITY, "
+            + ", ".join(f"c{i} text" for i in range(reader.width))
+            + ") ON COMMIT DROP"
+        )
+        step = time.perf_counter()
+        try:
+            with pg.copy(
+                f"COPY {stage} ({', '.join(f'c{i}' for i in range(reader.width))}) FROM STDIN (FORMAT csv)"
+            ) as copy:
+                for chunk in reader.chunks():
+                    copy.write(chunk)
+        finally:
+            bar.close(then="lu ; chargement de la nouvelle table…")
+        report.rows_read = reader.rows_read
+        step = report.timed("copy", step)
+
+    # The fresh table: the real one's columns, no index, no constraint (NOT NULL excepted) until loaded.
+    pg.execute(f"DROP TABLE IF EXISTS {fresh}")
+    pg.execute(f"CREATE TABLE {fresh} (LIKE {table} INCLUDING DEFAULTS)")
+    selected, source = selected_sql(stock, columns, stage, units_table=units)
+    names = ", ".join(selected)
+    expressions = ", ".join(f"{expression} AS {name}" for name, expression in selected.items())
+    valid = f"({columns.valid()}) IS NOT FALSE"  # NULL: kept (see Columns.valid)
+    pg.execute(f"INSERT INTO {fresh} ({names}) SELECT {expressions} FROM {source} WHERE {valid}")
+    inserted = pg.rowcount
+    invalid = reader.records - inserted
+    if invalid:  # each reported with its line (the reason computed as on other databases)
+        returned = ", ".join(columns.value(source) for source in stock.sources)
+        for seq, *values in pg.stream(f"SELECT s.seq, {returned} FROM {stage} s WHERE NOT ({valid})"):
+            reason = row_error(stock, dict(zip(stock.sources, values, strict=True))) or "ligne invalide"
+            out.error(report, reader.line_of(seq), reason)
+    report.rows_imported = inserted
+    step = report.timed("insertion", step)
+
+    # The constraints and indexes of the real table, rebuilt on the loaded one.
+    pg.execute(
+        "SELECT conname, pg_get_constraintdef(oid), conindid FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'c', 'x') ORDER BY contype <> 'p', conname",
+        [table],
+    )
+    constraints = pg.fetchall()
+    for name, definition, _ in constraints:
+        try:
+            with transaction.atomic(using=using):
+                pg.execute(f'ALTER TABLE {fresh} ADD CONSTRAINT "{_fresh(name)}" {definition}')
+        except _unique_violation():  # a key twice in the file: the last line wins, as with the upsert
+            key = stock.key
+            pg.execute(f"TRUNCATE {fresh}")
+            pg.execute(
+                f"INSERT INTO {fresh} ({names}) SELECT DISTINCT ON ({key}) {names} FROM "
+                f"(SELECT s.seq, {expressions} FROM {source} WHERE {valid}) n ORDER BY {key}, seq DESC"
+            )
+            report.rows_imported = pg.rowcount
+            pg.execute(f'ALTER TABLE {fresh} ADD CONSTRAINT "{_fresh(name)}" {definition}')
+    pg.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = %s::regclass AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid) "
+        "ORDER BY 1",
+        [table],
+    )
+    for name, definition in pg.fetchall():
+        bare = name.split(".")[-1].strip('"')
+        pg.execute(
+            re.sub(
+                r"^(CREATE (?:UNIQUE )?INDEX )(\S+)( ON (?:ONLY )?)(\S+)",
+                lambda m, bare=bare: f'{m[1]}"{_fresh(bare)}"{m[3]}{fresh}',
+                definition,
+                count=1,
+            )
+        )
+    step = report.timed("index", step)
+    pg.execute(f"ANALYZE {fresh}")
+    report.timed("analyze", step)
+    report.duration = time.perf_counter() - started
+    return report, columns
+
+
+def _swap(pg, tables: list[str]) -> None:
+    """The fresh tables take the real ones' names, their indexes and constraints too: catalog changes only."""
+    pg.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
+    for table in tables:
+        fresh = _fresh(table)
+        pg.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'c', 'x')",
+            [table],
+        )
+        constraints = [name for (name,) in pg.fetchall()]
+        pg.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)",
+            [table],
+        )
+        indexes = [name for (name,) in pg.fetchall()]
+        pg.execute(f"DROP TABLE {table}")
+        pg.execute(f"ALTER TABLE {fresh} RENAME TO {table}")
+        for name in constraints:  # renames the index of a primary key or unique constraint with it
+            pg.execute(f'ALTER TABLE {table} RENAME CONSTRAINT "{_fresh(name)}" TO "{name}"')
+        for name in indexes:
+            pg.execute(f'ALTER INDEX "{_fresh(name)}" RENAME TO "{name}"')
+
+
+def _unique_violation():
+    import psycopg
+
+    return psycopg.errors.UniqueViolation
