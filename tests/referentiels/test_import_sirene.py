@@ -397,7 +397,8 @@ def test_non_diffusible_values_are_blank(tmp_path):
     assert report.rows_skipped == 0
 
 
-def test_bad_rows_are_reported_with_their_line_and_skipped(tmp_path):
+@pytest.mark.parametrize("full", [False, True], ids=["upsert", "full"])
+def test_bad_rows_are_reported_with_their_line_and_skipped(tmp_path, full):
     good = csv_text(ETABLISSEMENT_HEADER, [SIEGE, SALON]).splitlines()
     bad_siret = csv_text(ETABLISSEMENT_HEADER, [{**SIEGE, "siret": "1234"}]).splitlines()[1]
     bad_siren = csv_text(ETABLISSEMENT_HEADER, [{**SIEGE, "siren": "73282932X"}]).splitlines()[1]
@@ -417,7 +418,7 @@ def test_bad_rows_are_reported_with_their_line_and_skipped(tmp_path):
     ]
     etab = write(tmp_path / "etab.csv", "\n".join(lines) + "\n")
 
-    report = run(etablissements_path=etab)
+    report = run(etablissements_path=etab, full=full)
 
     assert [(error.line, error.reason) for error in report.errors] == [
         (3, "SIRET invalide « 1234 »"),
@@ -432,7 +433,8 @@ def test_bad_rows_are_reported_with_their_line_and_skipped(tmp_path):
     assert (report.etablissements.rows_read, report.rows_imported, report.rows_skipped) == (8, 2, 6)
 
 
-def test_quoted_fields_line_breaks_and_crlf(tmp_path):
+@pytest.mark.parametrize("full", [False, True], ids=["upsert", "full"])
+def test_quoted_fields_line_breaks_and_crlf(tmp_path, full):
     text = csv_text(
         ETABLISSEMENT_HEADER,
         [
@@ -449,7 +451,7 @@ def test_quoted_fields_line_breaks_and_crlf(tmp_path):
     etab = tmp_path / "etab.csv"
     etab.write_bytes((header + "\n" + body.replace("\n", "\r\n")).encode())
 
-    report = run(etablissements_path=etab)
+    report = run(etablissements_path=etab, full=full)
 
     assert etablissement("73282932000074")["complement_adresse"] == 'BAT A, "LE PHARE"'
     assert etablissement("50388427200017")["enseigne"] == "SALON\nCAMILLE"
@@ -661,7 +663,8 @@ def test_postgresql_imports_the_unites_legales_on_a_second_connection(tmp_path):
     assert SireneUniteLegale.objects.count() == 2
 
 
-def test_line_numbers_hold_across_chunks_of_odd_lines(tmp_path, monkeypatch):
+@pytest.mark.parametrize("full", [False, True], ids=["upsert", "full"])
+def test_line_numbers_hold_across_chunks_of_odd_lines(tmp_path, monkeypatch, full):
     """Tiny chunks, so that quoted line breaks, blank and bad lines fall across chunk boundaries."""
     monkeypatch.setattr("referentiels.sirene_import.reading.CHUNK_SIZE", 97)
     lines, expected, errors, line = [], {}, [], 1
@@ -692,7 +695,7 @@ def test_line_numbers_hold_across_chunks_of_odd_lines(tmp_path, monkeypatch):
             expected[siret] = row["complementAdresseEtablissement"]
     etab = write(tmp_path / "etab.csv", ",".join(ETABLISSEMENT_HEADER) + "\n" + "\n".join(lines))  # no final newline
 
-    report = run(etablissements_path=etab)
+    report = run(etablissements_path=etab, full=full)
 
     assert [(error.line, error.reason) for error in report.errors] == sorted(errors)
     assert dict(SireneEtablissement.objects.values_list("siret", "complement_adresse")) == expected
