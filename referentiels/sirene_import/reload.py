@@ -171,15 +171,15 @@ def _load(pg, stock: Stock, path: Path, *, using: str, out: Output, progress: bo
     selected, source = selected_sql(stock, columns, stage, units_table=units)
     names = ", ".join(selected)
     expressions = ", ".join(f"{expression} AS {name}" for name, expression in selected.items())
-    valid = f"({columns.valid()}) IS NOT FALSE"  # NULL: kept (see Columns.valid)
-    pg.execute(f"INSERT INTO {fresh} ({names}) SELECT {expressions} FROM {source} WHERE {valid}")
+    # The invalid rows go first, each reported with its line (the reason computed as on other databases): a
+    # filter in the INSERT would hide the staging table's size from the planner (then a nested loop join).
+    returned = ", ".join(columns.value(name) for name in stock.sources)
+    for seq, *values in pg.stream(f"DELETE FROM {stage} s WHERE NOT ({columns.valid()}) RETURNING s.seq, {returned}"):
+        reason = row_error(stock, dict(zip(stock.sources, values, strict=True))) or "ligne invalide"
+        out.error(report, reader.line_of(seq), reason)
+    pg.execute(f"ANALYZE {stage}")  # a sample: its size and join keys for the plan
+    pg.execute(f"INSERT INTO {fresh} ({names}) SELECT {expressions} FROM {source}")
     inserted = pg.rowcount
-    invalid = reader.records - inserted
-    if invalid:  # each reported with its line (the reason computed as on other databases)
-        returned = ", ".join(columns.value(source) for source in stock.sources)
-        for seq, *values in pg.stream(f"SELECT s.seq, {returned} FROM {stage} s WHERE NOT ({valid})"):
-            reason = row_error(stock, dict(zip(stock.sources, values, strict=True))) or "ligne invalide"
-            out.error(report, reader.line_of(seq), reason)
     report.rows_imported = inserted
     step = report.timed("insertion", step)
 
@@ -199,7 +199,7 @@ def _load(pg, stock: Stock, path: Path, *, using: str, out: Output, progress: bo
             pg.execute(f"TRUNCATE {fresh}")
             pg.execute(
                 f"INSERT INTO {fresh} ({names}) SELECT DISTINCT ON ({key}) {names} FROM "
-                f"(SELECT s.seq, {expressions} FROM {source} WHERE {valid}) n ORDER BY {key}, seq DESC"
+                f"(SELECT s.seq, {expressions} FROM {source}) n ORDER BY {key}, seq DESC"
             )
             report.rows_imported = pg.rowcount
             pg.execute(f'ALTER TABLE {fresh} ADD CONSTRAINT "{_fresh(name)}" {definition}')
