@@ -20,6 +20,7 @@ transaction.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import itertools
@@ -51,26 +52,37 @@ def project(chunk: bytes, keep: list[int]) -> bytes:
     Python loop over the lines when the chunk has no quote at all; the quoted records go through the csv module.
     """
     pick = operator.itemgetter(*keep) if len(keep) > 1 else lambda fields: (fields[keep[0]],)
+
+    def cut(lines: list[bytes]):
+        return map(b",".join, map(pick, map(bytes.split, lines, itertools.repeat(b","))))
+
     lines = chunk.split(b"\n")
     lines.pop()  # the chunk ends with a newline
     if b'"' not in chunk:
-        return b"\n".join(map(b",".join, map(pick, map(bytes.split, lines, itertools.repeat(b","))))) + b"\n"
-    out, i, count = [], 0, len(lines)
+        return b"\n".join(cut(lines)) + b"\n"
+    # The lines holding a quote, found without a Python loop over the others.
+    newlines = list(map(operator.add, itertools.accumulate(map(len, lines)), itertools.count()))
+    quoted, found = [], chunk.find(b'"')
+    while found >= 0:
+        i = bisect.bisect_left(newlines, found)
+        quoted.append(i)
+        found = chunk.find(b'"', newlines[i] + 1)
+    out, position, count = [], 0, len(lines)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")  # "\n" in a field: quoted
-    while i < count:
-        line = lines[i]
-        i += 1
-        if b'"' not in line:
-            out.append(b",".join(pick(line.split(b","))))
-            continue
-        while line.count(b'"') % 2 and i < count:  # a quoted line break: the record goes on
-            line += b"\n" + lines[i]
-            i += 1
+    for i in quoted:
+        if i < position:
+            continue  # the end of a record spanning several lines, already taken
+        out.extend(cut(lines[position:i]))
+        record, position = lines[i], i + 1
+        while record.count(b'"') % 2 and position < count:  # a quoted line break: the record goes on
+            record += b"\n" + lines[position]
+            position += 1
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(pick(next(csv.reader(io.StringIO(line.decode("utf-8"), newline="")))))
+        writer.writerow(pick(next(csv.reader(io.StringIO(record.decode("utf-8"), newline="")))))
         out.append(buffer.getvalue()[:-1].encode())
+    out.extend(cut(lines[position:]))
     return b"\n".join(out) + b"\n"
 
 

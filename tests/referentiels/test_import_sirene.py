@@ -846,3 +846,23 @@ def test_postgresql_readers_see_the_old_or_the_new_table_never_half(tmp_path):
     assert failures == []
     assert set(counts) <= {3000, 7000} and counts[0] == 3000 and counts[-1] == 7000
     assert len(counts) > 10
+
+
+def test_the_columns_read_are_cut_out_of_each_record():
+    from referentiels.sirene_import.reload import project
+
+    rows = [
+        ["1", "a", "x", "2"],
+        ["3", "b,c", 'le "q"', "4"],  # quoted: a comma and quotes
+        ["5", "ligne\ncoupée", "", "6"],  # a quoted line break
+        ["7", "", "z", "8"],
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    chunk = buffer.getvalue().encode()
+
+    for keep in ([0, 1, 3], [1], [0, 3]):
+        expected = [[row[i] for i in keep] for row in rows]
+        assert list(csv.reader(io.StringIO(project(chunk, keep).decode(), newline=""))) == expected
+    plain = b"1,a,x,2\n7,,z,8\n"
+    assert project(plain, [0, 2]) == b"1,x\n7,z\n"
