@@ -861,7 +861,7 @@ def test_the_columns_read_are_cut_out_of_each_record():
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     chunk = buffer.getvalue().encode()
 
-    for keep in ([0, 1, 3], [1], [0, 3]):
+    for keep in ([0, 1, 3], [1, 2], [0, 3]):
         expected = [[row[i] for i in keep] for row in rows]
         assert list(csv.reader(io.StringIO(project(chunk, keep).decode(), newline=""))) == expected
     plain = b"1,a,x,2\n7,,z,8\n"
