@@ -496,7 +496,7 @@ def main() -> int:
                 f"--- COPY brut des deux fichiers (tables de colonnes text, sans index ni contrôle) : {_fr(raw, 2)} s"
             )
             runs = []
-            for mode in args.modes:
+            for mode in sorted(set(args.modes), key=["upsert", "full"].index):  # the upsert on empty tables
                 if mode == "upsert":
                     runs.append(("upsert, premier import (tables vides)", False))
                     if args.reimport:

@@ -95,7 +95,7 @@ def sirene_import(
     if full:
         reload = reload_postgres if postgres else reload_bulk
         report.unites_legales, report.etablissements = reload(
-            ul_path, etab_path, using=using, out=out, progress=progress
+            ul_path, etab_path, using=using, out=out, progress=progress, parallel=parallel
         )
     elif not postgres:
         if ul_path:

@@ -26,6 +26,7 @@ import io
 import itertools
 import operator
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -90,8 +91,10 @@ def _table(stock: Stock) -> str:
     return (SireneUniteLegale if stock is UNITES_LEGALES else SireneEtablissement)._meta.db_table
 
 
-def reload_bulk(ul_path: Path | None, etab_path: Path | None, *, using: str, out: Output, progress: bool):
-    """Other databases: everything deleted then imported, in one transaction."""
+def reload_bulk(
+    ul_path: Path | None, etab_path: Path | None, *, using: str, out: Output, progress: bool, parallel=None
+):
+    """Other databases: everything deleted then imported, in one transaction (`parallel`: ignored)."""
     reports = [None, None]
     with transaction.atomic(using=using):
         if ul_path:
@@ -108,50 +111,126 @@ def reload_bulk(ul_path: Path | None, etab_path: Path | None, *, using: str, out
     return reports
 
 
-def reload_postgres(ul_path: Path | None, etab_path: Path | None, *, using: str, out: Output, progress: bool):
-    """PostgreSQL: fresh tables loaded, indexed, analysed, then swapped in (see the module's docstring)."""
+def reload_postgres(
+    ul_path: Path | None,
+    etab_path: Path | None,
+    *,
+    using: str,
+    out: Output,
+    progress: bool,
+    parallel: bool | None = None,
+):
+    """PostgreSQL: fresh tables loaded, indexed, analysed, then swapped in (see the module's docstring).
+
+    `parallel` (both files; by default when not inside a transaction, which a second connection would not see):
+    the fresh unités légales are loaded and committed, under their temporary name, on a second connection while
+    the establishments are copied; the swap of both tables stays in the main transaction, and the fresh table is
+    dropped if anything fails.
+    """
     connection = connections[using]
+    parallel = bool(ul_path and etab_path) and (parallel if parallel is not None else not connection.in_atomic_block)
     reports: list[FileReport | None] = [None, None]
-    with transaction.atomic(using=using), connection.cursor() as cursor:
-        pg = cursor.cursor
-        pg.execute("SET LOCAL synchronous_commit = off")
-        pg.execute("SET LOCAL work_mem = '256MB'")
-        pg.execute("SET LOCAL maintenance_work_mem = '512MB'")  # the index sorts
-        loaded = []
-        if ul_path:
-            reports[0], ul_columns = _load(pg, UNITES_LEGALES, ul_path, using=using, out=out, progress=progress)
-            loaded.append(UNITES_LEGALES)
-        if etab_path:
-            units = _fresh(_table(UNITES_LEGALES)) if ul_path else None
-            reports[1], _ = _load(pg, ETABLISSEMENTS, etab_path, using=using, out=out, progress=progress, units=units)
-            loaded.append(ETABLISSEMENTS)
-        step = time.perf_counter()
-        _swap(pg, [_table(stock) for stock in loaded])
-        last = reports[1] or reports[0]
-        last.timed("échange des tables", step)
-        if ul_path and not etab_path:  # the establishments kept are renamed after the new unités légales
+    fresh_units = _fresh(_table(UNITES_LEGALES))
+    thread, outcome = (
+        _start_unites_legales(ul_path, using=using, out=out, progress=progress) if parallel else (None, {})
+    )
+
+    def wait_for_unites_legales():
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        reports[0] = outcome["report"]
+
+    try:
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            pg = cursor.cursor
+            _settings(pg)
+            if ul_path and not parallel:
+                reports[0], ul_columns = _load(pg, UNITES_LEGALES, ul_path, using=using, out=out, progress=progress)
+            if etab_path:
+                reports[1], _ = _load(
+                    pg,
+                    ETABLISSEMENTS,
+                    etab_path,
+                    using=using,
+                    out=out,
+                    progress=progress,
+                    units=fresh_units if ul_path else None,
+                    before_insert=wait_for_unites_legales if parallel else None,
+                )
             step = time.perf_counter()
-            stage = f"sirene_import_{UNITES_LEGALES.kind}"
-            reports[0].denominations_refreshed = refresh_denominations_sql(pg, ul_columns, stage)
-            reports[0].timed("dénominations", step)
-        for report in reports:
-            if report:
-                pg.execute(f"DROP TABLE IF EXISTS pg_temp.sirene_import_{report.kind}")
-        step = time.perf_counter()
-    last.timed("commit", step)
+            _swap(
+                pg, [_table(stock) for stock, path in ((UNITES_LEGALES, ul_path), (ETABLISSEMENTS, etab_path)) if path]
+            )
+            last = reports[1] or reports[0]
+            last.timed("échange des tables", step)
+            if ul_path and not etab_path:  # the establishments kept are renamed after the new unités légales
+                step = time.perf_counter()
+                stage = f"sirene_import_{UNITES_LEGALES.kind}"
+                reports[0].denominations_refreshed = refresh_denominations_sql(pg, ul_columns, stage)
+                reports[0].timed("dénominations", step)
+            for report in reports:
+                if report:
+                    pg.execute(f"DROP TABLE IF EXISTS pg_temp.sirene_import_{report.kind}")
+            step = time.perf_counter()
+        last.timed("commit", step)
+    except BaseException:
+        if thread is not None:
+            thread.join()  # then its fresh table, committed under its temporary name, goes
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {fresh_units}")
+        raise
     for report in reports:
         if report:
             out.end_of_file(report)
     return reports
 
 
-def _load(pg, stock: Stock, path: Path, *, using: str, out: Output, progress: bool, units: str | None = None):
+def _start_unites_legales(path: Path, *, using: str, out: Output, progress: bool):
+    """The fresh unités légales loaded and committed on a second connection (thread); (thread, outcome)."""
+    outcome = {}
+
+    def unites_legales():
+        try:
+            with transaction.atomic(using=using), connections[using].cursor() as cursor:
+                _settings(cursor.cursor)
+                outcome["report"], _ = _load(
+                    cursor.cursor, UNITES_LEGALES, path, using=using, out=out, progress=progress, position=1
+                )
+        except BaseException as exc:  # re-raised in the main thread
+            outcome["error"] = exc
+        finally:
+            connections[using].close()
+
+    thread = threading.Thread(target=unites_legales, name="rechargement-sirene-unites-legales", daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def _settings(pg) -> None:
+    pg.execute("SET LOCAL synchronous_commit = off")
+    pg.execute("SET LOCAL work_mem = '256MB'")
+    pg.execute("SET LOCAL maintenance_work_mem = '512MB'")  # the index sorts
+
+
+def _load(
+    pg,
+    stock: Stock,
+    path: Path,
+    *,
+    using: str,
+    out: Output,
+    progress: bool,
+    units: str | None = None,
+    position: int = 0,
+    before_insert=None,
+):
     """COPY the file into a staging table, then INSERT … SELECT it into the fresh table, indexed after."""
     report = FileReport(kind=stock.kind, path=path)
     started = time.perf_counter()
     table, fresh = _table(stock), _fresh(_table(stock))
     stage = f"sirene_import_{stock.kind}"
-    with open_stock(path) as (stream, raw), Progress(raw, path, progress, 0) as bar:
+    with open_stock(path) as (stream, raw), Progress(raw, path, progress, position) as bar:
         reader, columns = read_stock(
             stock, stream, path, on_error=lambda line, reason: out.error(report, line, reason), on_progress=bar.update
         )
@@ -176,6 +255,9 @@ def _load(pg, stock: Stock, path: Path, *, using: str, out: Output, progress: bo
             bar.close(then="lu ; chargement de la nouvelle table…")
         report.rows_read = reader.rows_read
         step = report.timed("copy", step)
+        if before_insert:
+            before_insert()
+            step = report.timed("attente des unités légales", step)
 
     # The fresh table: the real one's columns, no index, no constraint (NOT NULL excepted) until loaded.
     pg.execute(f"DROP TABLE IF EXISTS {fresh}")

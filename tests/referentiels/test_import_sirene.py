@@ -866,3 +866,42 @@ def test_the_columns_read_are_cut_out_of_each_record():
         assert list(csv.reader(io.StringIO(project(chunk, keep).decode(), newline=""))) == expected
     plain = b"1,a,x,2\n7,,z,8\n"
     assert project(plain, [0, 2]) == b"1,x\n7,z\n"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_full_reload_loads_the_unites_legales_on_a_second_connection(tmp_path):
+    ul, etab = stock_files(tmp_path)
+    run(unites_legales_path=ul, etablissements_path=etab)
+    ul, etab = stock_files(tmp_path, etablissements=[SALON], unites_legales=[FOURNIER])
+
+    report = run(unites_legales_path=ul, etablissements_path=etab, full=True, parallel=True)
+
+    assert "attente des unités légales" in report.etablissements.timings
+    assert list(SireneEtablissement.objects.values_list("siret", "denomination")) == [
+        ("50388427200017", "CAMILLE FOURNIER")
+    ]
+    assert list(SireneUniteLegale.objects.values_list("siren", flat=True)) == ["503884272"]
+    assert _indexes(SireneUniteLegale._meta.db_table) == {"habilitations_sireneunitelegale_pkey"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_full_reload_on_two_connections_that_fails_leaves_nothing_behind(tmp_path):
+    ul, etab = stock_files(tmp_path)
+    run(unites_legales_path=ul, etablissements_path=etab)
+    truncated = tmp_path / "StockEtablissement_utf8.csv.gz"
+    rows = [{**SIEGE, "nic": f"{n:05d}", "siret": f"732829320{n:05d}"} for n in range(20_000)]
+    whole = gzip.compress(csv_text(ETABLISSEMENT_HEADER, rows).encode())
+    truncated.write_bytes(whole[: len(whole) // 2])
+    new_ul = tmp_path / "reload"
+    new_ul.mkdir()
+    new_ul, _ = stock_files(new_ul, unites_legales=[FOURNIER])
+
+    with pytest.raises(EOFError):
+        run(unites_legales_path=new_ul, etablissements_path=truncated, full=True, parallel=True)
+
+    assert SireneUniteLegale.objects.count() == 2 and SireneEtablissement.objects.count() == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE %s", ["%rechargement%"])
+        assert cursor.fetchone() == (0,)
