@@ -13,6 +13,10 @@ the unités légales are imported on a second connection while the establishment
 Other databases (SQLite for `make run`): the same checks in Python and `bulk_create(update_conflicts=True)`
 in batches. The results are the same.
 
+`full=True` (`import_sirene --full`, for the monthly stock files): a full reload instead of the upsert, the
+tables' contents replaced by the files' (on PostgreSQL, fresh tables loaded, indexed after, and swapped in
+one transaction: see reload.py).
+
 Rows that cannot be imported (wrong number of fields, SIRET not 14 digits, SIREN not 9 digits, SIREN not
 the first 9 digits of the SIRET, value too long for its column, undecodable line) are reported with their
 line number and skipped. When a SIRET (or SIREN) appears twice in a file, the last line wins.

@@ -97,17 +97,14 @@ def reload_bulk(
     """Other databases: everything deleted then imported, in one transaction (`parallel`: ignored)."""
     reports = [None, None]
     with transaction.atomic(using=using):
-        if ul_path:
+        if ul_path:  # alone, the establishments kept are renamed after the new unités légales
             SireneUniteLegale.objects.using(using).all().delete()
-            reports[0] = import_bulk(UNITES_LEGALES, ul_path, using=using, out=out, progress=progress)
+            reports[0] = import_bulk(
+                UNITES_LEGALES, ul_path, using=using, out=out, progress=progress, refresh_denominations=not etab_path
+            )
         if etab_path:
             SireneEtablissement.objects.using(using).all().delete()
             reports[1] = import_bulk(ETABLISSEMENTS, etab_path, using=using, out=out, progress=progress)
-        elif ul_path:  # the establishments kept are renamed after the new unités légales
-            reports[0].denominations_refreshed = 0
-            import_bulk(  # cheap: re-reads the file only for the renaming, like the upsert path does
-                UNITES_LEGALES, ul_path, using=using, out=Output(None), progress=False, refresh_denominations=True
-            )
     return reports
 
 
