@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/bench_import_sirene.py \
         [--rows 1000000 [200000 …]] [--format zip|csv] [--modes upsert full] [--reimport] [--lookups 2000] [--keep DIR]
+        [--database apart_bench]
 
 For each size: generates a StockUniteLegale + StockEtablissement pair (official headers, every column,
 realistic values, Luhn-valid SIRENs and SIRETs, sorted as INSEE publishes them, zipped like the real
@@ -32,7 +33,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DATABASE = "apart_bench"
+BENCH_DATABASE = "apart_bench"  # by default; --database to use another (the database is dropped and recreated)
 
 # --- Luhn keys, four digits at a time ------------------------------------------------------------
 
@@ -412,12 +413,12 @@ def _run_import(ul_path: Path, etab_path: Path, env: dict, *, full: bool = False
     return elapsed, usage.ru_maxrss, text
 
 
-def _recreate_database(admin_url: str, env: dict) -> None:
+def _recreate_database(admin_url: str, env: dict, name: str) -> None:
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name}")
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
 
 
@@ -460,6 +461,11 @@ def main() -> int:
         help="imports mesurés, dans l'ordre",
     )
     parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument(
+        "--database",
+        default=BENCH_DATABASE,
+        help="base de mesure, SUPPRIMÉE puis recréée (une base à soi sur un serveur partagé)",
+    )
     parser.add_argument("--keep", type=Path, help="garder les fichiers générés dans ce dossier")
     args = parser.parse_args()
 
@@ -469,7 +475,7 @@ def main() -> int:
         return 2
     parts = urlsplit(url)
     admin_url = urlunsplit(parts._replace(path="/postgres"))
-    bench_url = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+    bench_url = urlunsplit(parts._replace(path=f"/{args.database}"))
     env = {**os.environ, "DATABASE_URL": bench_url}
     os.environ.update(DATABASE_URL=bench_url, DJANGO_SETTINGS_MODULE="apart.settings", LOG_LEVEL="WARNING")
     sys.path.insert(0, str(ROOT))
@@ -477,9 +483,9 @@ def main() -> int:
 
     django.setup()
 
-    print(f"Machine : {os.cpu_count()} cœurs · base {BENCH_DATABASE} sur {parts.hostname}:{parts.port or 5432}")
+    print(f"Machine : {os.cpu_count()} cœurs · base {args.database} sur {parts.hostname}:{parts.port or 5432}")
     for rows in args.rows:
-        _recreate_database(admin_url, env)
+        _recreate_database(admin_url, env, args.database)
         with tempfile.TemporaryDirectory(prefix="bench_sirene_") as tmp:
             directory = args.keep or Path(tmp)
             directory.mkdir(parents=True, exist_ok=True)
