@@ -1,7 +1,8 @@
 """Benchmark of `manage.py import_sirene` on PostgreSQL (not a test).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/bench_import_sirene.py \
-        [--rows 1000000 [200000 …]] [--format zip|csv] [--reimport] [--lookups 2000] [--keep DIR]
+        [--rows 1000000 [200000 …]] [--format zip|csv] [--modes upsert full] [--reimport] [--lookups 2000] [--keep DIR]
+        [--database apart_bench]
 
 For each size: generates a StockUniteLegale + StockEtablissement pair (official headers, every column,
 realistic values, Luhn-valid SIRENs and SIRETs, sorted as INSEE publishes them, zipped like the real
@@ -9,6 +10,11 @@ files) in a temporary directory, (re)creates its own database `apart_bench` on t
 migrates it, runs the import in a child process (`manage.py import_sirene … --no-progress -v 2`) and
 prints the rows per second (wall time of the child process, from start to exit) and the peak memory
 (RSS) of that child (`os.wait4`; the same figure as getrusage(RUSAGE_CHILDREN).ru_maxrss for one child).
+Before the imports, the raw COPY of the same files is timed (each CSV, decompressed as it is read, streamed
+by psycopg into `COPY … FROM STDIN (FORMAT csv, HEADER)` of a table of as many text columns, no index, no
+check, no transformation, committed): each import prints its ratio to that time, and the time a 40 M-row
+stock would take at its rate (linear). Modes: `upsert` (the default import, on empty tables) then `full`
+(`import_sirene --full`, replacing what the upsert loaded).
 After the last size: p50/p99 of a SIRET look-up (`SireneEtablissement.objects.filter(pk=…).first()`) over
 random SIRETs of the table, each timed on its own.
 """
@@ -27,7 +33,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DATABASE = "apart_bench"
+BENCH_DATABASE = "apart_bench"  # by default; --database to use another (the database is dropped and recreated)
 
 # --- Luhn keys, four digits at a time ------------------------------------------------------------
 
@@ -346,7 +352,41 @@ def _fr(number: float, decimals: int = 0) -> str:
     return f"{number:,.{decimals}f}".replace(",", " ").replace(".", ",")
 
 
-def _run_import(ul_path: Path, etab_path: Path, env: dict) -> tuple[float, int, str]:
+def _raw_copy(paths: list[Path]) -> float:
+    """Seconds to COPY the files as they are into tables of text columns (the floor of any import)."""
+    import psycopg
+
+    from referentiels.sirene_import.reading import open_stock
+
+    url = os.environ["DATABASE_URL"]
+    started = time.perf_counter()
+    with psycopg.connect(url) as connection:
+        for n, path in enumerate(paths):
+            with open_stock(path) as (stream, _raw):
+                header = stream.readline()
+                width = header.count(b",") + 1
+                table = f"bench_copie_brute_{n}"
+                connection.execute(f"CREATE TABLE {table} ({', '.join(f'c{i} text' for i in range(width))})")
+                with connection.cursor().copy(f"COPY {table} FROM STDIN (FORMAT csv)") as copy:
+                    while data := stream.read(1 << 20):
+                        copy.write(data)
+        connection.commit()
+    elapsed = time.perf_counter() - started
+    with psycopg.connect(url, autocommit=True) as connection:
+        for n in range(len(paths)):
+            connection.execute(f"DROP TABLE bench_copie_brute_{n}")
+    return elapsed
+
+
+def _import_duration(output: str) -> float | None:
+    """The import's own duration, from its summary (« Total : … en 12,3 s »)."""
+    import re
+
+    found = re.search(r"Total : .* en ([0-9 \u00a0]+,[0-9]) s", output)
+    return float(found[1].replace("\u00a0", "").replace(" ", "").replace(",", ".")) if found else None
+
+
+def _run_import(ul_path: Path, etab_path: Path, env: dict, *, full: bool = False) -> tuple[float, int, str]:
     """Wall time, peak RSS (KiB) and output of `manage.py import_sirene` in a child process."""
     command = [
         sys.executable,
@@ -359,7 +399,7 @@ def _run_import(ul_path: Path, etab_path: Path, env: dict) -> tuple[float, int, 
         "--no-progress",
         "-v",
         "2",
-    ]
+    ] + (["--full"] if full else [])
     with tempfile.TemporaryFile("w+") as output:
         started = time.perf_counter()
         child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
@@ -373,12 +413,12 @@ def _run_import(ul_path: Path, etab_path: Path, env: dict) -> tuple[float, int, 
     return elapsed, usage.ru_maxrss, text
 
 
-def _recreate_database(admin_url: str, env: dict) -> None:
+def _recreate_database(admin_url: str, env: dict, name: str) -> None:
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {name}")
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
 
 
@@ -413,7 +453,19 @@ def main() -> int:
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000], help="établissements à générer")
     parser.add_argument("--format", choices=["zip", "csv"], default="zip")
     parser.add_argument("--reimport", action="store_true", help="relancer l'import (mise à jour de lignes existantes)")
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=["upsert", "full"],
+        default=["upsert", "full"],
+        help="imports mesurés, dans l'ordre",
+    )
     parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument(
+        "--database",
+        default=BENCH_DATABASE,
+        help="base de mesure, SUPPRIMÉE puis recréée (une base à soi sur un serveur partagé)",
+    )
     parser.add_argument("--keep", type=Path, help="garder les fichiers générés dans ce dossier")
     args = parser.parse_args()
 
@@ -423,7 +475,7 @@ def main() -> int:
         return 2
     parts = urlsplit(url)
     admin_url = urlunsplit(parts._replace(path="/postgres"))
-    bench_url = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+    bench_url = urlunsplit(parts._replace(path=f"/{args.database}"))
     env = {**os.environ, "DATABASE_URL": bench_url}
     os.environ.update(DATABASE_URL=bench_url, DJANGO_SETTINGS_MODULE="apart.settings", LOG_LEVEL="WARNING")
     sys.path.insert(0, str(ROOT))
@@ -431,9 +483,9 @@ def main() -> int:
 
     django.setup()
 
-    print(f"Machine : {os.cpu_count()} cœurs · base {BENCH_DATABASE} sur {parts.hostname}:{parts.port or 5432}")
+    print(f"Machine : {os.cpu_count()} cœurs · base {args.database} sur {parts.hostname}:{parts.port or 5432}")
     for rows in args.rows:
-        _recreate_database(admin_url, env)
+        _recreate_database(admin_url, env, args.database)
         with tempfile.TemporaryDirectory(prefix="bench_sirene_") as tmp:
             directory = args.keep or Path(tmp)
             directory.mkdir(parents=True, exist_ok=True)
@@ -445,14 +497,35 @@ def main() -> int:
                 f"{ul_path.name} {_fr(ul_path.stat().st_size / 1e6)} Mo, "
                 f"{etab_path.name} {_fr(etab_path.stat().st_size / 1e6)} Mo"
             )
-            for label in ["premier import (table vide)"] + (["ré-import (lignes existantes)"] if args.reimport else []):
-                elapsed, peak_kib, output = _run_import(ul_path, etab_path, env)
+            raw = _raw_copy([ul_path, etab_path])
+            print(
+                f"--- COPY brut des deux fichiers (tables de colonnes text, sans index ni contrôle) : {_fr(raw, 2)} s"
+            )
+            runs = []
+            for mode in sorted(set(args.modes), key=["upsert", "full"].index):  # the upsert on empty tables
+                if mode == "upsert":
+                    runs.append(("upsert, premier import (tables vides)", False))
+                    if args.reimport:
+                        runs.append(("upsert, ré-import (lignes existantes)", False))
+                else:
+                    runs.append(("rechargement complet (--full), qui remplace les lignes déjà chargées", True))
+            for label, full in runs:
+                elapsed, peak_kib, output = _run_import(ul_path, etab_path, env, full=full)
                 print(f"--- {label} ---")
                 print("\n".join("  " + line for line in output.strip().splitlines()))
                 print(f"  Durée du processus d'import : {_fr(elapsed, 2)} s")
                 print(f"  Établissements par seconde : {_fr(rows / elapsed)}")
                 print(f"  Lignes (unités légales + établissements) par seconde : {_fr((rows + units) / elapsed)}")
                 print(f"  Mémoire maximale (RSS) du processus d'import : {_fr(peak_kib / 1024)} Mio")
+                own = _import_duration(output)
+                print(
+                    f"  Rapport au COPY brut : {_fr(elapsed / raw, 2)}× (durée du processus)"
+                    + (f", {_fr(own / raw, 2)}× (durée de l'import, démarrage de Django exclu)" if own else "")
+                )
+                print(
+                    f"  Estimation pour un stock de 40 M établissements (+ {_fr(40 * units / rows, 1)} M unités légales), "
+                    f"au même débit : {_fr(elapsed * 40_000_000 / rows / 60, 1)} min"
+                )
     _lookups(args.lookups)
     return 0
 

@@ -13,6 +13,10 @@ the unités légales are imported on a second connection while the establishment
 Other databases (SQLite for `make run`): the same checks in Python and `bulk_create(update_conflicts=True)`
 in batches. The results are the same.
 
+`full=True` (`import_sirene --full`, for the monthly stock files): a full reload instead of the upsert, the
+tables' contents replaced by the files' (on PostgreSQL, fresh tables loaded, indexed after, and swapped in
+one transaction: see reload.py).
+
 Rows that cannot be imported (wrong number of fields, SIRET not 14 digits, SIREN not 9 digits, SIREN not
 the first 9 digits of the SIRET, value too long for its column, undecodable line) are reported with their
 line number and skipped. When a SIRET (or SIREN) appears twice in a file, the last line wins.
@@ -39,6 +43,7 @@ from .layouts import (
     SireneImportError,
 )
 from .reading import check_header
+from .reload import reload_bulk, reload_postgres
 from .report import ImportReport, Output
 from .staging import import_postgres, import_postgres_parallel
 from .upsert import import_bulk
@@ -64,6 +69,7 @@ def sirene_import(
     verbose: bool = False,
     using: str = "default",
     parallel: bool | None = None,
+    full: bool = False,
 ) -> ImportReport:
     """Import a StockUniteLegale and/or a StockEtablissement file (see the module's docstring).
 
@@ -71,7 +77,8 @@ def sirene_import(
     unités légales, the known establishments of these SIRENs are renamed. Skipped lines go to `stderr`,
     the summary to `stdout` (with the time of each step if `verbose`), when given. `parallel` (PostgreSQL, both
     files): import the unités légales on a second connection while the establishments are copied; by
-    default when not inside a transaction (a second connection would not see it).
+    default when not inside a transaction (a second connection would not see it). `full`: a full reload
+    (the tables' contents replaced by the files', see reload.py) instead of the upsert.
     """
     if not unites_legales_path and not etablissements_path:
         raise SireneImportError(
@@ -85,11 +92,16 @@ def sirene_import(
 
     connection = connections[using]
     postgres = connection.vendor == "postgresql"
-    report = ImportReport(method="copy" if postgres else "bulk_create")
+    report = ImportReport(method=("copy" if postgres else "bulk_create") + ("_full" if full else ""))
     out = Output(stderr)
     started = time.perf_counter()
     refresh = etab_path is None
-    if not postgres:
+    if full:
+        reload = reload_postgres if postgres else reload_bulk
+        report.unites_legales, report.etablissements = reload(
+            ul_path, etab_path, using=using, out=out, progress=progress, parallel=parallel
+        )
+    elif not postgres:
         if ul_path:
             report.unites_legales = import_bulk(
                 UNITES_LEGALES, ul_path, using=using, out=out, progress=progress, refresh_denominations=refresh

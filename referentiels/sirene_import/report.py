@@ -51,7 +51,7 @@ def fr(number: float, decimals: int = 0) -> str:
 
 @dataclass
 class ImportReport:
-    method: str  # "copy" (PostgreSQL COPY + one upsert) or "bulk_create"
+    method: str  # "copy" (PostgreSQL COPY + one upsert) or "bulk_create"; "…_full" for a full reload
     unites_legales: FileReport | None = None
     etablissements: FileReport | None = None
     duration: float = 0.0
@@ -85,7 +85,11 @@ class ImportReport:
         return [error for report in self.files for error in report.errors]
 
     def summary(self, verbose: bool = False) -> str:
-        method = "PostgreSQL, COPY puis INSERT … ON CONFLICT" if self.method == "copy" else "bulk_create par lots"
+        method = {
+            "copy": "PostgreSQL, COPY puis INSERT … ON CONFLICT",
+            "copy_full": "rechargement complet, PostgreSQL : COPY dans une nouvelle table, index, échange des tables",
+            "bulk_create_full": "rechargement complet : lignes supprimées puis bulk_create par lots",
+        }.get(self.method, "bulk_create par lots")
         lines = [f"Import SIRENE terminé ({method})."]
         for report in self.files:
             label = UNITES_LEGALES.label if report.kind == UNITES_LEGALES.kind else ETABLISSEMENTS.label

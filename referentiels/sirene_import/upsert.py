@@ -34,10 +34,11 @@ def unite_legale_name_sql(alias: str) -> str:
     )
 
 
-def upsert_sql(stock: Stock, columns: Columns, stage: str, skip_unchanged: bool = True) -> str:
+def selected_sql(stock: Stock, columns: Columns, stage: str, units_table: str | None = None) -> tuple[dict, str]:
+    """The model's columns as SQL expressions on the staging table `s`, and the FROM clause (the
+    establishments are named after the unités légales of `units_table`, by default the model's table)."""
     v = columns.value
     if stock is UNITES_LEGALES:
-        table = SireneUniteLegale._meta.db_table
         selected = {
             "siren": v("siren"),
             "denomination": v("denominationUniteLegale"),
@@ -47,19 +48,24 @@ def upsert_sql(stock: Stock, columns: Columns, stage: str, skip_unchanged: bool 
             "etat_administratif": f"CASE {v('etatAdministratifUniteLegale')} WHEN 'C' THEN 'F' "
             f"ELSE {v('etatAdministratifUniteLegale')} END",
         }
-        source, key, updated = f"{stage} s", "siren", UNITE_LEGALE_UPDATED
+        return selected, f"{stage} s"
+    units = units_table or SireneUniteLegale._meta.db_table
+    selected = {
+        "siret": v("siret"),
+        "siren": v("siren"),
+        "denomination": f"coalesce(nullif({unite_legale_name_sql('u')}, ''), "
+        f"nullif({v('denominationUsuelleEtablissement')}, ''), {v('enseigne1Etablissement')})",
+        **{name: v(insee) for name, insee in ETABLISSEMENT_FIELDS},
+    }
+    return selected, f"{stage} s LEFT JOIN {units} u ON u.siren = {columns.raw('siren')}"
+
+
+def upsert_sql(stock: Stock, columns: Columns, stage: str, skip_unchanged: bool = True) -> str:
+    selected, source = selected_sql(stock, columns, stage)
+    if stock is UNITES_LEGALES:
+        table, key, updated = SireneUniteLegale._meta.db_table, "siren", UNITE_LEGALE_UPDATED
     else:
-        table = SireneEtablissement._meta.db_table
-        units = SireneUniteLegale._meta.db_table
-        selected = {
-            "siret": v("siret"),
-            "siren": v("siren"),
-            "denomination": f"coalesce(nullif({unite_legale_name_sql('u')}, ''), "
-            f"nullif({v('denominationUsuelleEtablissement')}, ''), {v('enseigne1Etablissement')})",
-            **{name: v(insee) for name, insee in ETABLISSEMENT_FIELDS},
-        }
-        source = f"{stage} s LEFT JOIN {units} u ON u.siren = {columns.raw('siren')}"
-        key, updated = "siret", ETABLISSEMENT_UPDATED
+        table, key, updated = SireneEtablissement._meta.db_table, "siret", ETABLISSEMENT_UPDATED
     names = ", ".join(selected)
     rows = f"SELECT {', '.join(f'{expression} AS {name}' for name, expression in selected.items())} FROM {source}"
     if skip_unchanged:

@@ -397,7 +397,8 @@ def test_non_diffusible_values_are_blank(tmp_path):
     assert report.rows_skipped == 0
 
 
-def test_bad_rows_are_reported_with_their_line_and_skipped(tmp_path):
+@pytest.mark.parametrize("full", [False, True], ids=["upsert", "full"])
+def test_bad_rows_are_reported_with_their_line_and_skipped(tmp_path, full):
     good = csv_text(ETABLISSEMENT_HEADER, [SIEGE, SALON]).splitlines()
     bad_siret = csv_text(ETABLISSEMENT_HEADER, [{**SIEGE, "siret": "1234"}]).splitlines()[1]
     bad_siren = csv_text(ETABLISSEMENT_HEADER, [{**SIEGE, "siren": "73282932X"}]).splitlines()[1]
@@ -417,7 +418,7 @@ def test_bad_rows_are_reported_with_their_line_and_skipped(tmp_path):
     ]
     etab = write(tmp_path / "etab.csv", "\n".join(lines) + "\n")
 
-    report = run(etablissements_path=etab)
+    report = run(etablissements_path=etab, full=full)
 
     assert [(error.line, error.reason) for error in report.errors] == [
         (3, "SIRET invalide « 1234 »"),
@@ -432,7 +433,8 @@ def test_bad_rows_are_reported_with_their_line_and_skipped(tmp_path):
     assert (report.etablissements.rows_read, report.rows_imported, report.rows_skipped) == (8, 2, 6)
 
 
-def test_quoted_fields_line_breaks_and_crlf(tmp_path):
+@pytest.mark.parametrize("full", [False, True], ids=["upsert", "full"])
+def test_quoted_fields_line_breaks_and_crlf(tmp_path, full):
     text = csv_text(
         ETABLISSEMENT_HEADER,
         [
@@ -449,7 +451,7 @@ def test_quoted_fields_line_breaks_and_crlf(tmp_path):
     etab = tmp_path / "etab.csv"
     etab.write_bytes((header + "\n" + body.replace("\n", "\r\n")).encode())
 
-    report = run(etablissements_path=etab)
+    report = run(etablissements_path=etab, full=full)
 
     assert etablissement("73282932000074")["complement_adresse"] == 'BAT A, "LE PHARE"'
     assert etablissement("50388427200017")["enseigne"] == "SALON\nCAMILLE"
@@ -661,7 +663,8 @@ def test_postgresql_imports_the_unites_legales_on_a_second_connection(tmp_path):
     assert SireneUniteLegale.objects.count() == 2
 
 
-def test_line_numbers_hold_across_chunks_of_odd_lines(tmp_path, monkeypatch):
+@pytest.mark.parametrize("full", [False, True], ids=["upsert", "full"])
+def test_line_numbers_hold_across_chunks_of_odd_lines(tmp_path, monkeypatch, full):
     """Tiny chunks, so that quoted line breaks, blank and bad lines fall across chunk boundaries."""
     monkeypatch.setattr("referentiels.sirene_import.reading.CHUNK_SIZE", 97)
     lines, expected, errors, line = [], {}, [], 1
@@ -692,7 +695,213 @@ def test_line_numbers_hold_across_chunks_of_odd_lines(tmp_path, monkeypatch):
             expected[siret] = row["complementAdresseEtablissement"]
     etab = write(tmp_path / "etab.csv", ",".join(ETABLISSEMENT_HEADER) + "\n" + "\n".join(lines))  # no final newline
 
-    report = run(etablissements_path=etab)
+    report = run(etablissements_path=etab, full=full)
 
     assert [(error.line, error.reason) for error in report.errors] == sorted(errors)
     assert dict(SireneEtablissement.objects.values_list("siret", "complement_adresse")) == expected
+
+
+# --- Full reload (`--full`): the tables' contents replaced by the files' ------------------------
+
+
+def test_a_full_reload_replaces_the_contents(tmp_path):
+    ul, etab = stock_files(tmp_path)
+    run(unites_legales_path=ul, etablissements_path=etab)
+    renamed = {**MENUCA, "denominationUniteLegale": "MENUCA ET FILS"}
+    nouveau = {**SIEGE, "nic": "00090", "siret": "73282932000090"}
+    reload_dir = tmp_path / "reload"
+    reload_dir.mkdir()
+    ul, etab = stock_files(reload_dir, etablissements=[SIEGE, nouveau], unites_legales=[renamed])
+
+    report = run(unites_legales_path=ul, etablissements_path=etab, full=True)
+
+    assert dict(SireneEtablissement.objects.values_list("siret", "denomination")) == {
+        "73282932000074": "MENUCA ET FILS",
+        "73282932000090": "MENUCA ET FILS",
+    }
+    assert list(SireneUniteLegale.objects.values_list("siren", flat=True)) == ["732829320"]
+    assert (report.unites_legales_imported, report.etablissements_imported, report.rows_skipped) == (1, 2, 0)
+    assert "rechargement complet" in report.out
+
+
+def test_a_full_reload_reports_bad_rows_and_keeps_the_last_of_a_duplicate(tmp_path):
+    bad = {**SALON, "siret": "5038842720001X"}
+    later = {**SIEGE, "libelleVoieEtablissement": "VOLTAIRE"}
+    ul, etab = stock_files(tmp_path, etablissements=[SIEGE, bad, SECONDAIRE, later])
+
+    report = run(unites_legales_path=ul, etablissements_path=etab, full=True)
+
+    assert [(error.line, error.reason) for error in report.errors] == [(3, "SIRET invalide « 5038842720001X »")]
+    assert SireneEtablissement.objects.count() == 2
+    assert etablissement(SIEGE["siret"])["libelle_voie"] == "VOLTAIRE"
+
+
+def test_a_full_reload_of_the_unites_legales_alone_renames_the_establishments(tmp_path):
+    ul, etab = stock_files(tmp_path)
+    run(unites_legales_path=ul, etablissements_path=etab)
+    ul, _ = stock_files(tmp_path, unites_legales=[{**MENUCA, "denominationUniteLegale": "MENUCA SA"}])
+
+    report = run(unites_legales_path=ul, full=True)
+
+    assert list(SireneUniteLegale.objects.values_list("denomination", flat=True)) == ["MENUCA SA"]
+    assert SireneEtablissement.objects.get(pk="73282932000074").denomination == "MENUCA SA"
+    assert SireneEtablissement.objects.count() == 3  # the establishments are kept
+    assert report.unites_legales.denominations_refreshed == 2
+
+
+def test_a_full_reload_that_fails_in_the_middle_leaves_the_tables_intact(tmp_path):
+    ul, etab = stock_files(tmp_path)
+    run(unites_legales_path=ul, etablissements_path=etab)
+    before = list(SireneEtablissement.objects.order_by("pk").values())
+    rows = [{**SIEGE, "nic": f"{n:05d}", "siret": f"732829320{n:05d}"} for n in range(20_000)]
+    whole = gzip.compress(csv_text(ETABLISSEMENT_HEADER, rows).encode())
+    truncated = tmp_path / "StockEtablissement_utf8.csv.gz"
+    truncated.write_bytes(whole[: len(whole) // 2])  # a download cut short: the end of the stream is missing
+
+    with pytest.raises(EOFError):
+        run(unites_legales_path=ul, etablissements_path=truncated, full=True)
+
+    assert list(SireneEtablissement.objects.order_by("pk").values()) == before
+    assert SireneUniteLegale.objects.count() == 2
+
+
+def test_the_command_s_full_option(tmp_path):
+    ul, etab = stock_files(tmp_path)
+    call_command("import_sirene", "--unites-legales", ul, "--etablissements", etab, stdout=io.StringIO())
+    _, etab = stock_files(tmp_path, etablissements=[SALON])
+    out = io.StringIO()
+
+    call_command("import_sirene", "--etablissements", etab, "--full", stdout=out)
+
+    assert list(SireneEtablissement.objects.values_list("siret", "denomination")) == [
+        ("50388427200017", "CAMILLE FOURNIER")
+    ]
+    assert "Établissements : 1 lignes importées, 0 ignorées" in out.getvalue()
+
+
+def _indexes(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
+        return {name for (name,) in cursor.fetchall()}
+
+
+@pytest.mark.postgres
+def test_postgresql_full_reload_rebuilds_the_indexes_and_swaps_the_tables(tmp_path):
+    tables = [SireneUniteLegale._meta.db_table, SireneEtablissement._meta.db_table]
+    indexes = {table: _indexes(table) for table in tables}
+    assert "sirene_etab_siren_idx" in indexes[tables[1]]
+    ul, etab = stock_files(tmp_path)
+
+    report = run(unites_legales_path=ul, etablissements_path=etab, full=True)
+
+    assert report.method == "copy_full"
+    assert {table: _indexes(table) for table in tables} == indexes  # same names, rebuilt on the new tables
+    assert set(report.etablissements.timings) >= {"copy", "insertion", "index", "échange des tables"}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE %s", ["%rechargement%"])
+        assert cursor.fetchone() == (0,)  # nothing left behind
+        cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'", [tables[1]])
+        assert cursor.fetchone() == ("habilitations_sireneetablissement_pkey",)
+    assert SireneEtablissement.objects.get(pk="73282932000074").denomination == "ATELIERS MENUCA"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_readers_see_the_old_or_the_new_table_never_half(tmp_path):
+    import threading
+
+    from django.db import connections
+
+    old = [{**SIEGE, "nic": f"{n:05d}", "siret": f"732829320{n:05d}"} for n in range(3000)]
+    new = [{**SIEGE, "nic": f"{n:05d}", "siret": f"732829320{n:05d}"} for n in range(1000, 8000)]
+    ul = write(tmp_path / "StockUniteLegale_utf8.csv", csv_text(UNITE_LEGALE_HEADER, [MENUCA]))
+    first = write(tmp_path / "first.csv", csv_text(ETABLISSEMENT_HEADER, old))
+    second = write(tmp_path / "second.csv", csv_text(ETABLISSEMENT_HEADER, new))
+    run(unites_legales_path=ul, etablissements_path=first)
+    counts, reading, done, failures = [], threading.Event(), threading.Event(), []
+
+    def reader():
+        try:
+            while not done.is_set():
+                counts.append(SireneEtablissement.objects.count())
+                reading.set()
+        except BaseException as exc:  # noqa: BLE001 — reported by the test
+            failures.append(exc)
+            reading.set()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        reading.wait(10)
+        run(unites_legales_path=ul, etablissements_path=second, full=True)
+        after = len(counts)
+        while len(counts) < after + 5 and thread.is_alive():  # a few reads of the new table too
+            done.wait(0.01)
+    finally:
+        done.set()
+        thread.join()
+
+    assert failures == []
+    assert set(counts) <= {3000, 7000} and counts[0] == 3000 and counts[-1] == 7000
+    assert len(counts) > 10
+
+
+def test_the_columns_read_are_cut_out_of_each_record():
+    from referentiels.sirene_import.reload import project
+
+    rows = [
+        ["1", "a", "x", "2"],
+        ["3", "b,c", 'le "q"', "4"],  # quoted: a comma and quotes
+        ["5", "ligne\ncoupée", "", "6"],  # a quoted line break
+        ["7", "", "z", "8"],
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    chunk = buffer.getvalue().encode()
+
+    for keep in ([0, 1, 3], [1, 2], [0, 3]):
+        expected = [[row[i] for i in keep] for row in rows]
+        assert list(csv.reader(io.StringIO(project(chunk, keep).decode(), newline=""))) == expected
+    plain = b"1,a,x,2\n7,,z,8\n"
+    assert project(plain, [0, 2]) == b"1,x\n7,z\n"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_full_reload_loads_the_unites_legales_on_a_second_connection(tmp_path):
+    ul, etab = stock_files(tmp_path)
+    run(unites_legales_path=ul, etablissements_path=etab)
+    ul, etab = stock_files(tmp_path, etablissements=[SALON], unites_legales=[FOURNIER])
+
+    report = run(unites_legales_path=ul, etablissements_path=etab, full=True, parallel=True)
+
+    assert "attente des unités légales" in report.etablissements.timings
+    assert list(SireneEtablissement.objects.values_list("siret", "denomination")) == [
+        ("50388427200017", "CAMILLE FOURNIER")
+    ]
+    assert list(SireneUniteLegale.objects.values_list("siren", flat=True)) == ["503884272"]
+    assert _indexes(SireneUniteLegale._meta.db_table) == {"habilitations_sireneunitelegale_pkey"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_full_reload_on_two_connections_that_fails_leaves_nothing_behind(tmp_path):
+    ul, etab = stock_files(tmp_path)
+    run(unites_legales_path=ul, etablissements_path=etab)
+    truncated = tmp_path / "StockEtablissement_utf8.csv.gz"
+    rows = [{**SIEGE, "nic": f"{n:05d}", "siret": f"732829320{n:05d}"} for n in range(20_000)]
+    whole = gzip.compress(csv_text(ETABLISSEMENT_HEADER, rows).encode())
+    truncated.write_bytes(whole[: len(whole) // 2])
+    new_ul = tmp_path / "reload"
+    new_ul.mkdir()
+    new_ul, _ = stock_files(new_ul, unites_legales=[FOURNIER])
+
+    with pytest.raises(EOFError):
+        run(unites_legales_path=new_ul, etablissements_path=truncated, full=True, parallel=True)
+
+    assert SireneUniteLegale.objects.count() == 2 and SireneEtablissement.objects.count() == 3
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE %s", ["%rechargement%"])
+        assert cursor.fetchone() == (0,)

@@ -22,9 +22,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--etablissements", type=Path, metavar="FICHIER", help="StockEtablissement_utf8.zip (ou .csv, .csv.gz)"
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help=(
+                "rechargement complet (fichiers stock) : le contenu des tables est remplacé par celui des fichiers "
+                "(nouvelle table chargée, indexée puis échangée en une transaction) ; sans cette option, les "
+                "lignes sont mises à jour (fichiers de mise à jour quotidienne)"
+            ),
+        )
         parser.add_argument("--no-progress", action="store_true", help="sans barre de progression")
 
-    def handle(self, *args, unites_legales=None, etablissements=None, no_progress=False, **options):
+    def handle(self, *args, unites_legales=None, etablissements=None, no_progress=False, full=False, **options):
         if not unites_legales and not etablissements:
             raise CommandError(
                 "Indiquez au moins un fichier : --unites-legales FICHIER et/ou --etablissements FICHIER."
@@ -37,6 +46,7 @@ class Command(BaseCommand):
                 stdout=self.stdout,  # the summary
                 stderr=self.stderr,  # the skipped lines
                 verbose=options.get("verbosity", 1) >= 2,  # -v 2: the time of each step
+                full=full,
             )
         except SireneImportError as exc:
             raise CommandError(str(exc)) from exc
