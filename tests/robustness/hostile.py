@@ -5,6 +5,7 @@ The forms' fields are read from the page itself (its `<form method="post">`), so
 
 from __future__ import annotations
 
+import os
 import re
 from html.parser import HTMLParser
 
@@ -16,10 +17,10 @@ from hypothesis import strategies as st
 # Few examples per form: the whole file stays within a couple of minutes on two cores.
 settings.register_profile(
     "hostile",
-    max_examples=25,
+    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "25")),  # more to hunt: HOSTILE_EXAMPLES=500
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=True,
+    derandomize=not os.environ.get("HOSTILE_EXAMPLES"),
 )
 reglages = settings.get_profile("hostile")
 
@@ -187,6 +188,17 @@ class _Forms(HTMLParser):
             self._select = None
 
 
+def get_field_names(html: str) -> list[str]:
+    """The names of the fields of the page's GET forms (its filters)."""
+    parser = _Forms()
+    parser.feed(html)
+    names = set()
+    for form in parser.forms:
+        if form["method"] == "get":
+            names.update(form["fields"], form["choices"])
+    return sorted(names)
+
+
 def post_forms(html: str) -> list[dict]:
     parser = _Forms()
     parser.feed(html)
@@ -209,39 +221,46 @@ def the_form(client, url: str, *, files: bool = False, action: str | None = None
     return form
 
 
+def _hostile_value(draw, form, name, value):
+    how = draw(st.sampled_from(["hostile", "hostile", "hostile", "missing", "twice", "choice"]))
+    if how == "hostile":
+        return draw(scalars)
+    if how == "twice":
+        return [draw(scalars), value]
+    if how == "choice" and form["choices"].get(name):
+        return draw(st.sampled_from(form["choices"][name]))
+    return None  # left out
+
+
 @st.composite
-def hostile_data(draw, form: dict, *, fixed: dict | None = None, keep: tuple[str, ...] = ("csrfmiddlewaretoken",)):  # noqa: C901
-    """The form's fields, each kept, dropped, replaced by a hostile value, a wrong choice, or given twice."""
+def hostile_data(draw, form: dict, *, valid: dict | None = None, keep: tuple[str, ...] = ("csrfmiddlewaretoken",)):
+    """The form's fields (the page's values, or `valid`'s), one or two made hostile (a valid form around them
+    reaches the checks deepest inside), or all of them: replaced by a hostile value, a wrong choice, left out,
+    or given twice."""
+    base = {**form["fields"], **(valid or {})}
+    names = [name for name in [*base, *form["choices"], *form["files"]] if name not in keep]
+    names = list(dict.fromkeys(names))
+    few = draw(st.booleans())
+    chosen = set(draw(st.lists(st.sampled_from(names), min_size=1, max_size=2))) if few and names else set(names)
     data: dict = {}
-    for name, value in form["fields"].items():
-        if name in keep:
-            data[name] = value
+    for name in names:
+        value = base.get(name, "")
+        if name not in chosen:
+            if name in base:
+                data[name] = value
             continue
-        how = draw(st.sampled_from(["keep", "hostile", "hostile", "hostile", "missing", "twice", "choice"]))
-        if how == "keep":
-            data[name] = value
-        elif how == "hostile":
-            data[name] = draw(scalars)
-        elif how == "twice":
-            data[name] = [draw(scalars), value]
-        elif how == "choice" and form["choices"].get(name):
-            data[name] = draw(st.sampled_from(form["choices"][name]))
-        elif how == "choice":
-            data[name] = value
-    for name, values in form["choices"].items():
-        if name in data:
+        if name in form["files"]:
+            if draw(st.booleans()):
+                data[name] = draw(file_values())
+            elif draw(st.booleans()):
+                data[name] = draw(scalars)
             continue
-        how = draw(st.sampled_from(["missing", "choice", "hostile"]))
-        if how == "choice":
-            data[name] = draw(st.sampled_from(values))
-        elif how == "hostile":
-            data[name] = draw(scalars)
-    for name in form["files"]:
-        if draw(st.booleans()):
-            data[name] = draw(file_values())
-        elif draw(st.booleans()):
-            data[name] = draw(scalars)
-    data.update(fixed or {})
+        hostile = _hostile_value(draw, form, name, value)
+        if hostile is not None:
+            data[name] = hostile
+    for name in keep:
+        if name in base:
+            data[name] = base[name]
     return data
 
 
@@ -275,6 +294,8 @@ def clear_limits():
 
 def check_answer(response, *, counts_before: dict | None = None, counts_after: dict | None = None, label=""):
     """No 500; a French page (or JSON) with no English message; nothing written when the form is shown again."""
+    if os.environ.get("HOSTILE_DEBUG"):
+        print("HOSTILE", label, response.status_code)
     assert response.status_code < 500, (label, response.status_code)
     ctype = response.get("Content-Type", "")
     body = response.content.decode("utf-8", errors="replace") if not getattr(response, "streaming", False) else ""

@@ -3,10 +3,12 @@
 that are not, a field given twice or left out, files that are not what they say). Never a 500, always a French
 page with no English message, and nothing written when the form is shown again."""
 
+import copy
 import datetime
 import json
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +20,7 @@ from dap.models import Decision, DemandeAutorisation
 from habilitations.contrats import ContratPrestation
 from habilitations.models import AccountRequest, BankDetails, Establishment, HabilitationBatch
 from indemnisation.models import DemandeIndemnisation, SalarieIndemnise
+from referentiels.models import CodePostalCommune
 from support.models import Ticket, TicketMessage
 from tests.factories import (
     EstablishmentFactory,
@@ -31,6 +34,7 @@ from tests.robustness.hostile import (
     PAYLOADS,
     check_answer,
     clear_limits,
+    get_field_names,
     hostile_data,
     reglages,
     scalars,
@@ -58,19 +62,28 @@ def _setup(captcha_test_mode, settings, tmp_path):
 class Target:
     """A form to fuzz: the client it is posted with, its URL, its fields, what must not change on a refusal."""
 
-    def __init__(self, client, url, *, form=None, watched=(), fixed=None, files=False, action=None, post_url=None):
+    def __init__(
+        self, client, url, *, form=None, watched=(), fixed=None, files=False, action=None, post_url=None, valid=None
+    ):
         self.client = client
+        self.valid = valid
         self.url = post_url or url
         self.form = form or the_form(client, url, files=files, action=action)
         self.take = snapshot(*watched)
         self.fixed = {"captcha_0": "x", "captcha_1": "PASSED", **(fixed or {})}
 
     def post(self, data):
+        """Posted in a savepoint rolled back after the check: each example meets the state the fixture made (a
+        DAP still to decide, the session of step 1), not what an earlier example's valid input left."""
         clear_limits()
-        before = self.take()
         data = {**data, **{k: v for k, v in self.fixed.items() if k in data or k in self.form["fields"]}}
-        response = self.client.post(self.url, data)
-        check_answer(response, counts_before=before, counts_after=self.take(), label=self.url)
+        cookies = copy.deepcopy(self.client.cookies)
+        with transaction.atomic():
+            before = self.take()
+            response = self.client.post(self.url, data)
+            check_answer(response, counts_before=before, counts_after=self.take(), label=self.url)
+            transaction.set_rollback(True)
+        self.client.cookies = cookies  # the session as it was (a login or a password change cycles its key)
         return response
 
 
@@ -104,7 +117,15 @@ def target_create_space_account(client):
         {"siret": sirene.siret, "captcha_0": "x", "captcha_1": "PASSED", "cgu": "on"},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    return Target(client, reverse("habilitations:create_space_account"), watched=(AccountRequest, Establishment, User))
+    from tests.habilitations.test_create_space_views import step2_data
+
+    valid = step2_data(ville=CodePostalCommune.objects.filter(code_postal="75011").first().nom_commune)
+    return Target(
+        client,
+        reverse("habilitations:create_space_account"),
+        watched=(AccountRequest, Establishment, User),
+        valid=valid,
+    )
 
 
 def target_login(client):
@@ -150,11 +171,15 @@ def target_ticket_reply_form(client):
 
 def target_assistance(client):
     # A valid request legitimately opens a ticket: only a refused one (the form again, 200) must write nothing.
-    return Target(client, reverse("support:assistance"), watched=(Ticket,))
+    from tests.support.test_assistance_form import data
+
+    return Target(client, reverse("support:assistance"), watched=(Ticket,), valid=data())
 
 
 def target_simulation(client):
-    return Target(client, reverse("bareme:simulation"))
+    from tests.bareme.test_simulateur import form_data
+
+    return Target(client, reverse("bareme:simulation"), valid=form_data())
 
 
 # --- The space -------------------------------------------------------------------------------------------------
@@ -174,6 +199,7 @@ def target_bank_details(client):
         action=url,
         post_url=url,
         watched=(BankDetails,),
+        valid={"banque-iban": "FR76 3000 6000 0112 3456 7890 189", "banque-bic": "AGRIFRPP", "banque-titulaire": "X"},
     )
 
 
@@ -195,9 +221,18 @@ def target_colleague_account_request(client):
     return Target(client, url, watched=(AccountRequest, User))
 
 
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%d/%m/%Y") if isinstance(value, datetime.date) else str(value)
+
+
 def target_dap_new(client):
     _employer_client(client)
-    return Target(client, reverse("dap:new"), watched=(DemandeAutorisation,))
+    from tests.dap.conftest import valid_data
+
+    valid = {key: _text(value) for key, value in valid_data().items()}
+    return Target(client, reverse("dap:new"), watched=(DemandeAutorisation,), valid=valid)
 
 
 def _di_employer(client):
@@ -220,7 +255,12 @@ def _saisie_url(client):
 
 
 def target_di_saisie(client):
-    return Target(client, _saisie_url(client), watched=(DemandeIndemnisation, SalarieIndemnise))
+    from tests.indemnisation.helpers import row
+
+    valid = {"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "0", "action": "calculer"}
+    for index in range(2):
+        valid |= {f"form-{index}-{key}": value for key, value in row(index).items()}
+    return Target(client, _saisie_url(client), watched=(DemandeIndemnisation, SalarieIndemnise), valid=valid)
 
 
 def target_di_saisie_csv(client):
@@ -309,7 +349,7 @@ def target(request, client):
 @reglages
 @given(data=st.data())
 def test_a_form_given_hostile_values_answers_in_french_and_writes_nothing_when_it_refuses(target, data):
-    target.post(data.draw(hostile_data(target.form), label="posté"))
+    target.post(data.draw(hostile_data(target.form, valid=target.valid), label="posté"))
 
 
 # --- GET filters and hostile addresses -------------------------------------------------------------------------
@@ -321,17 +361,60 @@ def employer_client(client):
     return client
 
 
-@reglages
-@given(params=st.dictionaries(st.sampled_from(["q", "statut", "departement", "page", "tri", "mois", "siret"]), scalars))
-def test_the_portfolio_and_lists_read_hostile_filters_in_french(employer_client, params):
-    client = employer_client
-    for name in ("espace:establishments", "dap:list", "indemnisation:list", "dap:decision_list"):
+FILTER_NAMES = ["q", "page", "siret", "etablissement", "debut", "fin", "code_di", "motif", "reference", "code_postal"]
+EMPLOYER_LISTS = ("espace:establishments", "dap:list", "indemnisation:list", "dap:decision_list", "indemnisation:new")
+AGENT_LISTS = ("instruction:home", "instruction:di_queue")
+PUBLIC_PAGES = ("support:help", "support:assistance", "habilitations:communes", "portal:contrat_de_prestation")
+
+
+def _filters(client, names, _known={}):  # noqa: B006 (read once per page: the names do not change)
+    """For each page, the names of its filters (read from its GET forms) and the usual ones."""
+    if names in _known:
+        return _known[names]
+    pages = _known[names] = {}
+    for name in names:
+        url = reverse(name)
+        response = client.get(url)
+        html = response.content.decode() if response.status_code == 200 else ""
+        pages[url] = sorted(set(get_field_names(html)) | set(FILTER_NAMES))
+    return pages
+
+
+def _get_hostile(client, pages, data):
+    for url, names in pages.items():
+        params = data.draw(st.dictionaries(st.sampled_from(names), scalars | st.lists(scalars, max_size=3)), label=url)
         clear_limits()
-        check_answer(client.get(reverse(name), params), label=name)
+        check_answer(client.get(url, params), label=url)
+
+
+@pytest.fixture
+def agent_client(client, db):
+    from tests.instruction.conftest import login_agent
+
+    login_agent(client)
+    return client
 
 
 @reglages
-@given(segment=scalars.map(lambda s: s.replace("\x00", "")).filter(lambda s: "/" not in s and s.strip(".")))
+@given(data=st.data())
+def test_the_employers_lists_read_hostile_filters_in_french(employer_client, data):
+    _get_hostile(employer_client, _filters(employer_client, EMPLOYER_LISTS), data)
+
+
+@reglages
+@given(data=st.data())
+def test_the_instruction_queues_read_hostile_filters_in_french(agent_client, data):
+    _get_hostile(agent_client, _filters(agent_client, AGENT_LISTS), data)
+
+
+@reglages
+@given(data=st.data())
+def test_the_public_pages_read_hostile_parameters_in_french(client, data):
+    _get_hostile(client, _filters(client, PUBLIC_PAGES), data)
+
+
+@reglages
+@given(segment=scalars.filter(lambda s: "/" not in s and s.strip(".").replace("\x00", "")))
 def test_hostile_numbers_and_tokens_in_the_address_are_a_french_404(employer_client, segment):
     client = employer_client
     for name in (
