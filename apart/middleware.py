@@ -29,3 +29,23 @@ class NoStoreMiddleware:
         ):
             add_never_cache_headers(response)  # Cache-Control: max-age=0, no-cache, no-store, must-revalidate, private
         return response
+
+
+class NulByteMiddleware:
+    """A NUL byte in the address (`/espace/dap/%00/`, `?siret=%00`) is refused with the French 400 page.
+
+    No address of the site holds one, and PostgreSQL refuses it in any text it is given: a view that looks the
+    value up (a DAP's number, a SIRET filter) would otherwise answer 500. A form's fields keep their own message
+    (Django's "Les caractères nuls ne sont pas autorisés."), next to the field."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            from .errors import bad_request
+
+            return bad_request(request)
+        return self.get_response(request)

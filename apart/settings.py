@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "instruction.middleware.AgentUDMiddleware",
     "espace.middleware.CurrentEstablishmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view looks up a value of the address: a NUL byte there is a French 400, not a database error.
+    "apart.middleware.NulByteMiddleware",
     # After the messages: the end of a session too long says so.
     "accounts.middleware.SessionAbsoluteLifetimeMiddleware",
     "apart.middleware.NoStoreMiddleware",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -44,6 +45,7 @@ CONTRAT_INVALIDE = "Choisissez le type de contrat : " + ", ".join(LIBELLES_CONTR
 NOMBRE_INVALIDE = "Saisissez un nombre (par exemple 151,67)."
 CHAMP_REQUIS = "Ce champ est obligatoire."
 TEXTE_TROP_LONG = "100 caractères au maximum."
+CARACTERE_DE_CONTROLE = "Ce champ contient un caractère non autorisé (caractère de contrôle) : retapez-le."
 AUCUN_SALARIE = "Ajoutez au moins un salarié à la demande."
 AUCUNE_HEURE = "Aucune heure chômée n'est déclarée : la demande ne peut pas être envoyée."
 MOIS_HORS_PERIODE = "Le mois doit être compris dans la période autorisée par la décision (du {debut} au {fin})."
@@ -191,16 +193,24 @@ def contrat_de(value) -> str | None:
     return None
 
 
+def _erreur_texte(texte: str, requis: str) -> str:
+    if not texte:
+        return requis
+    if len(texte) > 100:
+        return TEXTE_TROP_LONG
+    if any(unicodedata.category(char) == "Cc" for char in texte):
+        return CARACTERE_DE_CONTROLE  # a NUL byte would be refused by PostgreSQL: a 500
+    return ""
+
+
 def verifier_ligne(data: dict) -> tuple[Ligne | None, dict[str, str]]:
     """One employee's row from the form or the CSV (strings or numbers): the checked row, or its errors by field."""
     erreurs: dict[str, str] = {}
     texts = {}
     for field, requis in (("nom", NOM_REQUIS), ("prenom", PRENOM_REQUIS)):
         texts[field] = " ".join(str(data.get(field) or "").split())
-        if not texts[field]:
-            erreurs[field] = requis
-        elif len(texts[field]) > 100:
-            erreurs[field] = TEXTE_TROP_LONG
+        if erreur := _erreur_texte(texts[field], requis):
+            erreurs[field] = erreur
     nir = nir_compact(data.get("nir"))
     if not nir:
         erreurs["nir"] = NIR_REQUIS
