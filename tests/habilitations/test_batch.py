@@ -305,6 +305,10 @@ def test_a_real_celery_worker_processes_the_batch_fetched_by_id_by_chunks(celery
         time.sleep(0.2)
 
     assert set(HabilitationBatchLine.objects.filter(batch=batch).values_list("result", flat=True)) == {R.CREATED}
+    # The worker's log lines arrive through a pipe: the last « succeeded » may follow the batch's DONE by a moment.
+    while "".join(celery_worker_process.output).count("habilitations.tasks.process_batch_chunk[") < 3 * 2:
+        assert time.monotonic() < deadline, "".join(celery_worker_process.output[-30:])
+        time.sleep(0.2)
     output = "".join(celery_worker_process.output)
     assert "habilitations.tasks.process_batch[" in output
     assert output.count("habilitations.tasks.process_batch_chunk[") >= 3 * 2  # received, then succeeded
