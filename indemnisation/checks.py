@@ -41,6 +41,7 @@ NIR_CLE_INVALIDE = (
     "Vitale ou le bulletin de paie du salarié."
 )
 NIR_EN_DOUBLE = "Ce NIR figure déjà à la ligne {ligne} de la demande."
+NIR_EN_DOUBLE_FICHIER = "Ce NIR figure déjà à la ligne {ligne} du fichier."
 CONTRAT_INVALIDE = "Choisissez le type de contrat : " + ", ".join(LIBELLES_CONTRAT.values()) + "."
 NOMBRE_INVALIDE = "Saisissez un nombre (par exemple 151,67)."
 CHAMP_REQUIS = "Ce champ est obligatoire."
@@ -257,6 +258,15 @@ def verifier_ligne(data: dict) -> tuple[Ligne | None, dict[str, str]]:
     )
 
 
+def _en_double(rows: list[dict], premiere: int) -> str:
+    """The duplicate NIR's message, naming the first row as the user reads it: its line in the file ("ligne", from
+    the CSV import), its row on the page ("rang", the form's), or its place in the list."""
+    data = rows[premiere]
+    if "ligne" in data:
+        return NIR_EN_DOUBLE_FICHIER.format(ligne=data["ligne"])
+    return NIR_EN_DOUBLE.format(ligne=data.get("rang", premiere + 1))
+
+
 def verifier_lignes(rows: list[dict]) -> tuple[list[Ligne], dict[int, dict[str, str]]]:
     """Every row (index from 0), and the NIR unique in the DI: the checked rows, or the errors by row index."""
     lignes: list[Ligne] = []
@@ -266,7 +276,7 @@ def verifier_lignes(rows: list[dict]) -> tuple[list[Ligne], dict[int, dict[str, 
         ligne, erreurs_ligne = verifier_ligne(data)
         if ligne is not None:
             if (premiere := premiere_ligne.setdefault(ligne.nir, index)) != index:
-                erreurs_ligne = {"nir": NIR_EN_DOUBLE.format(ligne=premiere + 1)}
+                erreurs_ligne = {"nir": _en_double(rows, premiere)}
             else:
                 lignes.append(ligne)
         if erreurs_ligne:

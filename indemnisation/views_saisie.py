@@ -4,8 +4,6 @@ from a CSV file), CALCULER and ENVOYER.
 Thin views: the forms carry what is typed, `indemnisation.checks` and the services decide and write. A DI of an
 establishment the user does not hold is not found (404)."""
 
-import re
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -171,7 +169,7 @@ def _lignes_saisies(formset) -> tuple[list[dict], list[int]]:
     rows, positions = [], []
     for index, form in enumerate(formset.forms):
         if not form.is_blank():
-            rows.append(form.typed())
+            rows.append({**form.typed(), "rang": index + 1})  # the row's number on the page, for the messages
             positions.append(index)
     return rows, positions
 
@@ -209,7 +207,6 @@ def _refus(request, demande, formset, positions, exc):
         for index, fields in exc.lignes.items():
             form = formset.forms[positions[index]]
             for field, message in fields.items():
-                message = _renumerote(message, lambda row: positions[row] + 1)
                 if message not in form.errors.get(field, []):  # a tampered contract: said once
                     form.add_error(field if field in form.fields else None, message)
     else:
@@ -267,19 +264,6 @@ def _importer(request, demande):
     return _page(request, demande, formset=_formset(demande), import_form=form, erreurs_import=erreurs)
 
 
-_NIR_EN_DOUBLE = re.compile(re.escape(checks.NIR_EN_DOUBLE).replace(re.escape("{ligne}"), r"(\d+)"))
-
-
-def _renumerote(message: str, numero, *, fichier: bool = False) -> str:
-    """checks.NIR_EN_DOUBLE counts the rows sent to the service (the empty ones left out): said with the number of
-    the page's row, or of the file's line."""
-    match = _NIR_EN_DOUBLE.fullmatch(message)
-    if match is None:
-        return message
-    message = checks.NIR_EN_DOUBLE.format(ligne=numero(int(match.group(1)) - 1))
-    return message.replace("de la demande", "du fichier") if fichier else message
-
-
 def _ligne_du_fichier(ligne: int, message: str) -> str:
     return f"Ligne {ligne} — {message}" if ligne else message
 
@@ -290,7 +274,6 @@ def _erreurs_import(rows, erreurs_fichier, par_ligne) -> list[str]:
     for index, fields in par_ligne.items():
         ligne = rows[index].get("ligne", index + 2)
         for field, message in fields.items():
-            message = _renumerote(message, lambda row: rows[row].get("ligne", row + 2), fichier=True)
             found.append((ligne, f"{LIBELLES_LIGNE.get(field, field)} : {message}"))
     found.sort(key=lambda item: item[0])
     return [_ligne_du_fichier(ligne, message) for ligne, message in found]
