@@ -283,10 +283,10 @@ class CseForm(forms.Form):
     date_consultation_cse = date_field("Date de consultation du CSE", "Format attendu : jj/mm/aaaa")
 
 
-class FiltreForm(forms.Form):
-    """The filters of « Mes Demandes d'Autorisation Préalable »."""
-
-    etablissement = forms.ModelChoiceField(
+def etablissement_filtre_field() -> forms.ModelChoiceField:
+    """The « Établissement » filter of an employer's list, by SIRET; its queryset (the user's establishments) is set
+    by the form. The DAP and the DI lists share it."""
+    return forms.ModelChoiceField(
         label="Établissement",
         queryset=None,
         required=False,
@@ -294,6 +294,12 @@ class FiltreForm(forms.Form):
         empty_label="Tous mes établissements",
         widget=ManyOptionsSelect(attrs={"class": "fr-select"}),
     )
+
+
+class FiltreForm(forms.Form):
+    """The filters of « Mes Demandes d'Autorisation Préalable »."""
+
+    etablissement = etablissement_filtre_field()
     statut = forms.ChoiceField(label="Statut", required=False, widget=forms.Select(attrs={"class": "fr-select"}))
     du = date_field("Période du")
     au = date_field("au")

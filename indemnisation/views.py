@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from dap.forms import ManyOptionsSelect
+from dap.forms import etablissement_filtre_field
 from habilitations.selectors import establishments_for_user
 
 from .enums import Statut
@@ -62,14 +62,7 @@ class MoisField(forms.DateField):
 class FiltreForm(forms.Form):
     """The filters of « Mes Demandes d'Indemnisation » (a GET form: the export carries the same)."""
 
-    etablissement = forms.ModelChoiceField(
-        label="Établissement",
-        queryset=None,
-        required=False,
-        to_field_name="siret",
-        empty_label="Tous mes établissements",
-        widget=ManyOptionsSelect(attrs={"class": "fr-select"}),
-    )
+    etablissement = etablissement_filtre_field()
     statut = forms.ChoiceField(
         label="Statut",
         required=False,
