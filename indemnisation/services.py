@@ -171,6 +171,14 @@ def _compute(demande: DemandeIndemnisation, lignes: list[checks.Ligne], now) -> 
     return salaries
 
 
+def _replace_rows(demande: DemandeIndemnisation, lignes: list[checks.Ligne], now) -> list[SalarieIndemnise]:
+    """The DI's rows replaced by `lignes`, computed (CALCULER, and again when sent); the totals set, not saved."""
+    salaries = _compute(demande, lignes, now)
+    demande.salaries.all().delete()
+    SalarieIndemnise.objects.bulk_create(salaries, batch_size=1000)
+    return salaries
+
+
 TOTAL_FIELDS = (
     "nb_salaries",
     "total_heures",
@@ -335,9 +343,7 @@ def demande_calculate(
         raise DemandeInvalide(lignes=erreurs)
     if not lignes:
         raise DemandeInvalide({"__all__": checks.AUCUN_SALARIE})
-    salaries = _compute(demande, lignes, now)
-    demande.salaries.all().delete()
-    SalarieIndemnise.objects.bulk_create(salaries, batch_size=1000)
+    _replace_rows(demande, lignes, now)
     demande.save(update_fields=[*TOTAL_FIELDS, "updated_at"])
     return demande
 
@@ -407,9 +413,7 @@ def demande_send(*, demande: DemandeIndemnisation, by, now: datetime.datetime | 
     erreurs, par_ligne, dans_l_annee = _erreurs_envoi(demande, lignes, bareme.quota_annuel_heures)
     if erreurs or par_ligne:
         raise DemandeInvalide(erreurs, par_ligne)
-    salaries = _compute(demande, lignes, now)
-    demande.salaries.all().delete()
-    SalarieIndemnise.objects.bulk_create(salaries, batch_size=1000)
+    salaries = _replace_rows(demande, lignes, now)
     demande.controles = _controles(demande, salaries, bareme, dans_l_annee)
     demande.departement = demande.decision.demande.departement
     demande.sent_at = now
