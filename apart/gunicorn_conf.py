@@ -4,12 +4,17 @@ The access log prints the path without the query string (`%(U)s`, never `%(r)s` 
 goes through apart.logredact, so the token of a token link never reaches it (nor through the Referer).
 """
 
+import os
+
 import environ
 from gunicorn.glogging import Logger
 
 from apart.logredact import RedactTokenPaths, redact_token_paths
 
 _env = environ.Env()
+# Sync workers, gunicorn's own formula: 2 × cores + 1 (a worker waiting on PostgreSQL, Redis or the client leaves its
+# core to another). WEB_CONCURRENCY, or --workers on the command line, overrides it.
+workers = _env.int("WEB_CONCURRENCY", default=2 * len(os.sched_getaffinity(0)) + 1)
 # With JSON logs (LOG_FORMAT=json, the default when DEBUG=0: apart/settings.py) Django's `apart.requests` line is the
 # access log, with the request id and the user: gunicorn's, in another format on the same output, would only break
 # the collector's parsing.

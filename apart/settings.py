@@ -252,6 +252,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="apart")
 # A « Demande d'habilitation en masse » split into tasks of 50 lines, which several workers process at once.
 HABILITATION_BATCH_FAN_OUT = env.bool("HABILITATION_BATCH_FAN_OUT", default=True)
+# Where beat keeps the last run of each periodic task (a file it writes): the working folder unless told otherwise
+# (a container's writable /tmp, a test's own folder).
+CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default="celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "send-pending-emails": {
         "task": "apart.outbox.tasks.send_pending_emails",
