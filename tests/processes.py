@@ -7,6 +7,7 @@ temporary folder, and is stopped by the context manager that started it, whateve
 """
 
 import contextlib
+import email
 import os
 import shutil
 import signal
@@ -18,6 +19,8 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +78,10 @@ class Process:
             wait_until(seen, timeout=timeout, what=f"« {text} » dans le journal de {self.name}")
         except AssertionError as error:
             raise AssertionError(f"{error}\n{self.output()[-4000:]}") from None
+
+    def wait(self, timeout: float) -> int:
+        """Wait for a process that ends by itself (a command run in the background); its exit code."""
+        return self.popen.wait(timeout)
 
     def kill(self) -> None:
         """SIGKILL to the process and its group: nothing it does afterwards, no clean-up of its own."""
@@ -297,3 +304,25 @@ class CeleryBeat(Process):
             env=env,
             log_dir=log_dir,
         )  # fmt: skip
+
+
+# --- An SMTP server that keeps everything -------------------------------------------------------------------
+
+SINK_START = "---------- MESSAGE FOLLOWS ----------"
+SINK_END = "------------ END MESSAGE ------------"
+
+
+def smtp_sink_messages(output: str) -> list[EmailMessage]:
+    """The messages aiosmtpd's debugging server (`python -m aiosmtpd -n -l host:port`) printed, in order: each the
+    message as received, an `X-Peer` header added after the others."""
+    messages = []
+    for chunk in output.split(SINK_START)[1:]:
+        text, ended, _ = chunk.partition(SINK_END)
+        if not ended:
+            continue  # still being printed
+        lines = text.lstrip("\n").split("\n")
+        if lines[0].startswith(("mail options:", "rcpt options:")):  # the envelope's, then an empty line
+            lines = lines[lines.index("") + 1 :]
+        # As bytes: the parser then decodes an 8bit UTF-8 body by its charset (from a str, it garbles it).
+        messages.append(email.message_from_bytes("\n".join(lines).encode(), policy=policy.default))
+    return messages
