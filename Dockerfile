@@ -32,7 +32,9 @@ RUN pip install --no-deps .
 COPY . .
 RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v0
 
-RUN useradd --create-home apart
+# The DAPs' attachments (MEDIA_ROOT, a volume in docker-compose.yml): a volume mounted there keeps this owner.
+RUN useradd --create-home apart && mkdir -p /app/media && chown apart:apart /app/media
 USER apart
 EXPOSE 8000
-CMD ["gunicorn", "apart.wsgi", "--config", "python:apart.gunicorn_conf", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Workers: apart/gunicorn_conf.py's formula (2 × cores + 1), or WEB_CONCURRENCY.
+CMD ["gunicorn", "apart.wsgi", "--config", "python:apart.gunicorn_conf", "--bind", "0.0.0.0:8000"]
