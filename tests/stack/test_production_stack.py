@@ -8,13 +8,18 @@ every other line runs as written: the one-shot commands must exit 0, the lines e
 happens. Then a new person, over HTTP with a cookie jar: CRÉER MON ESPACE with a SIRET of the demo SIRENE data
 (approved automatically, Cas n°1), the three e-mails read at the SMTP server (sent by the worker from the outbox),
 the first login with the e-mailed identifiant and temporary password, the new password, « Mon espace ».
+
+The security codes are read from the captcha store of the stack's database, as a person reads the image: the
+settings stay the README's (no CAPTCHA_TEST_MODE).
 """
 
+import contextlib
 import http.client
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import uuid
@@ -22,6 +27,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import psycopg
 import pytest
 
 from tests.conftest import missing_service
@@ -38,6 +44,7 @@ SIRET = "41729318000010"  # demo/data: BOULANGERIE AU PAIN DORE, 33000 Bordeaux,
 DENOMINATION = "BOULANGERIE AU PAIN DORE"
 COURRIEL = "lucie.fabre@example.fr"
 NEW_PASSWORD = "Pain-Dore;2026"
+SENT = [("habilitation", "sent"), ("identifiant", "sent"), ("mot_de_passe", "sent")]
 SUBJECTS = {
     "identifiant": "Identifiant de connexion à l'Agence de Services et de Paiement (ASP)",
     "mot_de_passe": "Mot de passe de connexion à l'Agence de Services et de Paiement (ASP)",
@@ -194,8 +201,6 @@ def page_text(body: str) -> str:
 @pytest.fixture
 def stack_database(settings):
     """A database of the test's own on the test PostgreSQL server, dropped at the end."""
-    import psycopg
-
     db = settings.DATABASES["default"]
     server = {
         "host": db["HOST"] or "127.0.0.1",
@@ -216,8 +221,6 @@ def stack_database(settings):
 
 def captcha_answer(database_url: str, form: dict) -> str:
     """The image code, as the person reads it: from the captcha store of the server's database."""
-    import psycopg
-
     with psycopg.connect(database_url) as connection:
         row = connection.execute(
             "SELECT response FROM captcha_captchastore WHERE hashkey = %s", [form["captcha_0"]]
@@ -247,13 +250,16 @@ def wait_ready(name: str, process: Process, env: dict) -> None:
 def _port_open(port: int, process: Process) -> bool:
     if not process.running:
         raise AssertionError(f"{process.name} s'est arrêté :\n{process.output()[-4000:]}")
-    import socket
-
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     except OSError:
         return False
     return True
+
+
+def outbox(database_url: str) -> list[tuple[str, str]]:
+    with psycopg.connect(database_url) as connection:
+        return sorted(connection.execute("SELECT kind, status FROM outbox_outboxemail").fetchall())
 
 
 def mail_for(messages, kind: str):
@@ -264,10 +270,22 @@ def mail_for(messages, kind: str):
     return matching[0].get_body(("plain",)).get_content()
 
 
+@contextlib.contextmanager
+def logs_on_failure(started: list[Process]):
+    """On a failure, the end of each process's log in the test's report (CI keeps no temporary folder)."""
+    try:
+        yield
+    except BaseException:
+        for process in started:
+            print(f"===== {process.name} ({process.log_path})\n{process.output()[-3000:]}")
+        raise
+
+
 def test_the_readme_commands_start_the_stack_and_a_new_person_gets_a_space(tmp_path, stack_database):
-    if not shutil.which("redis-server"):
-        missing_service("redis-server absent : la pile a besoin de son Redis")
     environment, preparation, services, checks = split_block(readme_block())
+    for program in ("redis-server", *(["curl"] if any(line.startswith("curl ") for line in checks) else [])):
+        if not shutil.which(program):
+            missing_service(f"{program} absent : la pile du README en a besoin")
     app_variables = {re.match(r"export (\w+)=", line).group(1) for line in environment if line.startswith("export")}
     base = {key: value for key, value in os.environ.items() if key not in app_variables | {"DJANGO_SETTINGS_MODULE"}}
     base.update(
@@ -278,7 +296,7 @@ def test_the_readme_commands_start_the_stack_and_a_new_person_gets_a_space(tmp_p
         WEB_CONCURRENCY="2",
     )
 
-    with processes(tmp_path) as started:
+    with processes(tmp_path) as started, logs_on_failure(started):
         redis = RedisServer(tmp_path).start()
         started.append(redis)
         replaced = {
@@ -357,6 +375,10 @@ def test_the_readme_commands_start_the_stack_and_a_new_person_gets_a_space(tmp_p
         habilitation_text = mail_for(messages, "habilitation")
         assert f"Établissement : {DENOMINATION} (Siret {SIRET})" in habilitation_text
         assert f"({site}/)" in habilitation_text  # SITE_URL
+        # Sent by the Celery worker, from the outbox rows, each once (the row is marked after the server's reply).
+        wait_until(lambda: outbox(stack_database) == SENT, timeout=30, what="les trois courriels marqués envoyés")
+        worker = next(process for process in started if process.name == "worker")
+        assert len(re.findall(r"send_outbox_email\[[-0-9a-f]+\] succeeded", worker.output())) >= 3
 
         # The first login asks for a new password, then logs out; with it, « Mon espace ».
         form = post_form(browser.get("/"), "username")
