@@ -297,3 +297,9 @@ class CeleryBeat(Process):
             env=env,
             log_dir=log_dir,
         )  # fmt: skip
+
+    def start(self, timeout: float = 60) -> "CeleryBeat":
+        after = len(self.output())
+        super().start()
+        self.wait_for_output("beat: Starting...", timeout=timeout, after=after)
+        return self
