@@ -93,7 +93,7 @@ def test_the_worker_killed_in_the_middle_of_a_send_leaves_every_email_sent_once(
         )
         for index in range(4)
     ]  # outside a transaction: each queued to the worker at once
-    wait_until(lambda: stack.smtp.rcpts >= 1, timeout=30, what="une conversation SMTP en cours")
+    wait_until(lambda: stack.smtp.rcpts > 0, timeout=30, what="une conversation SMTP en cours")
     stack.worker.kill()
     assert stack.smtp.messages == []  # the server accepted nothing before the kill
     claimed = [row for row in _rows(pk__in=[row.pk for row in rows]) if row.claimed_until is not None]
@@ -128,8 +128,8 @@ def _in_insert(table: str, *, waiting: bool = False) -> bool:
     """Whether another connection is inserting into `table` (and waiting for a lock to do it)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE %s"
-            + (" AND wait_event_type = 'Lock'" if waiting else ""),
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND query LIKE %s" + (" AND wait_event_type = 'Lock'" if waiting else ""),
             [f'INSERT INTO "{table}"%'],
         )
         return cursor.fetchone()[0] > 0
