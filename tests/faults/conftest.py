@@ -72,6 +72,7 @@ def stack(transactional_db, _stack, settings):
         _stack.beat.start()
     _stack.smtp.messages.clear()
     _stack.smtp.delay = _stack.smtp.rcpt_delay = _stack.smtp.rcpts = 0
+    _stack.smtp.on_data = None
     settings.CELERY_BROKER_URL = _stack.redis.url()
     previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=_stack.redis.url(), task_always_eager=False)

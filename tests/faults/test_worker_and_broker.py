@@ -116,6 +116,38 @@ def test_the_worker_killed_in_the_middle_of_a_send_leaves_every_email_sent_once(
     assert sent[claimed[0].pk].attempts == 2
 
 
+def test_the_worker_killed_after_the_server_has_the_message_sends_it_again_under_the_same_message_id(stack):
+    """The at-least-once edge: the server has the whole message and accepts it, the worker dies before reading the
+    reply. The row is still pending (nothing could mark it sent): it goes again after its lease, under the same
+    Message-ID, and the recipient's side sees one message in two copies. Every other e-mail goes once."""
+
+    def kill_once():
+        stack.smtp.on_data = None
+        stack.worker.kill()
+
+    stack.smtp.on_data = kill_once
+    rows = [
+        outbox_email_create(
+            kind="test", to=f"destinataire{index}@example.fr", subject=f"Courriel {index}", body_text="Bonjour.\n"
+        )
+        for index in range(3)
+    ]
+    wait_until(lambda: not stack.worker.running and stack.smtp.messages, timeout=30, what="le worker tué")
+    first = stack.smtp.messages[0]["Message-ID"]
+
+    stack.worker.start()
+    wait_until(
+        lambda: OutboxEmail.objects.filter(status=OutboxStatus.SENT).count() == 3,
+        timeout=LEASE_SECONDS + 30,
+        what="les trois courriels envoyés",
+    )
+    _sweeps_after(stack, len(stack.worker.output()))
+
+    copies = message_ids(stack.smtp)
+    assert copies == {message_id(row): 2 if message_id(row) == first else 1 for row in rows}
+    assert {row.status for row in _rows()} == {OutboxStatus.SENT}
+
+
 def _holding_lock_on_audit():
     """A connection of the test's own that holds the audit journal's table: the payment run, which writes its line
     there last, waits there with its payment, DIs, history and e-mails written and not committed."""
