@@ -148,6 +148,7 @@ class RecordingHandler:
 
             await asyncio.sleep(self.rcpt_delay)
         envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):

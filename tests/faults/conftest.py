@@ -3,10 +3,8 @@ Celery worker they kill, the beat, a loopback SMTP server they slow down; the wo
 database, as the test does (so the test needs a transactional database: what it writes must be committed for them).
 """
 
-import os
-import tempfile
+import shutil
 from collections import Counter
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -27,7 +25,7 @@ def database_url_of_tests() -> str:
 
 
 @pytest.fixture(scope="module")
-def _stack(django_db_setup, django_db_blocker):
+def _stack(django_db_setup, django_db_blocker, tmp_path_factory):
     """Redis, the SMTP server, a worker (prefork, one process) and the beat, started once for a module's tests."""
     from django.conf import settings
 
@@ -36,9 +34,9 @@ def _stack(django_db_setup, django_db_blocker):
         database_url = database_url_of_tests()
     if vendor != "postgresql":
         missing_service("le worker Celery partage la base des tests : il faut PostgreSQL")
-    if not os.access("/usr/bin/redis-server", os.X_OK):
+    if shutil.which("redis-server") is None:
         missing_service("redis-server absent : il faut un Redis à arrêter")
-    log_dir = Path(tempfile.mkdtemp(prefix="apart_faults_"))
+    log_dir = tmp_path_factory.mktemp("faults")
     with processes(log_dir) as started, _smtp_on_loopback() as smtp:
         redis = RedisServer(log_dir).start()
         started.append(redis)

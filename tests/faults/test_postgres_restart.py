@@ -8,11 +8,9 @@ import http.client
 import itertools
 import re
 import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -34,7 +32,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
-def cluster(django_db_setup, django_db_blocker):
+def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
     """A PostgreSQL cluster and its database, a copy of the test database (migrated by pytest-django: `migrate`
     again would cost half a minute), made once for the module."""
     with django_db_blocker.unblock():
@@ -42,7 +40,7 @@ def cluster(django_db_setup, django_db_blocker):
         source = database_url_of_tests()
     if vendor != "postgresql" or postgres_bin() is None:
         missing_service("il faut PostgreSQL (la base des tests, et le serveur pour un cluster à redémarrer)")
-    log_dir = Path(tempfile.mkdtemp(prefix="apart_pg_restart_"))
+    log_dir = tmp_path_factory.mktemp("pg_restart")
     pg = PostgresCluster(log_dir)
     try:
         with processes(log_dir) as started:
