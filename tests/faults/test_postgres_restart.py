@@ -1,5 +1,6 @@
 """PostgreSQL restarted under load: gunicorn (2 workers) on a PostgreSQL cluster of the test's own, client threads
-sending the assistance form (a ticket and its two e-mails, one transaction) and reading pages while the cluster is
+sending the assistance form (a ticket and its two e-mails, one transaction), reading public pages and, logged in,
+the space, while the cluster is
 stopped and started again. Requests in flight get the French error page, not a hang; no ticket is written without
 its e-mails; once PostgreSQL answers again every request succeeds, with the same gunicorn, whether connections are
 opened per request (CONN_MAX_AGE=0) or kept (CONN_MAX_AGE=60, checked at each request: CONN_HEALTH_CHECKS)."""
@@ -22,11 +23,25 @@ from apart.outbox.models import OutboxEmail
 from support.models import Ticket
 from tests.conftest import missing_service
 from tests.faults.conftest import database_url_of_tests
-from tests.processes import Gunicorn, PostgresCluster, app_env, postgres_bin, processes, wait_until
+from tests.processes import Gunicorn, PostgresCluster, app_env, manage, postgres_bin, processes, wait_until
 
 ASSISTANCE = "/besoin-d-aide/assistance/"
 PAGES = ["/", "/besoin-d-aide/"]
 SUPPORT_EMAIL = "contact-ap@asp-public.fr"
+SPACE = "/espace/"
+# A user of the space and a session of his, opened as a login does (the page he reads needs the database for the
+# session and the user: the error page must not).
+SESSION_OF_A_USER = """
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from tests.factories import UserFactory
+user = UserFactory()
+session = SessionStore()
+session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                HASH_SESSION_KEY: user.get_session_auth_hash()})
+session.create()
+print(session.session_key)
+"""
 # The test writes nothing there: the mark has pytest-django create the test database, which the cluster copies.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -50,8 +65,15 @@ def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
                 [str(pg.bin / "pg_dump"), "--no-owner", "--no-privileges", source], check=False, capture_output=True
             )
             assert dump.returncode == 0, dump.stderr.decode()
-            subprocess.run([str(pg.bin / "psql"), "-q", "-v", "ON_ERROR_STOP=1", url], input=dump.stdout, check=True)
-            yield SimpleNamespace(pg=pg, url=url, log_dir=log_dir)
+            subprocess.run(
+                [str(pg.bin / "psql"), "-q", "-v", "ON_ERROR_STOP=1", url],
+                input=dump.stdout,
+                stdout=subprocess.DEVNULL,
+                check=True,
+            )
+            session = manage(app_env(DATABASE_URL=url), "shell", "-c", SESSION_OF_A_USER)
+            assert session.returncode == 0, session.stderr[-4000:]
+            yield SimpleNamespace(pg=pg, url=url, log_dir=log_dir, session_key=session.stdout.split()[-1])
     finally:
         pg.remove()
 
@@ -70,14 +92,15 @@ class Load:
     """Client threads against gunicorn until stopped: `posters` sending the assistance form, `readers` GETting
     pages; every answer (or client error) is kept with the moment its request started."""
 
-    def __init__(self, port: int, *, posters: int = 2, readers: int = 2):
-        self.port = port
+    def __init__(self, port: int, *, session_key: str, posters: int = 2, readers: int = 2):
+        self.port, self.session_key = port, session_key
         self.answers: list[Answer] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._numbers = itertools.count()
         self._threads = [threading.Thread(target=self._post, daemon=True) for _ in range(posters)]
         self._threads += [threading.Thread(target=self._get, daemon=True) for _ in range(readers)]
+        self._threads.append(threading.Thread(target=self._get_space, daemon=True))
 
     def _request(self, answer: Answer, method: str, path: str, body: str | None = None, headers=None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -128,6 +151,16 @@ class Load:
             if self._stop.is_set():
                 return
             self._request(Answer("get", time.monotonic()), "GET", path)
+
+    def _get_space(self):
+        """The space, read by a logged-in user (the production session cookie's name: __Host-, DEBUG off)."""
+        while not self._stop.is_set():
+            cookie = {"Cookie": f"__Host-sessionid={self.session_key}"}
+            response = self._request(Answer("space", time.monotonic()), "GET", SPACE, headers=cookie)
+            if response is not None and response.status == 302:  # to the login page: the session was lost
+                self.logged_out = True
+
+    logged_out = False
 
     def count(self, *, kind: str | None = None, statuses=(200, 302), after: float = 0.0) -> int:
         with self._lock:
@@ -184,17 +217,26 @@ def test_a_postgresql_restart_under_load_fails_requests_cleanly_and_the_site_rec
         gunicorn = Gunicorn(env, cluster.log_dir, workers=2)
         started.append(gunicorn.start())
         master = gunicorn.popen.pid
-        with Load(gunicorn.port) as load:
+        with Load(gunicorn.port, session_key=cluster.session_key) as load:
             wait_until(lambda: load.count(kind="post", statuses=(302,)) >= 5, timeout=60, what="des demandes reçues")
             down = time.monotonic()
             cluster.pg.stop()
-            wait_until(lambda: load.count(statuses=(500, 503), after=down) >= 4, timeout=30, what="des erreurs")
+            wait_until(
+                lambda: (
+                    load.count(statuses=(500, 503), after=down) >= 4
+                    and load.count(kind="space", statuses=(500, 503), after=down) >= 1
+                ),
+                timeout=30,
+                what="des erreurs, dont une pour l'utilisateur connecté",
+            )
             cluster.pg.start()
             up = time.monotonic()
             wait_until(
                 lambda: load.count(kind="post", statuses=(302,), after=up) >= 5, timeout=60, what="le retour du site"
             )
             answers = list(load.answers)
+        assert not load.logged_out  # the user's session outlived the restart
+        assert any(answer.kind == "space" and answer.status == 200 for answer in answers)
         # A restart while no request is in flight: the connections kept by the workers (CONN_MAX_AGE=60) break
         # without a request noticing; the next requests are answered all the same (CONN_HEALTH_CHECKS).
         cluster.pg.stop()
