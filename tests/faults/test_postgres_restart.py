@@ -1,7 +1,6 @@
 """PostgreSQL restarted under load: gunicorn (2 workers) on a PostgreSQL cluster of the test's own, client threads
 sending the assistance form (a ticket and its two e-mails, one transaction), reading public pages and, logged in,
-the space, while the cluster is
-stopped and started again. Requests in flight get the French error page, not a hang; no ticket is written without
+the space, while the cluster is stopped and started again. Requests in flight get the French error page, not a hang; no ticket is written without
 its e-mails; once PostgreSQL answers again every request succeeds, with the same gunicorn, whether connections are
 opened per request (CONN_MAX_AGE=0) or kept (CONN_MAX_AGE=60, checked at each request: CONN_HEALTH_CHECKS)."""
 
