@@ -119,6 +119,9 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A persistent connection (CONN_MAX_AGE > 0) broken by a restart of PostgreSQL is found out at the first query of the
+# next request and opened again, instead of failing that request (tests/faults/test_postgres_restart.py).
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -258,7 +261,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default="ce
 CELERY_BEAT_SCHEDULE = {
     "send-pending-emails": {
         "task": "apart.outbox.tasks.send_pending_emails",
-        "schedule": timedelta(minutes=1),
+        # Every minute; shorter only where a test waits for the sweep (tests/faults).
+        "schedule": timedelta(seconds=env.int("OUTBOX_SWEEP_SECONDS", default=60)),
     },
     # Expired tokens, captchas, sessions and old outbox rows (accounts.housekeeping, also `manage.py purge_expired`).
     "purge-expired": {

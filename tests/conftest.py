@@ -133,9 +133,27 @@ class RecordingHandler:
         self.messages = []
         self.refuse = False
         self.delay = 0.0  # seconds the server takes to accept a message (a slow relay)
+        self.rcpt_delay = 0.0  # seconds the server takes to answer RCPT TO (a sender caught mid-conversation)
+        self.rcpts = 0  # RCPT TO commands received, answered or not
+        # Called in the server's thread when a message's data has come, before the server accepts it (a test kills
+        # the sender there: the server keeps the message, the sender never reads the reply).
+        self.on_data = None
         self._lock = threading.Lock()
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self._lock:
+            self.rcpts += 1
+        if self.rcpt_delay:
+            import asyncio
+
+            await asyncio.sleep(self.rcpt_delay)
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
+        if self.on_data:
+            self.on_data()
         if self.delay:
             import asyncio
 

@@ -194,9 +194,25 @@ class PostgresCluster(Process):
         if not self.running:
             raise AssertionError(f"PostgreSQL s'est arrêté :\n{self.output()[-4000:]}")
         result = subprocess.run(
-            [str(self.bin / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)], check=False
+            [str(self.bin / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"], check=False
         )
         return result.returncode == 0
+
+    def stop(self, timeout: float = 30) -> None:
+        """A fast shutdown, as a restart of the service does (`pg_ctl stop -m fast`): open sessions are ended and
+        the server stops at once. (A SIGTERM to the postmaster is a smart shutdown, which waits for every client to
+        leave: never, with persistent connections; and its backends, each in a session of its own, outlive a
+        SIGKILL of the postmaster and keep the port.)"""
+        if not self.running:
+            return
+        command = [str(self.bin / "pg_ctl"), "stop", "-D", str(self.data), "-m", "fast", "-w", "-t", str(int(timeout))]
+        if self.user:
+            command = ["runuser", "-u", self.user, "--", *command]
+        subprocess.run(command, check=False, capture_output=True, env=self.env)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
 
     def create_database(self, name: str) -> str:
         import psycopg
@@ -304,6 +320,12 @@ class CeleryBeat(Process):
             env=env,
             log_dir=log_dir,
         )  # fmt: skip
+
+    def start(self, timeout: float = 60) -> "CeleryBeat":
+        after = len(self.output())
+        super().start()
+        self.wait_for_output("beat: Starting...", timeout=timeout, after=after)
+        return self
 
 
 # --- An SMTP server that keeps everything -------------------------------------------------------------------
