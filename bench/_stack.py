@@ -913,7 +913,7 @@ def print_cpu_budget(load: dict, count: int, noun: str, *, hash_cpu: float, hash
     hashing, workers, client = hashes * hash_cpu, (w1 - w0) / count, (c1 - c0) / count
     rows = [
         (f"hachage ({fr(hashes, 2)} × {ms(hash_cpu, 1)}, processus qui ne font que hacher)", hashing),
-        ("workers hors hachage, dans ce processus sans autre charge", outside),
+        ("workers hors hachage, mesuré dans ce processus (une requête à la fois)", outside),
         ("workers hors hachage sous la charge (CPU des workers gunicorn − hachage)", workers - hashing),
         ("client de charge (ce processus : HTTP, lecture des pages)", client),
     ]
@@ -925,8 +925,8 @@ def print_cpu_budget(load: dict, count: int, noun: str, *, hash_cpu: float, hash
         print(f"  {label:<84} {ms(seconds, 1):>10}")
     share = 100 * hashing / (hashing + outside + client)
     print(
-        f"  → hachage ÷ (hachage + workers hors hachage sans charge + client) = {fr(share, 1)} % : le rapport à la limite"
-        " qu'atteindrait cette machine sans autre processus (PostgreSQL en plus)"
+        f"  → hachage ÷ (hachage + workers hors hachage mesuré ici + client) = {fr(share, 1)} % : le rapport à la limite"
+        " qu'atteindrait cette machine sans autre processus (moins la part de PostgreSQL)"
     )
 
 
