@@ -15,8 +15,8 @@
    reused, as a gunicorn worker serves request after request). The hashes counted here make the limit of 4.
    Then measures the hash-bound limit a first time (see 4).
 3. Starts gunicorn (`python -m gunicorn apart.wsgi --workers W`, sync workers, DEBUG=0, CAPTCHA_TEST_MODE=1,
-   CELERY_BROKER_URL=redis://127.0.0.1:6379/14: the web process only enqueues the e-mail tasks, no Celery worker
-   runs), checks one creation (abort, printing the response, if it fails), then drives complete creations with
+   CELERY_BROKER_URL=redis://127.0.0.1:6379/N with N = --redis-db, 14 by default: the web process only enqueues the
+   e-mail tasks, no Celery worker runs), checks one creation (abort, printing the response, if it fails), then drives complete creations with
    --clients threads, each with one http.client connection and its own cookie jar (the cookies are Secure under
    DEBUG=0: the jar sends them back over plain http): GET /creer-mon-espace/ → POST it (a fresh SIRET) →
    GET /creer-mon-espace/compte/ → POST it (the SIRENE prefill kept, a new person typed in) →
@@ -27,8 +27,9 @@
    as gunicorn workers, each computing `Argon2PasswordHasher().encode(password, salt)` with Django's defaults for
    --hash-seconds (and one process alone, for reference). Limit = mean hashes/s (before and after the load)
    ÷ hashes per creation; the achieved creations/s are printed as a percentage of it (target ≥ 80 %). The machine
-   may be shared: the load average is printed, and so are CPU-time figures, which other processes disturb less.
-5. Stops gunicorn, flushes Redis db 14 and drops the database (unless --keep).
+   may be shared: the load average is printed, and so are CPU-time figures, which other processes disturb less:
+   where the CPU of a creation goes (hashing, the workers outside it, the load's client, PostgreSQL).
+5. Stops gunicorn, flushes the Redis db (--redis-db) and drops the database (unless --keep).
 
 Everything stays on the loopback interface. A hard time limit (SIGALRM) and try/finally + atexit stop every child
 process this script started (gunicorn and its workers, the hashing processes).
