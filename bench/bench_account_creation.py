@@ -16,8 +16,8 @@
    Then measures the hash-bound limit a first time (see 4).
 3. Starts gunicorn (`python -m gunicorn apart.wsgi --workers W`, sync workers, DEBUG=0, CAPTCHA_TEST_MODE=1,
    CELERY_BROKER_URL=redis://127.0.0.1:6379/N with N = --redis-db, 14 by default: the web process only enqueues the
-   e-mail tasks, no Celery worker runs), checks one creation (abort, printing the response, if it fails), then drives complete creations with
-   --clients threads, each with one http.client connection and its own cookie jar (the cookies are Secure under
+   e-mail tasks, no Celery worker runs), checks one creation (abort, printing the response, if it fails), then
+   drives complete creations with --clients threads, each with one http.client connection and its own cookie jar (the cookies are Secure under
    DEBUG=0: the jar sends them back over plain http): GET /creer-mon-espace/ → POST it (a fresh SIRET) →
    GET /creer-mon-espace/compte/ → POST it (the SIRENE prefill kept, a new person typed in) →
    GET /creer-mon-espace/demande-transmise/ (the success message checked). --warmup seconds of warm-up, then
@@ -466,7 +466,7 @@ def _measure_hashes(args, moment: str) -> dict:
 
 
 def main() -> int:
-    global BENCH_DATABASE, BENCH_URL, REDIS_DB, BROKER_URL  # noqa: PLW0603 — the functions below read the bench's database from here
+    global BENCH_DATABASE, BENCH_URL, REDIS_DB, BROKER_URL  # noqa: PLW0603 — read by the functions below
     parser = stack.argument_parser(__doc__, seconds=30, warmup=5)
     parser.add_argument("--sirets", type=int, default=20_000, help="établissements SIRENE insérés")
     parser.add_argument("--hash-seconds", type=float, default=5, help="durée de la mesure des empreintes (s)")
