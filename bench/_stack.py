@@ -749,8 +749,8 @@ def print_cpu_outside(figures: dict, noun: str, title: str) -> None:
     outside, hashing = figures["outside"], figures["hashing"]
     print(
         f"Par {noun} ({figures['count']} mesurées) : {ms(outside, 1)} de CPU hors hachage, {ms(hashing, 1)} de CPU "
-        f"de hachage ({fr(figures['hashes'], 2)} opération(s)) → le hachage fait {fr(100 * hashing / (hashing + outside), 1)} %"
-        " du CPU du processus"
+        f"de hachage ({fr(figures['hashes'], 2)} opération(s)) → le hachage fait "
+        f"{fr(100 * hashing / (hashing + outside), 1)} % du CPU du processus"
     )
 
 
@@ -925,8 +925,8 @@ def print_cpu_budget(load: dict, count: int, noun: str, *, hash_cpu: float, hash
         print(f"  {label:<84} {ms(seconds, 1):>10}")
     share = 100 * hashing / (hashing + outside + client)
     print(
-        f"  → hachage ÷ (hachage + workers hors hachage mesuré ici + client) = {fr(share, 1)} % : le rapport à la limite"
-        " qu'atteindrait cette machine sans autre processus (moins la part de PostgreSQL)"
+        f"  → hachage ÷ (hachage + workers hors hachage mesuré ici + client) = {fr(share, 1)} % : le rapport à la "
+        "limite qu'atteindrait cette machine sans autre processus (moins la part de PostgreSQL)"
     )
 
 

@@ -16,12 +16,12 @@
    Then measures the hash-bound limit a first time (see 4).
 3. Starts gunicorn (`python -m gunicorn apart.wsgi --workers W`, sync workers, DEBUG=0, CAPTCHA_TEST_MODE=1,
    CELERY_BROKER_URL=redis://127.0.0.1:6379/N with N = --redis-db, 14 by default: the web process only enqueues the
-   e-mail tasks, no Celery worker runs), checks one creation (abort, printing the response, if it fails), then
-   drives complete creations with --clients threads, each with one http.client connection and its own cookie jar (the cookies are Secure under
-   DEBUG=0: the jar sends them back over plain http): GET /creer-mon-espace/ → POST it (a fresh SIRET) →
-   GET /creer-mon-espace/compte/ → POST it (the SIRENE prefill kept, a new person typed in) →
-   GET /creer-mon-espace/demande-transmise/ (the success message checked). --warmup seconds of warm-up, then
-   --seconds measured: a creation counts when it ends inside the measured window.
+   e-mail tasks, no Celery worker runs), checks one creation (abort, printing the response, if it fails), then drives
+   complete creations with --clients threads, each with one http.client connection and its own cookie jar (the
+   cookies are Secure under DEBUG=0: the jar sends them back over plain http): GET /creer-mon-espace/ → POST it (a
+   fresh SIRET) → GET /creer-mon-espace/compte/ → POST it (the SIRENE prefill kept, a new person typed in) → GET
+   /creer-mon-espace/demande-transmise/ (the success message checked). --warmup seconds of warm-up, then --seconds
+   measured: a creation counts when it ends inside the measured window.
 4. Checks the database (approved requests, users, habilitations, establishments, 3 outbox rows per creation) and
    the Redis queue against the successful creations, then measures the hash-bound limit again: as many processes
    as gunicorn workers, each computing `Argon2PasswordHasher().encode(password, salt)` with Django's defaults for
