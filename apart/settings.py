@@ -118,9 +118,11 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
-# A persistent connection (CONN_MAX_AGE > 0) broken by a restart of PostgreSQL is found out at the first query of the
-# next request and opened again, instead of failing that request (tests/faults/test_postgres_restart.py).
+# Persistent connections: a new PostgreSQL connection per request (a backend forked, authenticated, its caches
+# filled) cost a login about as much CPU as all its queries (bench/bench_login.py).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# A persistent connection broken by a restart of PostgreSQL is found out at the first query of the next request and
+# opened again, instead of failing that request (tests/faults/test_postgres_restart.py).
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

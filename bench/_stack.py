@@ -630,19 +630,26 @@ def django_frames(stack) -> str:
     return " → ".join(chain)
 
 
+# Process CPU seconds (all threads: Argon2 computes its lanes in threads) spent in the hashers that
+# `counting_hashes` wraps, since the start: what a CPU measure subtracts to give the CPU outside the hashing.
+HASH_CPU = [0.0]
+
+
 @contextlib.contextmanager
 def counting_hashes(records: list):
-    """Wrap encode/verify of every Django hasher; each call appended as (name, seconds, where, chain)."""
+    """Wrap encode/verify of every Django hasher; each call appended as (name, seconds, where, chain), its CPU time
+    added to HASH_CPU."""
     from django.contrib.auth import hashers
 
     def counting(cls, name):
         original = cls.__dict__[name]
 
         def wrapper(self, *args, **kwargs):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             try:
                 return original(self, *args, **kwargs)
             finally:
+                HASH_CPU[0] += time.process_time() - cpu_started
                 stack = traceback.extract_stack()[:-1]
                 seconds = time.perf_counter() - started
                 records.append((f"{cls.__name__}.{name}", seconds, project_frame(stack), django_frames(stack)))
@@ -685,6 +692,66 @@ class ProbeBrowser(DjangoClientBrowser):
             "status": page.status,
         }
         return page
+
+
+class CpuBrowser(DjangoClientBrowser):
+    """One django.test.Client for scenario after scenario, as a gunicorn worker serves request after request (the
+    middleware loaded once, the templates compiled once), the database connection closed after each request unless
+    CONN_MAX_AGE keeps it (what gunicorn's request_finished does: the test client disconnects it). Files, per
+    "METHOD path", the process CPU seconds of each request outside the hashers (HASH_CPU, under counting_hashes)."""
+
+    def __init__(self):
+        super().__init__()
+        self.cpu: dict[str, list[float]] = {}
+
+    def request(self, method, path, form=None):
+        from django.db import close_old_connections
+
+        hashed, started = HASH_CPU[0], time.process_time()
+        page = super().request(method, path, form)
+        close_old_connections()
+        self.cpu.setdefault(f"{method} {path}", []).append(time.process_time() - started - (HASH_CPU[0] - hashed))
+        return page
+
+
+def cpu_outside_hashing(scenario, count: int, warmup: int = 2) -> dict:
+    """`scenario(browser)` run warmup + count times in this process through one CpuBrowser: per request, the mean
+    CPU seconds outside the hashers; per scenario, that CPU and the hashers' (the hash CPU of this process, measured
+    here too). The worker's share of a scenario, measured with nothing else in the process: the load's figures
+    (gunicorn) then say what the machine adds (other processes, PostgreSQL, the load's client)."""
+    records: list = []
+    browser = CpuBrowser()
+    with counting_hashes(records):
+        for _ in range(warmup):
+            browser.new_session()
+            scenario(browser)
+        browser.cpu.clear()
+        records.clear()
+        hashed, started = HASH_CPU[0], time.process_time()
+        for _ in range(count):
+            browser.new_session()
+            scenario(browser)
+        total, hashing = time.process_time() - started, HASH_CPU[0] - hashed
+    return {
+        "requests": {request: sum(values) / count for request, values in browser.cpu.items()},
+        "outside": (total - hashing) / count,
+        "hashing": hashing / count,
+        "hashes": len(records) / count,
+        "count": count,
+    }
+
+
+def print_cpu_outside(figures: dict, noun: str, title: str) -> None:
+    """The figures of `cpu_outside_hashing`, per request then per scenario."""
+    print(f"\n=== {title} ===")
+    for request, seconds in figures["requests"].items():
+        print(f"  {request:<42} {ms(seconds, 1):>10} de CPU hors hachage")
+    outside, hashing = figures["outside"], figures["hashing"]
+    print(
+        f"Par {noun} ({figures['count']} mesurées) : {ms(outside, 1)} de CPU hors hachage, {ms(hashing, 1)} de CPU "
+        f"de hachage ({fr(figures['hashes'], 2)} opération(s)) → le hachage fait "
+        f"{fr(100 * hashing / (hashing + outside), 1)} % du CPU du processus"
+    )
 
 
 # --- The HTTP load -------------------------------------------------------------------------------
@@ -832,6 +899,35 @@ def print_load_cpu(load: dict, count: int, noun: str, decimals: int = 0) -> floa
         others = others_cpu(cpu["all_start"], cpu["all_end"], CHILDREN.our_pids())
         print(others_line(others, "Autres processus de la machine pendant la mesure"))
     return per_item
+
+
+def print_cpu_budget(load: dict, count: int, noun: str, *, hash_cpu: float, hashes: float, outside: float) -> None:
+    """Where the CPU of one scenario goes, in ms: the hashing (`hashes` × `hash_cpu` s, measured by the processes
+    that only hash), the workers outside it (in this process with nothing else: `outside` s; under the load: the
+    gunicorn workers' CPU less the hashing), the load's client (this process) and PostgreSQL (every database of the
+    server: other sessions' queries count too), over the `count` scenarios of the measured window."""
+    cpu = load["cpu"]
+    if not count or "start" not in cpu or "end" not in cpu:
+        return
+    (w0, c0, _, n0), (w1, c1, _, n1) = cpu["start"], cpu["end"]
+    hashing, workers, client = hashes * hash_cpu, (w1 - w0) / count, (c1 - c0) / count
+    rows = [
+        (f"hachage ({fr(hashes, 2)} × {ms(hash_cpu, 1)}, processus qui ne font que hacher)", hashing),
+        ("workers hors hachage, mesuré dans ce processus (une requête à la fois)", outside),
+        ("workers hors hachage sous la charge (CPU des workers gunicorn − hachage)", workers - hashing),
+        ("client de charge (ce processus : HTTP, lecture des pages)", client),
+    ]
+    if "all_start" in cpu and "all_end" in cpu:
+        others = others_cpu(cpu["all_start"], cpu["all_end"], CHILDREN.our_pids())
+        rows.append(("PostgreSQL (toutes bases du serveur, pendant la mesure)", others["postgres"] * (n1 - n0) / count))
+    print(f"Où va le CPU d'une {noun} (par {noun}, fenêtre mesurée) :")
+    for label, seconds in rows:
+        print(f"  {label:<84} {ms(seconds, 1):>10}")
+    share = 100 * hashing / (hashing + outside + client)
+    print(
+        f"  → hachage ÷ (hachage + workers hors hachage mesuré ici + client) = {fr(share, 1)} % : le rapport à la "
+        "limite qu'atteindrait cette machine sans autre processus (moins la part de PostgreSQL)"
+    )
 
 
 # --- gunicorn ------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Benchmark of MON ESPACE PERSONNEL over HTTP: logins on gunicorn + PostgreSQL, and the space (not a test).
 
     .venv/bin/python bench/bench_login.py [--seconds 20] [--workers 2] [--clients 4] [--warmup 3] [--users 200]
-        [--establishments 500] [--pages 50] [--hash-seconds 5] [--distinct-passwords] [--conn-max-age S]
+        [--establishments 500] [--pages 50] [--hash-seconds 5] [--distinct-passwords] [--cpu-logins 20]
+        [--database apart_bench_login] [--conn-max-age S]
         [--keep] [--time-limit S]
 
 1. (Re)creates the database `apart_bench_login` on 127.0.0.1:5432, migrates it, collects the static files into a
@@ -12,7 +13,9 @@
    verification), or one per account in a process pool with --distinct-passwords.
 2. In this process, through django.test.Client (CSRF checks enforced): one login, with the Argon2 operations it
    runs (counted by wrapping the hashers, with the place in the code that asked for them) and its SQL queries; and
-   the SQL queries of /espace/ and /espace/etablissements/ for the account with --establishments establishments.
+   the SQL queries of /espace/ and /espace/etablissements/ for the account with --establishments establishments
+   (who chooses « Plus tard » at the double authentification his 500 establishments ask for); then the CPU of this
+   process outside Argon2, per request, over --cpu-logins more logins (one client reused, as a gunicorn worker).
 3. The hash-bound limit, before and after the HTTP load (never during it): as many processes as gunicorn workers,
    each running Django's `check_password` (an Argon2 verification, Django's default parameters) for --hash-seconds.
 4. gunicorn (`python -m gunicorn apart.wsgi --workers W`, sync workers, DEBUG=0, EMAIL_URL=dummymail://, no Celery
@@ -52,6 +55,8 @@ BENCH_URL = stack.database_url(BENCH_DATABASE)
 USER_AGENT = "bench_login"
 
 HOME, LOGIN, SPACE, ESTABLISHMENTS = "/", "/connexion/", "/espace/", "/espace/etablissements/"
+TWO_FACTOR_ENROL = "/espace/mon-compte/double-authentification/activer/"
+TWO_FACTOR_LATER = "/espace/mon-compte/double-authentification/plus-tard/"
 PASSWORD = "Connexion-Banc;2026"
 EXPERT = "banc.expert"
 ARGON2_PER_LOGIN_FROM_THE_CODE = 1
@@ -202,6 +207,20 @@ def log_in(browser, identifiant: str, password: str, timings: dict) -> None:
         raise LoginFailed("POST /connexion/", f"HTTP {page.status} vers « {page.location} » — {errors}", page)
 
 
+def postpone_two_factor(browser) -> None:
+    """The expert holds more than 50 establishments: the double authentification is asked after the login, and
+    « Plus tard » (the grace period) lets the session into the space, as a user would do. Raises LoginFailed."""
+    page = browser.request("GET", SPACE)
+    if page.status == 302 and urlsplit(page.location).path == TWO_FACTOR_ENROL:
+        page = browser.request("GET", TWO_FACTOR_ENROL)
+        token = CSRF_INPUT_RE.search(page.body) if page.status == 200 else None
+        if token is None:
+            raise LoginFailed(f"GET {TWO_FACTOR_ENROL}", f"HTTP {page.status}, jeton CSRF introuvable", page)
+        page = browser.request("POST", TWO_FACTOR_LATER, {"csrfmiddlewaretoken": token.group(1)})
+        if page.status != 302 or urlsplit(page.location).path != SPACE:
+            raise LoginFailed(f"POST {TWO_FACTOR_LATER}", f"HTTP {page.status} vers « {page.location} »", page)
+
+
 # --- The probe: Argon2 operations and SQL queries, in this process --------------------------------
 
 
@@ -216,6 +235,7 @@ def probe(users: int, distinct: bool) -> dict:
         login_records = list(records)
         expert = stack.ProbeBrowser(records, figures)
         log_in(expert, EXPERT, user_password(users, distinct), {})
+        postpone_two_factor(expert)
         for path in (SPACE, ESTABLISHMENTS):
             page = expert.request("GET", path)
             if page.status != 200:
@@ -264,6 +284,7 @@ def measure_space(port: int, args) -> dict:
     }
     try:
         log_in(browser, EXPERT, user_password(args.users, args.distinct_passwords), {})
+        postpone_two_factor(browser)
         timings = {}
         snapshot = stack.all_cpu()
         for path, expected in checks.items():
@@ -354,6 +375,7 @@ def _print_load(load: dict, args) -> dict:
             )
     stack.print_failures(load, summary, "connexions")
     summary["worker_cpu"] = stack.print_load_cpu(load, len(measured), "connexion", decimals=1)
+    summary["load"] = load
     return summary
 
 
@@ -433,14 +455,18 @@ def _measure_verifies(args, moment: str, encoded: str, password: str) -> dict:
 
 
 def main() -> int:
+    global BENCH_DATABASE, BENCH_URL  # noqa: PLW0603 — the functions below read the bench's database from here
     parser = stack.argument_parser(__doc__, seconds=20, warmup=3)
     parser.add_argument("--users", type=int, default=200, help="comptes qui se connectent à tour de rôle")
     parser.add_argument("--establishments", type=int, default=500, help="établissements du compte « expert »")
     parser.add_argument("--pages", type=int, default=50, help="GET de chacune des deux pages de l'espace")
     parser.add_argument("--hash-seconds", type=float, default=5, help="durée de la mesure des vérifications (s)")
     parser.add_argument("--distinct-passwords", action="store_true", help="un mot de passe (et un hachage) par compte")
+    parser.add_argument("--cpu-logins", type=int, default=20, help="connexions de la mesure du CPU hors Argon2")
+    parser.add_argument("--database", default=BENCH_DATABASE, help="nom de la base du banc (supprimée et recréée)")
     stack.add_server_arguments(parser, BENCH_DATABASE)
     args = parser.parse_args()
+    BENCH_DATABASE, BENCH_URL = args.database, stack.database_url(args.database)
     if not (
         args.seconds > 0 and args.warmup >= 0 and args.workers >= 1 and args.clients >= 1
         and 1 <= args.users <= 100_000 and 1 <= args.establishments <= 100_000 and 1 <= args.pages <= 10_000
@@ -515,7 +541,14 @@ def _run(args) -> int:
 
     probed = probe(args.users, args.distinct_passwords)
     hashes_per_login = _print_probe(probed, args.establishments) or ARGON2_PER_LOGIN_FROM_THE_CODE
-    logins = 2  # the probe's two logins
+    rotation = Rotation(args.users, args.distinct_passwords)
+    in_process = stack.cpu_outside_hashing(lambda browser: log_in(browser, *rotation.next(), {}), args.cpu_logins)
+    stack.print_cpu_outside(
+        in_process,
+        "connexion",
+        "CPU d'une connexion dans ce processus (django.test.Client réutilisé, après 2 connexions)",
+    )
+    logins = 2 + 2 + args.cpu_logins  # the probe's two logins, the CPU measure's
 
     verify_password = user_password(0, args.distinct_passwords)
     before = _measure_verifies(args, "avant", encoded_0, verify_password)
@@ -549,6 +582,14 @@ def _run(args) -> int:
     axes_clean = _check_axes(logins)
     after = _measure_verifies(args, "après", encoded_0, verify_password)
     _print_limit(args, summary, before, after, hashes_per_login)
+    stack.print_cpu_budget(
+        summary["load"],
+        len(summary["measured"]),
+        "connexion",
+        hash_cpu=(before["cpu_ms_per_op"] + after["cpu_ms_per_op"]) / 2000,
+        hashes=hashes_per_login,
+        outside=in_process["outside"],
+    )
     ok = not summary["failures_all"] and axes_clean and bool(space)
     return 0 if ok else 1
 

@@ -71,7 +71,10 @@ def establishment_create(*, siret: str, **fields) -> Establishment:
     """A new establishment, its fields checked by the model. Raises IntegrityError when the SIRET has a space
     already (the unique constraint decides, so that two concurrent requests make one establishment)."""
     establishment = Establishment(siret=siret, siren=siret[:9], **fields)
-    establishment.full_clean(exclude=["fiche_complete"], validate_unique=False)
+    # The fields' validators here; the check constraints (Siret's 14 digits, Siren its prefix, no verification
+    # yet) are the INSERT's: validating them here would cost a query and a savepoint each, for rows the validators
+    # and this constructor already make right.
+    establishment.full_clean(exclude=["fiche_complete"], validate_unique=False, validate_constraints=False)
     with transaction.atomic():  # a savepoint: the caller's transaction survives a duplicate
         establishment.save()
     return establishment
