@@ -3,9 +3,12 @@
 PostgreSQL, in ONE transaction (so a failure anywhere leaves the old tables as they were, and no reader
 ever sees a half-loaded table):
 
-1. each file is COPied into a temporary staging table (as for the upsert), then written by one
-   `INSERT … SELECT` into a fresh table `CREATE TABLE … (LIKE real_table)`: no index, no constraint yet,
-   so the rows are appended without any index maintenance (the invalid rows are left out and reported);
+1. each file is COPied straight into a fresh table `CREATE TABLE … (LIKE real_table)` (no index, no constraint
+   but NOT NULL yet, `COPY … FREEZE`): no staging table, no `INSERT … SELECT`. Python reads the file as published,
+   cuts out the columns used (StockReader.cut: no Python loop over the lines nor the fields for the lines without
+   quote), checks them column by column (the rows `row_error` rejects are reported with their line and left
+   out), blanks `[ND]`, and names each establishment after its unité légale, the names of a chunk's SIRENs being
+   read by one query on the unités légales already loaded;
 2. the real table's constraints (primary key) and indexes are rebuilt on the fresh table after the load
    (one sort each, parallel workers allowed), from their definitions in the catalog, so that an index
    added by a later migration is rebuilt too; the fresh table is ANALYZEd;
@@ -13,18 +16,18 @@ ever sees a half-loaded table):
    constraints) to the real names, commit. Readers wait only for these few catalog changes; no table
    references the SIRENE tables by foreign key, so they can be dropped.
 
-With both files the establishments are named after the fresh unités légales, and both tables are swapped
-together. Other databases (SQLite for `make run`): the rows are deleted, then imported as usual, in one
-transaction.
+With both files the unités légales are loaded first and the establishments named after them; both tables are
+swapped together. Outside a transaction, the fresh unités légales are committed under their temporary name on a
+second connection (dropped if anything fails), which then answers the names while the establishments stream in
+one COPY; inside a transaction (a second connection would not see its rows), one COPY per chunk on the same
+connection, the names read between them. Other databases (SQLite for `make run`): the rows are deleted, then
+imported as usual, in one transaction.
 """
 
 from __future__ import annotations
 
-import bisect
 import csv
 import io
-import itertools
-import operator
 import re
 import threading
 import time
@@ -33,58 +36,18 @@ from pathlib import Path
 from django.db import connections, transaction
 
 from ..models import SireneEtablissement, SireneUniteLegale
-from .layouts import ETABLISSEMENTS, UNITES_LEGALES, Stock, row_error
+from .layouts import ETABLISSEMENT_FIELDS, ETABLISSEMENTS, NON_DIFFUSIBLE, UNITES_LEGALES, Stock, row_error
 from .reading import open_stock, read_stock
 from .report import FileReport, Output, Progress
-from .upsert import import_bulk, refresh_denominations_sql, selected_sql
+from .upsert import import_bulk, refresh_denominations_sql, unite_legale_name_sql
 
 FRESH_SUFFIX = "_rechargement"  # the fresh table, and its indexes and constraints, until the swap
+ND = NON_DIFFUSIBLE.encode()
+QUOTED = (b",", b'"', b"\n", b"\r")  # a value holding one of these is quoted for COPY
 
 
 def _fresh(name: str) -> str:
     return name[: 63 - len(FRESH_SUFFIX)] + FRESH_SUFFIX  # PostgreSQL's identifiers: 63 bytes
-
-
-def project(chunk: bytes, keep: list[int]) -> bytes:
-    """The CSV records of `chunk` (whole records, as StockReader yields them) cut down to the columns `keep`.
-
-    A stock file has 35 to 54 columns, of which the import reads 8 to 13: PostgreSQL's COPY then parses and
-    stores a quarter of the fields. The lines without quotes (nearly all) are cut with bytes.split, without a
-    Python loop over the lines when the chunk has no quote at all; the quoted records go through the csv module.
-    """
-    pick = operator.itemgetter(*keep) if len(keep) > 1 else lambda fields: (fields[keep[0]],)
-
-    def cut(lines: list[bytes]):
-        return map(b",".join, map(pick, map(bytes.split, lines, itertools.repeat(b","))))
-
-    lines = chunk.split(b"\n")
-    lines.pop()  # the chunk ends with a newline
-    if b'"' not in chunk:
-        return b"\n".join(cut(lines)) + b"\n"
-    # The lines holding a quote, found without a Python loop over the others.
-    newlines = list(map(operator.add, itertools.accumulate(map(len, lines)), itertools.count()))
-    quoted, found = [], chunk.find(b'"')
-    while found >= 0:
-        i = bisect.bisect_left(newlines, found)
-        quoted.append(i)
-        found = chunk.find(b'"', newlines[i] + 1)
-    out, position, count = [], 0, len(lines)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")  # "\n" in a field: quoted
-    for i in quoted:
-        if i < position:
-            continue  # the end of a record spanning several lines, already taken
-        out.extend(cut(lines[position:i]))
-        record, position = lines[i], i + 1
-        while record.count(b'"') % 2 and position < count:  # a quoted line break: the record goes on
-            record += b"\n" + lines[position]
-            position += 1
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(pick(next(csv.reader(io.StringIO(record.decode("utf-8"), newline="")))))
-        out.append(buffer.getvalue()[:-1].encode())
-    out.extend(cut(lines[position:]))
-    return b"\n".join(out) + b"\n"
 
 
 def _table(stock: Stock) -> str:
@@ -120,9 +83,10 @@ def reload_postgres(
     """PostgreSQL: fresh tables loaded, indexed, analysed, then swapped in (see the module's docstring).
 
     `parallel` (both files; by default when not inside a transaction, which a second connection would not see):
-    the fresh unités légales are loaded and committed, under their temporary name, on a second connection while
-    the establishments are copied; the swap of both tables stays in the main transaction, and the fresh table is
-    dropped if anything fails.
+    the fresh unités légales are loaded and committed, under their temporary name, on a second connection (a
+    thread), which then answers the establishments' names; the swap of both tables stays in the main transaction,
+    and the fresh table is dropped if anything fails. The establishments alone, outside a transaction, read their
+    names from the real table on a second connection too.
     """
     connection = connections[using]
     parallel = bool(ul_path and etab_path) and (parallel if parallel is not None else not connection.in_atomic_block)
@@ -138,22 +102,27 @@ def reload_postgres(
             raise outcome["error"]
         reports[0] = outcome["report"]
 
+    apart = parallel or (not ul_path and not connection.in_atomic_block)  # names read on a second connection
+    lookup = None
     try:
         with transaction.atomic(using=using), connection.cursor() as cursor:
             pg = cursor.cursor
             _settings(pg)
             if ul_path and not parallel:
-                reports[0], ul_columns = _load(pg, UNITES_LEGALES, ul_path, using=using, out=out, progress=progress)
+                reports[0] = _load(pg, UNITES_LEGALES, ul_path, out=out, progress=progress)
             if etab_path:
-                reports[1], _ = _load(
+                if apart:
+                    lookup = connection.get_new_connection(connection.get_connection_params())
+                    lookup.autocommit = True
+                units = fresh_units if ul_path else _table(UNITES_LEGALES)
+                reports[1] = _load(
                     pg,
                     ETABLISSEMENTS,
                     etab_path,
-                    using=using,
                     out=out,
                     progress=progress,
-                    units=fresh_units if ul_path else None,
-                    before_insert=wait_for_unites_legales if parallel else None,
+                    names=_Names(lookup.cursor() if lookup else pg, units),
+                    before_copy=wait_for_unites_legales if parallel else None,
                 )
             step = time.perf_counter()
             _swap(
@@ -163,12 +132,8 @@ def reload_postgres(
             last.timed("échange des tables", step)
             if ul_path and not etab_path:  # the establishments kept are renamed after the new unités légales
                 step = time.perf_counter()
-                stage = f"sirene_import_{UNITES_LEGALES.kind}"
-                reports[0].denominations_refreshed = refresh_denominations_sql(pg, ul_columns, stage)
+                reports[0].denominations_refreshed = refresh_denominations_sql(pg)
                 reports[0].timed("dénominations", step)
-            for report in reports:
-                if report:
-                    pg.execute(f"DROP TABLE IF EXISTS pg_temp.sirene_import_{report.kind}")
             step = time.perf_counter()
         last.timed("commit", step)
     except BaseException:
@@ -177,6 +142,9 @@ def reload_postgres(
             with connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE IF EXISTS {fresh_units}")
         raise
+    finally:
+        if lookup is not None:
+            lookup.close()
     for report in reports:
         if report:
             out.end_of_file(report)
@@ -191,9 +159,7 @@ def _start_unites_legales(path: Path, *, using: str, out: Output, progress: bool
         try:
             with transaction.atomic(using=using), connections[using].cursor() as cursor:
                 _settings(cursor.cursor)
-                outcome["report"], _ = _load(
-                    cursor.cursor, UNITES_LEGALES, path, using=using, out=out, progress=progress, position=1
-                )
+                outcome["report"] = _load(cursor.cursor, UNITES_LEGALES, path, out=out, progress=progress, position=1)
         except BaseException as exc:  # re-raised in the main thread
             outcome["error"] = exc
         finally:
@@ -210,69 +176,85 @@ def _settings(pg) -> None:
     pg.execute("SET LOCAL maintenance_work_mem = '512MB'")  # the index sorts
 
 
+class _Names:
+    """The names of unités légales (display_name, as the upsert computes it) by SIREN, read from `table`."""
+
+    def __init__(self, pg, table: str):
+        self.pg, self.table = pg, table
+
+    def __call__(self, sirens: set[bytes]) -> dict[bytes, bytes]:
+        if not sirens:
+            return {}
+        self.pg.execute(
+            f"SELECT u.siren, {unite_legale_name_sql('u')} FROM {self.table} u "
+            "WHERE u.siren = ANY(string_to_array(%s, ','))",
+            [b",".join(sirens).decode()],
+        )
+        return {siren.encode(): name.encode() for siren, name in self.pg.fetchall() if name}
+
+
+def _target(stock: Stock) -> list[str]:
+    """The fresh table's columns, in the order of the rows written by `_rows`."""
+    if stock is UNITES_LEGALES:
+        return ["siren", "denomination", "sigle", "prenom", "nom", "etat_administratif"]
+    return ["siret", "siren", "denomination", *(name for name, _ in ETABLISSEMENT_FIELDS)]
+
+
 def _load(
     pg,
     stock: Stock,
     path: Path,
     *,
-    using: str,
     out: Output,
     progress: bool,
-    units: str | None = None,
+    names: _Names | None = None,
     position: int = 0,
-    before_insert=None,
+    before_copy=None,
 ):
-    """COPY the file into a staging table, then INSERT … SELECT it into the fresh table, indexed after."""
+    """COPY the file straight into the fresh table (checked and named on the way), then index it."""
     report = FileReport(kind=stock.kind, path=path)
     started = time.perf_counter()
     table, fresh = _table(stock), _fresh(_table(stock))
-    stage = f"sirene_import_{stock.kind}"
+    target = ", ".join(_target(stock))
+    copy_sql = f"COPY {fresh} ({target}) FROM STDIN (FORMAT csv, FREEZE, FORCE_NOT_NULL ({target}))"
+    # The fresh table: the real one's columns, no index, no constraint (NOT NULL excepted) until loaded.
+    pg.execute(f"DROP TABLE IF EXISTS {fresh}")
+    pg.execute(f"CREATE TABLE {fresh} (LIKE {table} INCLUDING DEFAULTS)")
     with open_stock(path) as (stream, raw), Progress(raw, path, progress, position) as bar:
         reader, columns = read_stock(
             stock, stream, path, on_error=lambda line, reason: out.error(report, line, reason), on_progress=bar.update
         )
-        # Only the columns read are staged (see `project`); the positions now refer to the staging table.
-        keep = sorted({position for position in columns.positions.values() if position is not None})
-        columns.positions = {
-            source: None if position is None else keep.index(position) for source, position in columns.positions.items()
-        }
-        pg.execute(f"DROP TABLE IF EXISTS pg_temp.{stage}")
-        staged = ", ".join(f"c{i}" for i in range(len(keep)))
-        pg.execute(
-            f"CREATE TEMP TABLE {stage} (seq bigint GENERATED ALWAYS AS IDENTITY, "
-            + ", ".join(f"c{i} text" for i in range(len(keep)))
-            + ") ON COMMIT DROP"
-        )
+        sources = [source for source in stock.sources if columns.positions[source] is not None]
+        keep = [columns.positions[source] for source in sources]
         step = time.perf_counter()
-        try:
-            with pg.copy(f"COPY {stage} ({staged}) FROM STDIN (FORMAT csv)") as copy:
-                for chunk in reader.chunks():
-                    copy.write(project(chunk, keep))
-        finally:
-            bar.close(then="lu ; chargement de la nouvelle table…")
-        report.rows_read = reader.rows_read
-        step = report.timed("copy", step)
-        if before_insert:
-            before_insert()
+        if before_copy:
+            before_copy()
             step = report.timed("attente des unités légales", step)
 
-    # The fresh table: the real one's columns, no index, no constraint (NOT NULL excepted) until loaded.
-    pg.execute(f"DROP TABLE IF EXISTS {fresh}")
-    pg.execute(f"CREATE TABLE {fresh} (LIKE {table} INCLUDING DEFAULTS)")
-    selected, source = selected_sql(stock, columns, stage, units_table=units)
-    names = ", ".join(selected)
-    expressions = ", ".join(f"{expression} AS {name}" for name, expression in selected.items())
-    # The invalid rows go first, each reported with its line (the reason computed as on other databases): a
-    # filter in the INSERT would hide the staging table's size from the planner (then a nested loop join).
-    returned = ", ".join(columns.value(name) for name in stock.sources)
-    for seq, *values in pg.stream(f"DELETE FROM {stage} s WHERE NOT ({columns.valid()}) RETURNING s.seq, {returned}"):
-        reason = row_error(stock, dict(zip(stock.sources, values, strict=True))) or "ligne invalide"
-        out.error(report, reader.line_of(seq), reason)
-    pg.execute(f"ANALYZE {stage}")  # a sample: its size and join keys for the plan
-    pg.execute(f"INSERT INTO {fresh} ({names}) SELECT {expressions} FROM {source}")
-    inserted = pg.rowcount
-    report.rows_imported = inserted
-    step = report.timed("insertion", step)
+        def rows():
+            for cut in reader.cut(keep):
+                first = reader.records - len(cut[0][0]) + 1  # the sequence number of the chunk's first record
+                data, count = _rows(stock, sources, cut, first, names=names, error=error)
+                report.rows_imported += count
+                if data:
+                    yield data
+
+        def error(seq: int, reason: str):
+            out.error(report, reader.line_of(seq), reason)
+
+        try:
+            if names is None or names.pg is not pg:  # one COPY for the whole file
+                with pg.copy(copy_sql) as copy:
+                    for data in rows():
+                        copy.write(data)
+            else:  # the names are read on this connection: one COPY per chunk, the names between
+                for data in rows():
+                    with pg.copy(copy_sql) as copy:
+                        copy.write(data)
+        finally:
+            bar.close(then="lu ; index de la nouvelle table…")
+        report.rows_read = reader.rows_read
+        step = report.timed("copy", step)
 
     # The constraints and indexes of the real table, rebuilt on the loaded one.
     pg.execute(
@@ -283,16 +265,16 @@ def _load(
     constraints = pg.fetchall()
     for name, definition, _ in constraints:
         try:
-            with transaction.atomic(using=using):
+            with _savepoint(pg):
                 pg.execute(f'ALTER TABLE {fresh} ADD CONSTRAINT "{_fresh(name)}" {definition}')
         except _unique_violation():  # a key twice in the file: the last line wins, as with the upsert
-            key = stock.key
-            pg.execute(f"TRUNCATE {fresh}")
+            # The rows are in the file's order (one COPY into a new table): the last copy of a key has the
+            # highest ctid.
             pg.execute(
-                f"INSERT INTO {fresh} ({names}) SELECT DISTINCT ON ({key}) {names} FROM "
-                f"(SELECT s.seq, {expressions} FROM {source}) n ORDER BY {key}, seq DESC"
+                f"DELETE FROM {fresh} WHERE ctid = ANY(ARRAY(SELECT ctid FROM (SELECT ctid, row_number() OVER "
+                f"(PARTITION BY {stock.key} ORDER BY ctid DESC) AS n FROM {fresh}) d WHERE n > 1))"
             )
-            report.rows_imported = pg.rowcount
+            report.rows_imported -= pg.rowcount
             pg.execute(f'ALTER TABLE {fresh} ADD CONSTRAINT "{_fresh(name)}" {definition}')
     pg.execute(
         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
@@ -315,7 +297,98 @@ def _load(
     pg.execute(f"ANALYZE {fresh}")
     report.timed("analyze", step)
     report.duration = time.perf_counter() - started
-    return report, columns
+    return report
+
+
+def _rows(stock: Stock, sources: list[str], cut, first: int, *, names, error) -> tuple[bytes, int]:
+    """A chunk's records (cut to `sources`), checked and transformed, as CSV rows of `_target(stock)`; and how
+    many. The checks and values are those of `row_error`, `unite_legale_fields` and `etablissement_fields`, done
+    column by column (C loops); only the rows that fail are looked at one by one, to report them."""
+    values, parsed = cut
+    count = len(values[0])
+    columns = {}
+    for source, column in zip(sources, values, strict=True):
+        columns[source] = [b"" if value == ND else value for value in column] if ND in column else column
+    for source in stock.sources:  # the optional columns missing from an older layout
+        if source not in columns:
+            columns[source] = [siret[:9] for siret in columns["siret"]] if source == "siren" else [b""] * count
+    invalid = _invalid(stock, columns)
+    if invalid:
+        for i in sorted(invalid):
+            row = {source: columns[source][i].decode() for source in stock.sources}
+            error(first + i, row_error(stock, row) or "ligne invalide")
+        kept = [i for i in range(count) if i not in invalid]
+        columns = {source: [column[i] for i in kept] for source, column in columns.items()}
+        renumbered = {i: n for n, i in enumerate(kept)}
+        parsed = [renumbered[i] for i in parsed if i in renumbered]
+        count = len(kept)
+    if not count:
+        return b"", 0
+    quoted = set(parsed)
+    if stock is UNITES_LEGALES:
+        etat = columns["etatAdministratifUniteLegale"]
+        rows = [
+            columns["siren"],
+            columns["denominationUniteLegale"],
+            columns["sigleUniteLegale"],
+            [
+                usuel or prenom
+                for usuel, prenom in zip(columns["prenomUsuelUniteLegale"], columns["prenom1UniteLegale"], strict=True)
+            ],
+            [
+                usage or nom
+                for usage, nom in zip(columns["nomUsageUniteLegale"], columns["nomUniteLegale"], strict=True)
+            ],
+            [b"F" if value == b"C" else value for value in etat] if b"C" in etat else etat,
+        ]
+    else:
+        sirens = columns["siren"]
+        found = names(set(sirens))
+        get = found.get
+        rows = [
+            columns["siret"],
+            sirens,
+            [
+                get(siren) or usuelle or enseigne
+                for siren, usuelle, enseigne in zip(
+                    sirens, columns["denominationUsuelleEtablissement"], columns["enseigne1Etablissement"], strict=True
+                )
+            ],
+            *(columns[insee] for _, insee in ETABLISSEMENT_FIELDS),
+        ]
+        special = {siren for siren, name in found.items() if any(char in name for char in QUOTED)}
+        if special:
+            quoted.update(i for i, siren in enumerate(sirens) if siren in special)
+    lines = list(map(b",".join, zip(*rows, strict=True)))
+    if quoted:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")  # "\n" in a value: quoted
+        for i in quoted:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow([row[i].decode() for row in rows])
+            lines[i] = buffer.getvalue()[:-1].encode()
+    return b"\n".join(lines) + b"\n", count
+
+
+def _invalid(stock: Stock, columns: dict[str, list[bytes]]) -> set[int]:
+    """The indexes of the rows that `row_error` rejects (found column by column)."""
+    invalid = set()
+    for source, length in (("siret", 14), ("siren", 9)) if stock is ETABLISSEMENTS else (("siren", 9),):
+        column = columns[source]
+        if set(map(len, column)) != {length} or not b"".join(column).isdigit():
+            invalid.update(i for i, value in enumerate(column) if len(value) != length or not value.isdigit())
+    if stock is ETABLISSEMENTS and not all(map(bytes.startswith, columns["siret"], columns["siren"])):
+        invalid.update(
+            i for i, (t, r) in enumerate(zip(columns["siret"], columns["siren"], strict=True)) if not t.startswith(r)
+        )
+    for source, max_length in stock.lengths:
+        column = columns[source]
+        if max(map(len, column)) > max_length:  # bytes: a longer value may still be short enough in characters
+            invalid.update(
+                i for i, value in enumerate(column) if len(value) > max_length and len(value.decode()) > max_length
+            )
+    return invalid
 
 
 def _swap(pg, tables: list[str]) -> None:
@@ -340,6 +413,20 @@ def _swap(pg, tables: list[str]) -> None:
             pg.execute(f'ALTER TABLE {table} RENAME CONSTRAINT "{_fresh(name)}" TO "{name}"')
         for name in indexes:
             pg.execute(f'ALTER INDEX "{_fresh(name)}" RENAME TO "{name}"')
+
+
+class _savepoint:
+    """A savepoint on the psycopg cursor's connection (the load may run on a connection Django does not manage)."""
+
+    def __init__(self, pg):
+        self.pg = pg
+
+    def __enter__(self):
+        self.pg.execute("SAVEPOINT sirene_rechargement")
+
+    def __exit__(self, kind, exc, traceback):
+        self.pg.execute(("ROLLBACK TO" if kind else "RELEASE") + " SAVEPOINT sirene_rechargement")
+        return False
 
 
 def _unique_violation():
