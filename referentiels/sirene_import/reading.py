@@ -74,6 +74,7 @@ class StockReader:
         self.columns = [column.strip() for column in next(csv.reader([text.rstrip("\r\n")]))]
         self.width = len(self.columns)
         self._commas = self.width - 1
+        self._blank = b""
         self.lines = 1  # physical lines consumed so far
         self.records = 0  # records kept so far (the last sequence number)
         self.rows_read = 0  # records read, kept or not (blank lines excepted)
@@ -109,7 +110,7 @@ class StockReader:
             if chunk:
                 yield chunk
 
-    def cut(self, keep: list[int]) -> Iterator[tuple[list[list[bytes]], list[int]]]:
+    def cut(self, keep: list[int], blank: bytes = b"") -> Iterator[tuple[list[list[bytes]], list[int]]]:
         """The records chunk by chunk, cut down to the fields `keep` (positions in the header), as one list of
         values per field: (columns, parsed). Same checks, skipped lines and numbering as chunks(); the first
         record of a chunk has the sequence number `records + 1` of before it was read.
@@ -118,8 +119,9 @@ class StockReader:
         of them is split once on its commas, each line's end marked, and the markers found every width + 1
         fields exactly when every line has the header's width (else the lines of another width are taken one by
         one). `parsed`: the indexes of the records read by the csv module (quotes, line breaks, odd lines),
-        whose values may hold a comma, a quote or a line break.
+        whose values may hold a comma, a quote or a line break. A value equal to `blank` (`[ND]`) is read as empty.
         """
+        self._blank = blank
         stream = self._stream
         while True:
             data = stream.read(CHUNK_SIZE)
@@ -163,6 +165,12 @@ class StockReader:
         """Cut whole lines without quote; or, when some are not of the header's width, their starts (nothing cut)."""
         count = lines.count(b"\n")
         width = self.width
+        blank, source = self._blank, lines
+        if blank and blank in lines:  # twice: of two values in a row, the first pass takes only one
+            lines = b"\n" + lines
+            for before, after in ((b"\n", b","), (b",", b","), (b",", b","), (b",", b"\n")):
+                lines = lines.replace(before + blank + after, before + after)
+            lines = lines[1:]
         fields = lines.replace(b"\n", b",\n,").split(b",")
         fields.pop()  # after the last marker
         if len(fields) == count * (width + 1) and fields[width :: width + 1].count(b"\n") == count:
@@ -175,7 +183,7 @@ class StockReader:
             self.rows_read += count
             return []
         wrong, start = [], 0
-        for line in lines.split(b"\n")[:-1]:
+        for line in source.split(b"\n")[:-1]:
             if line.count(b",") != self._commas:
                 wrong.append(start)
             start += len(line) + 1
@@ -221,7 +229,9 @@ class StockReader:
             self._set_delta(self.records, number - self.records)
         parsed.append(len(columns[0]))
         for column, position in zip(columns, keep, strict=True):
-            column.append(fields[position].encode())
+            column.append(
+                b"" if self._blank and fields[position] == self._blank.decode() else fields[position].encode()
+            )
         return data, following
 
     def _check(self, data: bytes) -> bytes:

@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.db import connections, transaction
@@ -232,31 +234,64 @@ def _load(
             step = report.timed("attente des unités légales", step)
 
         def rows():
-            for cut in reader.cut(keep):
-                first = reader.records - len(cut[0][0]) + 1  # the sequence number of the chunk's first record
-                data, count = _rows(stock, sources, cut, first, names=names, error=error)
-                report.rows_imported += count
-                if data:
-                    yield data
+            # Outside a transaction the names are read on their own connection, one chunk ahead: while the server
+            # looks them up, this thread checks the next chunk.
+            pool = ThreadPoolExecutor(1) if names is not None and names.pg is not pg else None
+            pending = None
+            try:
+                for cut in itertools.chain(
+                    reader.cut(keep, blank=ND), [None]
+                ):  # None: the last chunk's rows are still to go
+                    if cut is not None:
+                        first = reader.records - len(cut[0][0]) + 1  # the sequence number of the chunk's first record
+                        checked = _checked(stock, sources, cut, first, error=error)
+                        sirens = set(checked[0]["siren"]) if names is not None and checked[1] else set()
+                        found = pool.submit(names, sirens) if pool else _Done(names(sirens) if names else {})
+                    if pending is not None:
+                        data, count = _csv(stock, *pending[0], pending[1].result())
+                        report.rows_imported += count
+                        yield data
+                    pending = (checked, found) if cut is not None else None
+            finally:
+                if pool:
+                    pool.shutdown()
 
         def error(seq: int, reason: str):
             out.error(report, reader.line_of(seq), reason)
 
         try:
-            if names is None or names.pg is not pg:  # one COPY for the whole file
-                with pg.copy(copy_sql) as copy:
-                    for data in rows():
-                        copy.write(data)
-            else:  # the names are read on this connection: one COPY per chunk, the names between
-                for data in rows():
-                    with pg.copy(copy_sql) as copy:
-                        copy.write(data)
+            _copy(pg, copy_sql, rows(), one=names is None or names.pg is not pg)
         finally:
             bar.close(then="lu ; index de la nouvelle table…")
         report.rows_read = reader.rows_read
         step = report.timed("copy", step)
 
-    # The constraints and indexes of the real table, rebuilt on the loaded one.
+    _rebuild_indexes(pg, stock, report)
+    step = report.timed("index", step)
+    pg.execute(f"ANALYZE {fresh}")
+    report.timed("analyze", step)
+    report.duration = time.perf_counter() - started
+    return report
+
+
+def _copy(pg, sql: str, rows, *, one: bool) -> None:
+    """`rows` (blocks of CSV rows) COPied: in one COPY (`one`), else one COPY per block (the names of the next
+    block are then read on this connection between them)."""
+    if one:
+        with pg.copy(sql) as copy:
+            for data in rows:
+                if data:
+                    copy.write(data)
+        return
+    for data in rows:
+        if data:
+            with pg.copy(sql) as copy:
+                copy.write(data)
+
+
+def _rebuild_indexes(pg, stock: Stock, report: FileReport) -> None:
+    """The constraints and indexes of the real table, rebuilt on the loaded one."""
+    table, fresh = _table(stock), _fresh(_table(stock))
     pg.execute(
         "SELECT conname, pg_get_constraintdef(oid), conindid FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'c', 'x') ORDER BY contype <> 'p', conname",
@@ -293,22 +328,25 @@ def _load(
                 count=1,
             )
         )
-    step = report.timed("index", step)
-    pg.execute(f"ANALYZE {fresh}")
-    report.timed("analyze", step)
-    report.duration = time.perf_counter() - started
-    return report
 
 
-def _rows(stock: Stock, sources: list[str], cut, first: int, *, names, error) -> tuple[bytes, int]:
-    """A chunk's records (cut to `sources`), checked and transformed, as CSV rows of `_target(stock)`; and how
-    many. The checks and values are those of `row_error`, `unite_legale_fields` and `etablissement_fields`, done
-    column by column (C loops); only the rows that fail are looked at one by one, to report them."""
+class _Done:
+    """A result already there, with the interface of a Future's."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+def _checked(stock: Stock, sources: list[str], cut, first: int, *, error) -> tuple[dict, int, set[int]]:
+    """A chunk's records (cut to `sources`, `[ND]` read as empty), checked: (the valid rows' values by INSEE
+    column, how many, the indexes of those to quote). The checks are `row_error`'s, done column by column (C
+    loops); only the rows that fail are looked at one by one, to report them with the same reason."""
     values, parsed = cut
     count = len(values[0])
-    columns = {}
-    for source, column in zip(sources, values, strict=True):
-        columns[source] = [b"" if value == ND else value for value in column] if ND in column else column
+    columns = dict(zip(sources, values, strict=True))
     for source in stock.sources:  # the optional columns missing from an older layout
         if source not in columns:
             columns[source] = [siret[:9] for siret in columns["siret"]] if source == "siren" else [b""] * count
@@ -322,9 +360,14 @@ def _rows(stock: Stock, sources: list[str], cut, first: int, *, names, error) ->
         renumbered = {i: n for n, i in enumerate(kept)}
         parsed = [renumbered[i] for i in parsed if i in renumbered]
         count = len(kept)
+    return columns, count, set(parsed)
+
+
+def _csv(stock: Stock, columns: dict, count: int, quoted: set[int], names: dict[bytes, bytes]) -> tuple[bytes, int]:
+    """The checked rows as CSV rows of `_target(stock)` (values as `unite_legale_fields` and
+    `etablissement_fields` make them, establishments named from `names`), and how many."""
     if not count:
         return b"", 0
-    quoted = set(parsed)
     if stock is UNITES_LEGALES:
         etat = columns["etatAdministratifUniteLegale"]
         rows = [
@@ -343,8 +386,7 @@ def _rows(stock: Stock, sources: list[str], cut, first: int, *, names, error) ->
         ]
     else:
         sirens = columns["siren"]
-        found = names(set(sirens))
-        get = found.get
+        get = names.get
         rows = [
             columns["siret"],
             sirens,
@@ -356,9 +398,10 @@ def _rows(stock: Stock, sources: list[str], cut, first: int, *, names, error) ->
             ],
             *(columns[insee] for _, insee in ETABLISSEMENT_FIELDS),
         ]
-        special = {siren for siren, name in found.items() if any(char in name for char in QUOTED)}
-        if special:
-            quoted.update(i for i, siren in enumerate(sirens) if siren in special)
+        every = b"\x00".join(names.values())
+        if any(char in every for char in QUOTED):  # a name to quote (rare): its rows
+            special = {siren for siren, name in names.items() if any(char in name for char in QUOTED)}
+            quoted = quoted | {i for i, siren in enumerate(sirens) if siren in special}
     lines = list(map(b",".join, zip(*rows, strict=True)))
     if quoted:
         buffer = io.StringIO()
