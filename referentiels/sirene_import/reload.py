@@ -26,20 +26,22 @@ imported as usual, in one transaction.
 
 from __future__ import annotations
 
+import collections
 import csv
+import functools
 import io
-import itertools
+import multiprocessing
+import os
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.db import connections, transaction
 
 from ..models import SireneEtablissement, SireneUniteLegale
 from .layouts import ETABLISSEMENT_FIELDS, ETABLISSEMENTS, NON_DIFFUSIBLE, UNITES_LEGALES, Stock, row_error
-from .reading import open_stock, read_stock
+from .reading import CHUNK_SIZE, MAX_RECORD_LINES, StockReader, open_stock, read_stock
 from .report import FileReport, Output, Progress
 from .upsert import import_bulk, refresh_denominations_sql, unite_legale_name_sql
 
@@ -94,8 +96,9 @@ def reload_postgres(
     parallel = bool(ul_path and etab_path) and (parallel if parallel is not None else not connection.in_atomic_block)
     reports: list[FileReport | None] = [None, None]
     fresh_units = _fresh(_table(UNITES_LEGALES))
+    pool = _pool() if not connection.in_atomic_block else None  # before any thread: its processes are forked
     thread, outcome = (
-        _start_unites_legales(ul_path, using=using, out=out, progress=progress) if parallel else (None, {})
+        _start_unites_legales(ul_path, using=using, out=out, progress=progress, pool=pool) if parallel else (None, {})
     )
 
     def wait_for_unites_legales():
@@ -104,26 +107,22 @@ def reload_postgres(
             raise outcome["error"]
         reports[0] = outcome["report"]
 
-    apart = parallel or (not ul_path and not connection.in_atomic_block)  # names read on a second connection
-    lookup = None
     try:
         with transaction.atomic(using=using), connection.cursor() as cursor:
             pg = cursor.cursor
             _settings(pg)
             if ul_path and not parallel:
-                reports[0] = _load(pg, UNITES_LEGALES, ul_path, out=out, progress=progress)
+                reports[0] = _load(pg, UNITES_LEGALES, ul_path, out=out, progress=progress, pool=pool, using=using)
             if etab_path:
-                if apart:
-                    lookup = connection.get_new_connection(connection.get_connection_params())
-                    lookup.autocommit = True
-                units = fresh_units if ul_path else _table(UNITES_LEGALES)
                 reports[1] = _load(
                     pg,
                     ETABLISSEMENTS,
                     etab_path,
                     out=out,
                     progress=progress,
-                    names=_Names(lookup.cursor() if lookup else pg, units),
+                    units=fresh_units if ul_path else _table(UNITES_LEGALES),
+                    pool=pool if parallel or not ul_path else None,
+                    using=using,
                     before_copy=wait_for_unites_legales if parallel else None,
                 )
             step = time.perf_counter()
@@ -145,15 +144,15 @@ def reload_postgres(
                 cursor.execute(f"DROP TABLE IF EXISTS {fresh_units}")
         raise
     finally:
-        if lookup is not None:
-            lookup.close()
+        if pool is not None:
+            pool.terminate()
     for report in reports:
         if report:
             out.end_of_file(report)
     return reports
 
 
-def _start_unites_legales(path: Path, *, using: str, out: Output, progress: bool):
+def _start_unites_legales(path: Path, *, using: str, out: Output, progress: bool, pool=None):
     """The fresh unités légales loaded and committed on a second connection (thread); (thread, outcome)."""
     outcome = {}
 
@@ -161,7 +160,9 @@ def _start_unites_legales(path: Path, *, using: str, out: Output, progress: bool
         try:
             with transaction.atomic(using=using), connections[using].cursor() as cursor:
                 _settings(cursor.cursor)
-                outcome["report"] = _load(cursor.cursor, UNITES_LEGALES, path, out=out, progress=progress, position=1)
+                outcome["report"] = _load(
+                    cursor.cursor, UNITES_LEGALES, path, out=out, progress=progress, position=1, pool=pool, using=using
+                )
         except BaseException as exc:  # re-raised in the main thread
             outcome["error"] = exc
         finally:
@@ -209,11 +210,18 @@ def _load(
     *,
     out: Output,
     progress: bool,
-    names: _Names | None = None,
+    units: str | None = None,
+    pool=None,
+    using: str = "default",
     position: int = 0,
     before_copy=None,
 ):
-    """COPY the file straight into the fresh table (checked and named on the way), then index it."""
+    """COPY the file straight into the fresh table (checked and named on the way), then index it.
+
+    `units`: the table of unités légales the establishments are named after. `pool`: worker processes that read,
+    check and name the rows (their own connections read the names: `units` must be committed); without it, this
+    process does, reading the names on this connection between one COPY per chunk.
+    """
     report = FileReport(kind=stock.kind, path=path)
     started = time.perf_counter()
     table, fresh = _table(stock), _fresh(_table(stock))
@@ -232,38 +240,23 @@ def _load(
         if before_copy:
             before_copy()
             step = report.timed("attente des unités légales", step)
-
-        def rows():
-            # Outside a transaction the names are read on their own connection, one chunk ahead: while the server
-            # looks them up, this thread checks the next chunk.
-            pool = ThreadPoolExecutor(1) if names is not None and names.pg is not pg else None
-            pending = None
-            try:
-                for cut in itertools.chain(
-                    reader.cut(keep, blank=ND), [None]
-                ):  # None: the last chunk's rows are still to go
-                    if cut is not None:
-                        first = reader.records - len(cut[0][0]) + 1  # the sequence number of the chunk's first record
-                        checked = _checked(stock, sources, cut, first, error=error)
-                        sirens = set(checked[0]["siren"]) if names is not None and checked[1] else set()
-                        found = pool.submit(names, sirens) if pool else _Done(names(sirens) if names else {})
-                    if pending is not None:
-                        data, count = _csv(stock, *pending[0], pending[1].result())
-                        report.rows_imported += count
-                        yield data
-                    pending = (checked, found) if cut is not None else None
-            finally:
-                if pool:
-                    pool.shutdown()
-
-        def error(seq: int, reason: str):
-            out.error(report, reader.line_of(seq), reason)
-
         try:
-            _copy(pg, copy_sql, rows(), one=names is None or names.pg is not pg)
+            if pool is not None:
+                task = (stock.kind, reader.width, keep, sources, units if stock is ETABLISSEMENTS else None, using)
+                with pg.copy(copy_sql) as copy:
+                    for data in _rows_in_workers(pool, task, stream, report, out, bar):
+                        copy.write(data)
+            else:
+                names = _Names(pg, units) if stock is ETABLISSEMENTS else None
+                error = functools.partial(out.error, report)
+                for data, count in _rows_here(stock, reader, keep, sources, names, error):
+                    with pg.copy(copy_sql) as copy:  # the names of the next chunk are read between two
+                        copy.write(data)
+                    report.rows_imported += count
         finally:
             bar.close(then="lu ; index de la nouvelle table…")
-        report.rows_read = reader.rows_read
+        if pool is None:
+            report.rows_read = reader.rows_read
         step = report.timed("copy", step)
 
     _rebuild_indexes(pg, stock, report)
@@ -274,19 +267,94 @@ def _load(
     return report
 
 
-def _copy(pg, sql: str, rows, *, one: bool) -> None:
-    """`rows` (blocks of CSV rows) COPied: in one COPY (`one`), else one COPY per block (the names of the next
-    block are then read on this connection between them)."""
-    if one:
-        with pg.copy(sql) as copy:
-            for data in rows:
-                if data:
-                    copy.write(data)
-        return
-    for data in rows:
+def _rows_here(stock: Stock, reader, keep, sources, names, error):
+    """(CSV rows, how many) of each chunk, read, checked and named in this process; `error(line, reason)`."""
+    for cut in reader.cut(keep, blank=ND):
+        first = reader.records - len(cut[0][0]) + 1  # the sequence number of the chunk's first record
+        checked = _checked(stock, sources, cut, first, error=lambda seq, reason: error(reader.line_of(seq), reason))
+        data, count = _csv(stock, *checked, names(set(checked[0]["siren"])) if names and checked[1] else {})
         if data:
-            with pg.copy(sql) as copy:
-                copy.write(data)
+            yield data, count
+
+
+# --- Worker processes ----------------------------------------------------------------------------
+
+WORKERS = max(2, min(4, os.cpu_count() or 2))
+
+
+def _pool():
+    """Worker processes, forked (they find Django set up, and open their own connections)."""
+    return multiprocessing.get_context("fork").Pool(WORKERS)
+
+
+def _blocks(stream, bar):
+    """(line of its first line, block of whole lines) for the rest of the file: about CHUNK_SIZE bytes each, made
+    longer while its quotes are unbalanced (a quoted line break), up to MAX_RECORD_LINES lines."""
+    line = 2  # after the header
+    while data := stream.read(CHUNK_SIZE):
+        if not data.endswith(b"\n"):
+            data += stream.readline()
+        extra = 0
+        while data.count(b'"') % 2 and extra < MAX_RECORD_LINES:
+            more = stream.readline()
+            if not more:
+                break
+            data += more
+            extra += 1
+        if not data.endswith(b"\n"):
+            data += b"\n"
+        bar.update()
+        yield line, data
+        line += data.count(b"\n")
+
+
+def _rows_in_workers(pool, task, stream, report: FileReport, out: Output, bar):
+    """The CSV rows of each block, read, checked and named by the worker processes, in the file's order; a few
+    blocks in flight at most (the memory stays flat)."""
+    pending = collections.deque()
+
+    def result():
+        data, count, rows_read, errors = pending.popleft().get()
+        for line, reason in errors:
+            out.error(report, line, reason)
+        report.rows_read += rows_read
+        report.rows_imported += count
+        return data
+
+    for line, block in _blocks(stream, bar):
+        pending.append(pool.apply_async(_worker_rows, (*task, line, block)))
+        if len(pending) > 2 * WORKERS:
+            yield result()
+    while pending:
+        yield result()
+
+
+_worker_connections: dict = {}
+
+
+def _worker_rows(kind: str, width: int, keep, sources, units, using: str, line: int, block: bytes):
+    """In a worker process: a block's rows as CSV rows of `_target(stock)`, how many, the records read, and the
+    skipped lines (line, reason)."""
+    stock = UNITES_LEGALES if kind == UNITES_LEGALES.kind else ETABLISSEMENTS
+    errors = []
+    offset = line - 2  # the block is read after a header line: its first line is the reader's line 2
+
+    def error(number: int, reason: str):
+        errors.append((number + offset, reason))
+
+    reader = StockReader(io.BytesIO(b"x," * (width - 1) + b"x\n" + block), name="", on_error=error)
+    names = None
+    if units:
+        if using not in _worker_connections:  # its own: the parent's, inherited by the fork, is never used here
+            connection = connections[using]
+            _worker_connections[using] = connection.get_new_connection(connection.get_connection_params())
+            _worker_connections[using].autocommit = True
+        names = _Names(_worker_connections[using].cursor(), units)
+    parts, count = [], 0
+    for data, rows in _rows_here(stock, reader, keep, sources, names, error):
+        parts.append(data)
+        count += rows
+    return b"".join(parts), count, reader.rows_read, errors
 
 
 def _rebuild_indexes(pg, stock: Stock, report: FileReport) -> None:
@@ -328,16 +396,6 @@ def _rebuild_indexes(pg, stock: Stock, report: FileReport) -> None:
                 count=1,
             )
         )
-
-
-class _Done:
-    """A result already there, with the interface of a Future's."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def result(self):
-        return self.value
 
 
 def _checked(stock: Stock, sources: list[str], cut, first: int, *, error) -> tuple[dict, int, set[int]]:
