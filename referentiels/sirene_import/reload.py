@@ -17,11 +17,12 @@ ever sees a half-loaded table):
    references the SIRENE tables by foreign key, so they can be dropped.
 
 With both files the unités légales are loaded first and the establishments named after them; both tables are
-swapped together. Outside a transaction, the fresh unités légales are committed under their temporary name on a
-second connection (dropped if anything fails), which then answers the names while the establishments stream in
-one COPY; inside a transaction (a second connection would not see its rows), one COPY per chunk on the same
-connection, the names read between them. Other databases (SQLite for `make run`): the rows are deleted, then
-imported as usual, in one transaction.
+swapped together. Outside a transaction, WORKERS forked processes read, check and name the blocks of the file
+(about 1 MB each, a few in flight, in the file's order), each reading the names on its own connection: the fresh
+unités légales are then committed under their temporary name on a second connection first (dropped if anything
+fails); this process decompresses and COPies. Inside a transaction (a second connection would not see its rows),
+this process does it all, one COPY per chunk, the names read between them on the same connection. Other
+databases (SQLite for `make run`): the rows are deleted, then imported as usual, in one transaction.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import collections
 import csv
 import functools
 import io
+import itertools
 import multiprocessing
 import os
 import re
@@ -88,15 +90,17 @@ def reload_postgres(
 
     `parallel` (both files; by default when not inside a transaction, which a second connection would not see):
     the fresh unités légales are loaded and committed, under their temporary name, on a second connection (a
-    thread), which then answers the establishments' names; the swap of both tables stays in the main transaction,
-    and the fresh table is dropped if anything fails. The establishments alone, outside a transaction, read their
-    names from the real table on a second connection too.
+    thread) before the establishments, whose names the worker processes then read from it; the swap of both
+    tables stays in the main transaction, and the fresh table is dropped if anything fails.
     """
     connection = connections[using]
     parallel = bool(ul_path and etab_path) and (parallel if parallel is not None else not connection.in_atomic_block)
     reports: list[FileReport | None] = [None, None]
     fresh_units = _fresh(_table(UNITES_LEGALES))
-    pool = _pool() if not connection.in_atomic_block else None  # before any thread: its processes are forked
+    # Worker processes read, check and name the rows, outside a transaction (their own connections read the names:
+    # the unités légales must be committed) and when no other thread runs (they are forked, before any thread).
+    workers = not connection.in_atomic_block and threading.active_count() == 1
+    pool = _pool() if workers else None
     thread, outcome = (
         _start_unites_legales(ul_path, using=using, out=out, progress=progress, pool=pool) if parallel else (None, {})
     )
@@ -288,53 +292,78 @@ def _pool():
 
 
 def _blocks(stream, bar):
-    """(line of its first line, block of whole lines) for the rest of the file: about CHUNK_SIZE bytes each, made
-    longer while its quotes are unbalanced (a quoted line break), up to MAX_RECORD_LINES lines."""
-    line = 2  # after the header
-    while data := stream.read(CHUNK_SIZE):
+    """(line of its first line, block of whole lines, the lines after it) for the rest of the file: about
+    CHUNK_SIZE bytes each. The MAX_RECORD_LINES lines after a block, which a record with a quoted line break may
+    take, are also the start of the next block."""
+    line, carry = 2, b""  # after the header
+    while data := carry + stream.read(CHUNK_SIZE):
         if not data.endswith(b"\n"):
             data += stream.readline()
-        extra = 0
-        while data.count(b'"') % 2 and extra < MAX_RECORD_LINES:
-            more = stream.readline()
-            if not more:
-                break
-            data += more
-            extra += 1
-        if not data.endswith(b"\n"):
-            data += b"\n"
+            if not data.endswith(b"\n"):
+                data += b"\n"
+        carry = b"".join(itertools.islice(iter(stream.readline, b""), MAX_RECORD_LINES))
         bar.update()
-        yield line, data
+        yield line, data, carry
         line += data.count(b"\n")
 
 
 def _rows_in_workers(pool, task, stream, report: FileReport, out: Output, bar):
     """The CSV rows of each block, read, checked and named by the worker processes, in the file's order; a few
-    blocks in flight at most (the memory stays flat)."""
+    blocks in flight at most (the memory stays flat). When a block's last record took lines of the next one (a
+    quoted line break across their ends, rare), the next block is read again without them."""
     pending = collections.deque()
+    taken = 0  # lines of the next block taken by the previous one
 
     def result():
-        data, count, rows_read, errors = pending.popleft().get()
-        for line, reason in errors:
-            out.error(report, line, reason)
+        nonlocal taken
+        (line, block, after), outcome = pending.popleft()
+        data, count, rows_read, errors, consumed = outcome.get()
+        if taken:
+            start = 0
+            for _ in range(taken):
+                start = block.index(b"\n", start) + 1
+            data, count, rows_read, errors, consumed = pool.apply(
+                _worker_rows, (*task, line + taken, block[start:], after)
+            )
+        taken = consumed
+        for number, reason in errors:
+            out.error(report, number, reason)
         report.rows_read += rows_read
         report.rows_imported += count
         return data
 
-    for line, block in _blocks(stream, bar):
-        pending.append(pool.apply_async(_worker_rows, (*task, line, block)))
+    for line, block, after in _blocks(stream, bar):
+        pending.append(((line, block, after), pool.apply_async(_worker_rows, (*task, line, block, after))))
         if len(pending) > 2 * WORKERS:
             yield result()
     while pending:
         yield result()
 
 
+class _Block:
+    """A block of lines as a stream, then the lines after it for `readline` only (a record going on), counted."""
+
+    def __init__(self, block: bytes, after: bytes):
+        self._block, self._after = io.BytesIO(block), io.BytesIO(after)
+        self.consumed = 0
+
+    def read(self, size: int = -1) -> bytes:
+        return self._block.read(size)
+
+    def readline(self) -> bytes:
+        if line := self._block.readline():
+            return line
+        if line := self._after.readline():
+            self.consumed += 1
+        return line
+
+
 _worker_connections: dict = {}
 
 
-def _worker_rows(kind: str, width: int, keep, sources, units, using: str, line: int, block: bytes):
-    """In a worker process: a block's rows as CSV rows of `_target(stock)`, how many, the records read, and the
-    skipped lines (line, reason)."""
+def _worker_rows(kind: str, width: int, keep, sources, units, using: str, line: int, block: bytes, after: bytes):
+    """In a worker process: a block's rows as CSV rows of `_target(stock)`, how many, the records read, the
+    skipped lines (line, reason), and how many of the lines `after` it its last record took."""
     stock = UNITES_LEGALES if kind == UNITES_LEGALES.kind else ETABLISSEMENTS
     errors = []
     offset = line - 2  # the block is read after a header line: its first line is the reader's line 2
@@ -342,7 +371,8 @@ def _worker_rows(kind: str, width: int, keep, sources, units, using: str, line: 
     def error(number: int, reason: str):
         errors.append((number + offset, reason))
 
-    reader = StockReader(io.BytesIO(b"x," * (width - 1) + b"x\n" + block), name="", on_error=error)
+    stream = _Block(b"x," * (width - 1) + b"x\n" + block, after)
+    reader = StockReader(stream, name="", on_error=error)
     names = None
     if units:
         if using not in _worker_connections:  # its own: the parent's, inherited by the fork, is never used here
@@ -354,7 +384,7 @@ def _worker_rows(kind: str, width: int, keep, sources, units, using: str, line: 
     for data, rows in _rows_here(stock, reader, keep, sources, names, error):
         parts.append(data)
         count += rows
-    return b"".join(parts), count, reader.rows_read, errors
+    return b"".join(parts), count, reader.rows_read, errors, stream.consumed
 
 
 def _rebuild_indexes(pg, stock: Stock, report: FileReport) -> None:

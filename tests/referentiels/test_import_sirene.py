@@ -887,7 +887,7 @@ def test_the_columns_read_are_cut_out_of_each_record():
     for keep in ([0, 1, 3], [1, 2], [0, 3]):
         errors = []
         reader = StockReader(
-            io.BytesIO(data), name="f.csv", on_error=lambda line, reason: errors.append((line, reason))
+            io.BytesIO(data), name="f.csv", on_error=lambda line, reason, errors=errors: errors.append((line, reason))
         )
         cut = [
             [value.decode() for value in row]
@@ -936,3 +936,20 @@ def test_postgresql_full_reload_on_two_connections_that_fails_leaves_nothing_beh
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE %s", ["%rechargement%"])
         assert cursor.fetchone() == (0,)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_full_reload_in_worker_processes_reads_the_same_lines(tmp_path, monkeypatch):
+    """Outside a transaction, worker processes read blocks of the file: same rows, same skipped lines."""
+    from referentiels.sirene_import import reload
+
+    pools = []
+    monkeypatch.setattr(
+        reload, "_pool", lambda: pools.append(reload.multiprocessing.get_context("fork").Pool(2)) or pools[-1]
+    )
+    monkeypatch.setattr(reload, "CHUNK_SIZE", 97)  # blocks of a line or two: records across their ends
+
+    test_line_numbers_hold_across_chunks_of_odd_lines(tmp_path, monkeypatch, full=True)
+
+    assert len(pools) == 1
