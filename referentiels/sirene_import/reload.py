@@ -201,7 +201,7 @@ class _Names:
 
 
 def _target(stock: Stock) -> list[str]:
-    """The fresh table's columns, in the order of the rows written by `_rows`."""
+    """The fresh table's columns, in the order of the rows written by `_csv`."""
     if stock is UNITES_LEGALES:
         return ["siren", "denomination", "sigle", "prenom", "nom", "etat_administratif"]
     return ["siret", "siren", "denomination", *(name for name, _ in ETABLISSEMENT_FIELDS)]
@@ -252,11 +252,8 @@ def _load(
                         copy.write(data)
             else:
                 names = _Names(pg, units) if stock is ETABLISSEMENTS else None
-                error = functools.partial(out.error, report)
-                for data, count in _rows_here(stock, reader, keep, sources, names, error):
-                    with pg.copy(copy_sql) as copy:  # the names of the next chunk are read between two
-                        copy.write(data)
-                    report.rows_imported += count
+                rows = _rows_here(stock, reader, keep, sources, names, functools.partial(out.error, report))
+                _copy_here(pg, copy_sql, rows, report, one=names is None)
         finally:
             bar.close(then="lu ; index de la nouvelle table…")
         if pool is None:
@@ -269,6 +266,21 @@ def _load(
     report.timed("analyze", step)
     report.duration = time.perf_counter() - started
     return report
+
+
+def _copy_here(pg, sql: str, rows, report: FileReport, *, one: bool) -> None:
+    """`rows` ((CSV rows, how many) per chunk) COPied: in one COPY (`one`), else one per chunk, the next chunk's
+    names being read on this connection between two."""
+    if one:
+        with pg.copy(sql) as copy:
+            for data, count in rows:
+                copy.write(data)
+                report.rows_imported += count
+        return
+    for data, count in rows:
+        with pg.copy(sql) as copy:
+            copy.write(data)
+        report.rows_imported += count
 
 
 def _rows_here(stock: Stock, reader, keep, sources, names, error):

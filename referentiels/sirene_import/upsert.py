@@ -34,9 +34,9 @@ def unite_legale_name_sql(alias: str) -> str:
     )
 
 
-def selected_sql(stock: Stock, columns: Columns, stage: str, units_table: str | None = None) -> tuple[dict, str]:
+def selected_sql(stock: Stock, columns: Columns, stage: str) -> tuple[dict, str]:
     """The model's columns as SQL expressions on the staging table `s`, and the FROM clause (the
-    establishments are named after the unités légales of `units_table`, by default the model's table)."""
+    establishments are named after the unités légales of the model's table)."""
     v = columns.value
     if stock is UNITES_LEGALES:
         selected = {
@@ -49,7 +49,7 @@ def selected_sql(stock: Stock, columns: Columns, stage: str, units_table: str | 
             f"ELSE {v('etatAdministratifUniteLegale')} END",
         }
         return selected, f"{stage} s"
-    units = units_table or SireneUniteLegale._meta.db_table
+    units = SireneUniteLegale._meta.db_table
     selected = {
         "siret": v("siret"),
         "siren": v("siren"),
