@@ -14,8 +14,9 @@ Other databases (SQLite for `make run`): the same checks in Python and `bulk_cre
 in batches. The results are the same.
 
 `full=True` (`import_sirene --full`, for the monthly stock files): a full reload instead of the upsert, the
-tables' contents replaced by the files' (on PostgreSQL, fresh tables loaded, indexed after, and swapped in
-one transaction: see reload.py).
+tables' contents replaced by the files' (on PostgreSQL, each file COPied straight into a fresh table, checked,
+cut and named in Python, by worker processes outside a transaction; indexed after, and swapped in one
+transaction: see reload.py).
 
 Rows that cannot be imported (wrong number of fields, SIRET not 14 digits, SIREN not 9 digits, SIREN not
 the first 9 digits of the SIRET, value too long for its column, undecodable line) are reported with their

@@ -74,6 +74,7 @@ class StockReader:
         self.columns = [column.strip() for column in next(csv.reader([text.rstrip("\r\n")]))]
         self.width = len(self.columns)
         self._commas = self.width - 1
+        self._blank = b""
         self.lines = 1  # physical lines consumed so far
         self.records = 0  # records kept so far (the last sequence number)
         self.rows_read = 0  # records read, kept or not (blank lines excepted)
@@ -108,6 +109,130 @@ class StockReader:
                 self._on_progress()
             if chunk:
                 yield chunk
+
+    def cut(self, keep: list[int], blank: bytes = b"") -> Iterator[tuple[list[list[bytes]], list[int]]]:
+        """The records chunk by chunk, cut down to the fields `keep` (positions in the header), as one list of
+        values per field: (columns, parsed). Same checks, skipped lines and numbering as chunks(); the first
+        record of a chunk has the sequence number `records + 1` of before it was read.
+
+        The lines without quote (nearly all) are cut without a Python loop over the lines or the fields: a run
+        of them is split once on its commas, each line's end marked, and the markers found every width + 1
+        fields exactly when every line has the header's width (else the lines of another width are taken one by
+        one). `parsed`: the indexes of the records read by the csv module (quotes, line breaks, odd lines),
+        whose values may hold a comma, a quote or a line break. A value equal to `blank` (`[ND]`) is read as empty.
+        """
+        self._blank = blank
+        stream = self._stream
+        while True:
+            data = stream.read(CHUNK_SIZE)
+            if not data:
+                return
+            if not data.endswith(b"\n"):
+                data += stream.readline()
+                if not data.endswith(b"\n"):
+                    data += b"\n"
+            cut = self._cut(data, keep)
+            if self._on_progress:
+                self._on_progress()
+            if cut[0] and cut[0][0]:
+                yield cut
+
+    def _cut(self, data: bytes, keep: list[int]) -> tuple[list[list[bytes]], list[int]]:
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n")
+        columns: list[list[bytes]] = [[] for _ in keep]
+        parsed: list[int] = []
+        odd = _odd_lines(data, 0)
+        position, k = 0, 0
+        while position < len(data):
+            while k < len(odd) and odd[k] < position:
+                k += 1  # taken by a record spanning several lines
+            stop = odd[k] if k < len(odd) else len(data)
+            if stop > position:
+                wrong = self._cut_plain(data[position:stop], keep, columns)
+                if wrong:  # lines of another width: each taken on its own below
+                    odd[k:k] = [position + start for start in wrong]
+                    continue
+                position = stop
+            if k < len(odd):
+                size = len(data)
+                data, position = self._cut_record(data, odd[k], keep, columns, parsed)
+                if len(data) > size:  # lines read past the chunk's end: checked too
+                    odd.extend(_odd_lines(data, size))
+        return columns, parsed
+
+    def _cut_plain(self, lines: bytes, keep: list[int], columns: list[list[bytes]]) -> list[int]:
+        """Cut whole lines without quote; or, when some are not of the header's width, their starts (nothing cut)."""
+        count = lines.count(b"\n")
+        width = self.width
+        blank, source = self._blank, lines
+        if blank and blank in lines:  # twice: of two values in a row, the first pass takes only one
+            lines = b"\n" + lines
+            for before, after in ((b"\n", b","), (b",", b","), (b",", b","), (b",", b"\n")):
+                lines = lines.replace(before + blank + after, before + after)
+            lines = lines[1:]
+        fields = lines.replace(b"\n", b",\n,").split(b",")
+        fields.pop()  # after the last marker
+        if len(fields) == count * (width + 1) and fields[width :: width + 1].count(b"\n") == count:
+            for column, position in zip(columns, keep, strict=True):
+                column += fields[position :: width + 1]
+            if self.lines - self.records != self._deltas[-1]:
+                self._set_delta(self.records + 1, self.lines - self.records)
+            self.lines += count
+            self.records += count
+            self.rows_read += count
+            return []
+        wrong, start = [], 0
+        for line in source.split(b"\n")[:-1]:
+            if line.count(b",") != self._commas:
+                wrong.append(start)
+            start += len(line) + 1
+        return wrong
+
+    def _cut_record(self, data: bytes, start: int, keep: list[int], columns, parsed) -> tuple[bytes, int]:
+        """The record whose first line starts at `start`, read by the csv module (see _record): (data, next)."""
+        end = data.find(b"\n", start)
+        self.lines += 1
+        number = self.lines
+        quotes = data.count(b'"', start, end)
+        stop, parts = end, 1
+        while quotes % 2 and parts < MAX_RECORD_LINES:
+            if stop + 1 >= len(data):
+                more = self._stream.readline()
+                if not more:
+                    break
+                data += more.removesuffix(b"\n").removesuffix(b"\r") + b"\n"
+            following = data.find(b"\n", stop + 1)
+            quotes += data.count(b'"', stop + 1, following)
+            stop, parts = following, parts + 1
+        record = data[start:end]
+        if parts > 1 and not quotes % 2:
+            try:
+                if len(self._parse(data[start:stop])) == self.width:
+                    record = data[start:stop]
+                    self.lines += parts - 1
+            except _BadLine:
+                pass
+        following = start + len(record) + 1
+        if not record.strip():
+            return data, following  # blank lines are not rows
+        self.rows_read += 1
+        try:
+            fields = self._parse(record)
+            if len(fields) != self.width:
+                raise _BadLine(f"nombre de champs incorrect ({len(fields)} au lieu de {self.width})")
+        except _BadLine as exc:
+            self._on_error(number, str(exc))
+            return data, following
+        self.records += 1
+        if number - self.records != self._deltas[-1]:
+            self._set_delta(self.records, number - self.records)
+        parsed.append(len(columns[0]))
+        for column, position in zip(columns, keep, strict=True):
+            column.append(
+                b"" if self._blank and fields[position] == self._blank.decode() else fields[position].encode()
+            )
+        return data, following
 
     def _check(self, data: bytes) -> bytes:
         if b"\r" in data:
@@ -251,6 +376,24 @@ class StockReader:
 
 class _BadLine(Exception):
     pass
+
+
+def _odd_lines(data: bytes, begin: int) -> list[int]:
+    """The starts of the lines of data[begin:] that the fast cut cannot take: a quote, a carriage return, a nul
+    character or bytes that are not UTF-8 (found without a Python loop over the others)."""
+    starts = set()
+    for needle in (b'"', b"\r", b"\x00"):
+        found = data.find(needle, begin)
+        while found >= 0:
+            starts.add(data.rfind(b"\n", 0, found) + 1)
+            found = data.find(needle, data.find(b"\n", found) + 1)
+    if not data.isascii() and not _is_utf8(data[begin:]):
+        start = begin
+        for line in data[begin:].split(b"\n")[:-1]:
+            if not line.isascii() and not _is_utf8(line):
+                starts.add(start)
+            start += len(line) + 1
+    return sorted(starts)
 
 
 def _is_utf8(data: bytes) -> bool:

@@ -34,9 +34,9 @@ def unite_legale_name_sql(alias: str) -> str:
     )
 
 
-def selected_sql(stock: Stock, columns: Columns, stage: str, units_table: str | None = None) -> tuple[dict, str]:
+def selected_sql(stock: Stock, columns: Columns, stage: str) -> tuple[dict, str]:
     """The model's columns as SQL expressions on the staging table `s`, and the FROM clause (the
-    establishments are named after the unités légales of `units_table`, by default the model's table)."""
+    establishments are named after the unités légales of the model's table)."""
     v = columns.value
     if stock is UNITES_LEGALES:
         selected = {
@@ -49,7 +49,7 @@ def selected_sql(stock: Stock, columns: Columns, stage: str, units_table: str | 
             f"ELSE {v('etatAdministratifUniteLegale')} END",
         }
         return selected, f"{stage} s"
-    units = units_table or SireneUniteLegale._meta.db_table
+    units = SireneUniteLegale._meta.db_table
     selected = {
         "siret": v("siret"),
         "siren": v("siren"),
@@ -82,12 +82,14 @@ def upsert_sql(stock: Stock, columns: Columns, stage: str, skip_unchanged: bool 
     )
 
 
-def refresh_denominations_sql(pg, columns: Columns, stage: str) -> int:
-    """Rename the known establishments of the unités légales just imported; how many changed."""
+def refresh_denominations_sql(pg, columns: Columns | None = None, stage: str | None = None) -> int:
+    """Rename the known establishments of the unités légales just imported (those of the staging table `stage`,
+    or all of them without one); how many changed."""
+    imported = f" WHERE u.siren IN (SELECT {columns.raw('siren')} FROM {stage} s)" if stage else ""
     pg.execute(
         f"UPDATE {SireneEtablissement._meta.db_table} e SET denomination = n.name "
         f"FROM (SELECT u.siren, {unite_legale_name_sql('u')} AS name "
-        f"FROM {SireneUniteLegale._meta.db_table} u WHERE u.siren IN (SELECT {columns.raw('siren')} FROM {stage} s)) n "
+        f"FROM {SireneUniteLegale._meta.db_table} u{imported}) n "
         f"WHERE e.siren = n.siren AND n.name <> '' AND e.denomination <> n.name"
     )
     return pg.rowcount

@@ -282,10 +282,11 @@ def test_the_headers_written_here_are_the_module_s():
     assert list(STOCK_UNITE_LEGALE_COLUMNS) == UNITE_LEGALE_HEADER
 
 
-def test_official_files_import_the_right_values(tmp_path):
+@pytest.mark.parametrize("full", [False, True], ids=["upsert", "full"])
+def test_official_files_import_the_right_values(tmp_path, full):
     ul, etab = stock_files(tmp_path)
 
-    report = run(unites_legales_path=ul, etablissements_path=etab)
+    report = run(unites_legales_path=ul, etablissements_path=etab, full=full)
 
     assert SireneUniteLegale.objects.values().get(pk="732829320") == {
         "siren": "732829320",
@@ -319,15 +320,16 @@ def test_official_files_import_the_right_values(tmp_path):
     assert SireneEtablissement.objects.count() == 3
     assert (report.unites_legales_imported, report.etablissements_imported, report.rows_skipped) == (2, 3, 0)
     assert report.errors == [] and report.err == ""
-    assert report.method == ("copy" if connection.vendor == "postgresql" else "bulk_create")
+    assert report.method == ("copy" if connection.vendor == "postgresql" else "bulk_create") + ("_full" if full else "")
 
 
-def test_an_individual_entrepreneur_is_named_prenom_nom(tmp_path):
+@pytest.mark.parametrize("full", [False, True], ids=["upsert", "full"])
+def test_an_individual_entrepreneur_is_named_prenom_nom(tmp_path, full):
     usuel_only = {**FOURNIER, "siren": "417293180", "nomUsageUniteLegale": "", "prenomUsuelUniteLegale": ""}
     other = {**SALON, "siren": "417293180", "nic": "00010", "siret": "41729318000010"}
     ul, etab = stock_files(tmp_path, etablissements=[SALON, other], unites_legales=[FOURNIER, usuel_only])
 
-    run(unites_legales_path=ul, etablissements_path=etab)
+    run(unites_legales_path=ul, etablissements_path=etab, full=full)
 
     # The usual first name and the name of use win; else the first first name and the birth name.
     assert SireneUniteLegale.objects.filter(pk="503884272").values("denomination", "prenom", "nom").get() == {
@@ -340,12 +342,13 @@ def test_an_individual_entrepreneur_is_named_prenom_nom(tmp_path):
     assert SireneEtablissement.objects.get(pk="41729318000010").denomination == "ANNE MOREAU"
 
 
-def test_a_pre_2023_file_of_48_columns_imports_by_column_name(tmp_path):
+@pytest.mark.parametrize("full", [False, True], ids=["upsert", "full"])
+def test_a_pre_2023_file_of_48_columns_imports_by_column_name(tmp_path, full):
     ul = write(tmp_path / "ul.csv", csv_text(UNITE_LEGALE_HEADER_2019, [MENUCA]))
     etab = write(tmp_path / "etab.csv", csv_text(ETABLISSEMENT_HEADER_2019, [SIEGE]))
     assert len(etab.read_text().splitlines()[1].split(",")) == 48
 
-    report = run(unites_legales_path=ul, etablissements_path=etab)
+    report = run(unites_legales_path=ul, etablissements_path=etab, full=full)
 
     row = etablissement("73282932000074")
     assert (row["denomination"], row["libelle_voie"], row["code_commune"], row["enseigne"]) == (
@@ -357,17 +360,19 @@ def test_a_pre_2023_file_of_48_columns_imports_by_column_name(tmp_path):
     assert report.rows_skipped == 0
 
 
-def test_header_names_with_trailing_spaces_and_a_byte_order_mark(tmp_path):
+@pytest.mark.parametrize("full", [False, True], ids=["upsert", "full"])
+def test_header_names_with_trailing_spaces_and_a_byte_order_mark(tmp_path, full):
     names = [f"{name} " if name in {"siret", "libelleVoieEtablissement"} else name for name in ETABLISSEMENT_HEADER]
     etab = tmp_path / "etab.csv"
     etab.write_bytes(b"\xef\xbb\xbf" + csv_text(ETABLISSEMENT_HEADER, [SIEGE], header_names=names).encode())
 
-    run(etablissements_path=etab)
+    run(etablissements_path=etab, full=full)
 
     assert etablissement("73282932000074")["libelle_voie"] == "RICHARD LENOIR"
 
 
-def test_non_diffusible_values_are_blank(tmp_path):
+@pytest.mark.parametrize("full", [False, True], ids=["upsert", "full"])
+def test_non_diffusible_values_are_blank(tmp_path, full):
     hidden = {
         **SALON,
         "statutDiffusionEtablissement": "P",
@@ -387,7 +392,7 @@ def test_non_diffusible_values_are_blank(tmp_path):
     person["nomUsageUniteLegale"] = ""
     ul, etab = stock_files(tmp_path, etablissements=[hidden], unites_legales=[person])
 
-    report = run(unites_legales_path=ul, etablissements_path=etab)
+    report = run(unites_legales_path=ul, etablissements_path=etab, full=full)
 
     row = etablissement("50388427200017")
     assert [row[name] for name in ("numero_voie", "type_voie", "libelle_voie", "complement_adresse")] == [""] * 4
@@ -553,12 +558,29 @@ def test_unites_legales_alone_rename_the_known_establishments(tmp_path):
     assert report.unites_legales.denominations_refreshed == 2
 
 
-def test_a_ceased_unite_legale_is_stored_closed(tmp_path):
+@pytest.mark.parametrize("full", [False, True], ids=["upsert", "full"])
+def test_a_ceased_unite_legale_is_stored_closed(tmp_path, full):
     ul = write(tmp_path / "ul.csv", csv_text(UNITE_LEGALE_HEADER, [{**MENUCA, "etatAdministratifUniteLegale": "C"}]))
 
-    run(unites_legales_path=ul)
+    run(unites_legales_path=ul, full=full)
 
     assert SireneUniteLegale.objects.get().etat_administratif == "F"
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["upsert", "full"])
+def test_names_with_commas_quotes_and_accents(tmp_path, full):
+    quoted = {**MENUCA, "denominationUniteLegale": 'ATELIERS "MENUCA", PARIS'}
+    accents = {**SALON, "libelleCommuneEtablissement": "É" * 100}  # 100 characters, 200 bytes: not too long
+    too_long = {**SECONDAIRE, "libelleCommuneEtablissement": "É" * 101}
+    ul, etab = stock_files(tmp_path, etablissements=[SIEGE, accents, too_long], unites_legales=[quoted, FOURNIER])
+
+    report = run(unites_legales_path=ul, etablissements_path=etab, full=full)
+
+    assert etablissement("73282932000074")["denomination"] == 'ATELIERS "MENUCA", PARIS'
+    assert etablissement("50388427200017")["libelle_commune"] == "É" * 100
+    assert [(error.line, error.reason) for error in report.errors] == [
+        (4, "valeur trop longue pour libelleCommuneEtablissement (101 caractères, 100 au plus)")
+    ]
 
 
 def test_the_demo_files_import(tmp_path):
@@ -796,7 +818,7 @@ def test_postgresql_full_reload_rebuilds_the_indexes_and_swaps_the_tables(tmp_pa
 
     assert report.method == "copy_full"
     assert {table: _indexes(table) for table in tables} == indexes  # same names, rebuilt on the new tables
-    assert set(report.etablissements.timings) >= {"copy", "insertion", "index", "échange des tables"}
+    assert set(report.etablissements.timings) >= {"copy", "index", "échange des tables"}
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE %s", ["%rechargement%"])
         assert cursor.fetchone() == (0,)  # nothing left behind
@@ -849,23 +871,32 @@ def test_postgresql_readers_see_the_old_or_the_new_table_never_half(tmp_path):
 
 
 def test_the_columns_read_are_cut_out_of_each_record():
-    from referentiels.sirene_import.reload import project
+    from referentiels.sirene_import.reading import StockReader
 
     rows = [
         ["1", "a", "x", "2"],
         ["3", "b,c", 'le "q"', "4"],  # quoted: a comma and quotes
         ["5", "ligne\ncoupée", "", "6"],  # a quoted line break
         ["7", "", "z", "8"],
+        ["9", "[ND]", "", ""],
     ]
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    chunk = buffer.getvalue().encode()
+    csv.writer(buffer, lineterminator="\n").writerows([["w", "x", "y", "z"], *rows])
+    data = buffer.getvalue().encode() + b"bad,line\n\n10,b,c,d\n"
 
     for keep in ([0, 1, 3], [1, 2], [0, 3]):
-        expected = [[row[i] for i in keep] for row in rows]
-        assert list(csv.reader(io.StringIO(project(chunk, keep).decode(), newline=""))) == expected
-    plain = b"1,a,x,2\n7,,z,8\n"
-    assert project(plain, [0, 2]) == b"1,x\n7,z\n"
+        errors = []
+        reader = StockReader(
+            io.BytesIO(data), name="f.csv", on_error=lambda line, reason, errors=errors: errors.append((line, reason))
+        )
+        cut = [
+            [value.decode() for value in row]
+            for columns, _parsed in reader.cut(keep)
+            for row in zip(*columns, strict=True)
+        ]
+        assert cut == [[row[i] for i in keep] for row in [*rows, ["10", "b", "c", "d"]]]
+        assert errors == [(8, "nombre de champs incorrect (2 au lieu de 4)")]
+        assert [reader.line_of(seq) for seq in range(1, 7)] == [2, 3, 4, 6, 7, 10]
 
 
 @pytest.mark.postgres
@@ -905,3 +936,20 @@ def test_postgresql_full_reload_on_two_connections_that_fails_leaves_nothing_beh
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE %s", ["%rechargement%"])
         assert cursor.fetchone() == (0,)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_full_reload_in_worker_processes_reads_the_same_lines(tmp_path, monkeypatch):
+    """Outside a transaction, worker processes read blocks of the file: same rows, same skipped lines."""
+    from referentiels.sirene_import import reload
+
+    pools = []
+    monkeypatch.setattr(
+        reload, "_pool", lambda: pools.append(reload.multiprocessing.get_context("fork").Pool(2)) or pools[-1]
+    )
+    monkeypatch.setattr(reload, "CHUNK_SIZE", 97)  # blocks of a line or two: records across their ends
+
+    test_line_numbers_hold_across_chunks_of_odd_lines(tmp_path, monkeypatch, full=True)
+
+    assert len(pools) == 1
