@@ -26,6 +26,8 @@ import os
 import random
 import re
 
+import gevent
+
 # bench/ is on sys.path (locust puts the locustfile's folder there): the HTML form parser of the other benches.
 from _stack import page_errors, post_form_fields
 from locust import FastHttpUser, HttpUser, between, constant, task
@@ -317,3 +319,24 @@ class VueNueDebit(FastHttpUser):
     @task
     def nue(self):
         self.client.get("/bench/nu/", name="/bench/nu/ (débit)")
+
+
+class Controle(_Browser):
+    """Each scenario once, one after the other, then stops: bench/surge.py checks the site with it before the load."""
+
+    abstract = os.environ.get("SURGE_CHECK") != "1"
+    wait_time = constant(0)
+
+    @task
+    def tout(self):
+        Lecteur.accueil(self)
+        Lecteur.aide(self)
+        Lecteur.article(self)
+        Lecteur.simulateur(self)
+        Createur.creer_mon_espace(self)
+        PremiereConnexion.premiere_connexion(self)
+        Employeur.espace(self)
+        Employeur.dap(self)
+        Employeur.di(self)
+        gevent.sleep(3)  # the CSV files are written every second: the last requests in them
+        self.environment.runner.quit()  # the whole run: locust exits

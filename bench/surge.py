@@ -361,10 +361,12 @@ def run_locust(port: int, users: int, seconds: float, data_path: str, prefix: st
         command, cwd=stack.ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
-        time.sleep(2)  # locust's start and its users' spawn (users/2 a second)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(2)  # locust's start and its users' spawn (users/2 a second)
         before = stack.all_cpu()
         pids = roles(before["processes"])
-        time.sleep(max(0.0, seconds - 2 - 0.5))
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(max(0.0, seconds - 2 - 0.5))
         after = stack.all_cpu()
         pids = {role: members | roles(after["processes"])[role] for role, members in pids.items()}
         process.wait(seconds + 60)
@@ -497,6 +499,32 @@ def flat_out(port: int, users: int, seconds: float, directory: str, log) -> dict
     return results
 
 
+CHECKED = (
+    "GET /", "GET /besoin-d-aide/", "POST /api/simulation/", "GET /creer-mon-espace/demande-transmise/",
+    "POST /premiere-connexion/mot-de-passe/", "GET /espace/dap/", "GET /espace/dap/[numero]/",
+    "POST /espace/di/[numero]/saisie/ (ENVOYER)", "GET /espace/di/[numero]/",
+)  # fmt: skip
+
+
+def check(data: Data, agent, port: int, directory: str, log) -> None:
+    """Every scenario once (the locustfile's `Controle`) before the load: the bench stops if one fails."""
+    from django.db import connections
+
+    items = data.for_step(99, 1, CYCLE_SECONDS, agent)
+    connections.close_all()
+    path = Path(directory) / "controle.json"
+    path.write_text(json.dumps(items))
+    _, stats = run_locust(port, 1, 120, str(path), f"{directory}/controle", log, "Controle", env={"SURGE_CHECK": "1"})
+    missing = [name for name in CHECKED if name not in stats["rows"]]
+    if stats["failures"] or missing:
+        for method, name, error, occurrences in stats["failures"]:
+            print(f"  ÉCHEC ×{occurrences} {method} {name} : {error[:300]}", file=sys.stderr)
+        raise SystemExit(f"Contrôle avant la charge : échec (requêtes absentes : {missing or 'aucune'}).")
+    print(
+        f"Contrôle avant la charge : chaque scénario une fois, {len(stats['rows']) - 1} requêtes différentes, 0 échec"
+    )
+
+
 def _run(args) -> int:
     port, env = stack.server_env(args, database=BENCH_DATABASE, name="surge", unset=("AXES_ENABLED",),
                                  CAPTCHA_TEST_MODE="1", CREATE_SPACE_RATE_LIMIT_PER_IP="1000000",
@@ -542,6 +570,7 @@ def _run(args) -> int:
         f"(CONN_MAX_AGE={args.conn_max_age})"
     )
 
+    check(data, agent, port, directory, log)
     steps, users = [], args.start_users
     while users <= args.max_users:
         prepared = time.perf_counter()
