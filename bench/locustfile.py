@@ -173,10 +173,19 @@ class Createur(_Browser):
                 "secret_answer": QUESTION[1],
                 "captcha_1": "PASSED",  # CAPTCHA_TEST_MODE
             }
+            if not form.get("ville"):  # SIRENE's commune is not one of the postal code's: the user picks hers
+                form["ville"] = _first_option(page.text, "ville")
             self.page("POST", "/creer-mon-espace/compte/", data=form, expect=302, to="/creer-mon-espace/demande-")
             self.page("GET", "/creer-mon-espace/demande-transmise/", text=TRANSMISE)
         except ScenarioFailed:
             pass
+
+
+def _first_option(body: str, name: str) -> str:
+    """The first real choice of the page's <select name=…> ("" when there is none)."""
+    select = re.search(rf'<select name="{name}".*?</select>', body, re.S)
+    values = re.findall(r'<option value="([^"]+)"', select.group(0)) if select else []
+    return values[0] if values else ""
 
 
 class PremiereConnexion(_Browser):
