@@ -1,6 +1,6 @@
 """The surge of March 2020, measured (not a test): the whole stack under locust at increasing users, until it bends.
 
-    .venv/bin/python bench/surge.py [--start-users 5] [--step 5] [--max-users 60] [--step-seconds 40] [--strict]
+    .venv/bin/python bench/surge.py [--start-users 5] [--step 5] [--max-users 40] [--step-seconds 40] [--strict]
         [--workers 2×cores+1] [--quick] [--keep] [--time-limit S]
 
 1. Starts the stack, each process recorded and stopped at exit: a local SMTP sink (aiosmtpd, in this process) that
@@ -16,7 +16,8 @@
    the SIRETs of CRÉER MON ESPACE come from the SIRENE file. One Argon2 hash per password, reused.
 3. Runs bench/locustfile.py headless (a child process, --csv) at --start-users, then + --step, for --step-seconds
    each, until the p95 of a page exceeds 1 s or the errors exceed 0.1 % (the knee is the last step that held) or
-   --max-users. Per step: requests/s, p50/p95/p99 and errors per endpoint, CPU per process (gunicorn workers,
+   --max-users; the pages that hash a password bend first, so the run goes on until a page that does not exceeds
+   1 s too (--strict: stops at the first; --all-steps: every step, on a shared machine). Per step: requests/s, p50/p95/p99 and errors per endpoint, CPU per process (gunicorn workers,
    Celery worker, beat, PostgreSQL backends of the bench's database, redis, locust, this process with the SMTP
    sink, the rest of the machine).
 4. Then the home page and the bare view flat out (no think time), one after the other: the ratio of their
@@ -706,7 +707,7 @@ def main() -> int:
     )
     parser.add_argument("--start-users", type=int, default=5, help="utilisateurs de la première étape")
     parser.add_argument("--step", type=int, default=5, help="utilisateurs ajoutés à chaque étape")
-    parser.add_argument("--max-users", type=int, default=60, help="au plus")
+    parser.add_argument("--max-users", type=int, default=40, help="au plus")
     parser.add_argument("--step-seconds", type=float, default=40, help="durée de chaque étape (s)")
     parser.add_argument("--workers", type=int, default=2 * cores + 1, help="workers gunicorn (défaut 2 × cœurs + 1)")
     parser.add_argument("--flat-users", type=int, default=8, help="utilisateurs de la mesure à fond")
