@@ -82,7 +82,11 @@ class _Browser(HttpUser):
                 cookie.secure = False
             location = response.headers.get("Location", "")
             if response.status_code != expect:
-                errors = " ; ".join(page_errors(response.text or "")[:3])
+                body = response.text or ""
+                fields = re.findall(
+                    r'id="id_(\w+)-error"', body
+                )  # which fields the page sent back (includes/field.html)
+                errors = " ; ".join(page_errors(body)[:3]) + (f" (champs : {', '.join(fields[:5])})" if fields else "")
                 response.failure(f"HTTP {response.status_code} (attendu {expect}) {location} {errors}"[:300])
                 raise ScenarioFailed(path)
             if to and not location.startswith(to):
