@@ -179,6 +179,8 @@ class Createur(_Browser):
             }
             if not form.get("ville"):  # SIRENE's commune is not one of the postal code's: the user picks hers
                 form["ville"] = _first_option(page.text, "ville")
+            if not form.get("libelle_voie"):  # some SIRENE addresses come without it: the user types hers
+                form["libelle_voie"] = "DE LA PAIX"
             self.page("POST", "/creer-mon-espace/compte/", data=form, expect=302, to="/creer-mon-espace/demande-")
             self.page("GET", "/creer-mon-espace/demande-transmise/", text=TRANSMISE)
         except ScenarioFailed:
