@@ -299,7 +299,7 @@ def prepare_database(env: dict, rows: int) -> list[str]:
     from referentiels.models import CodePostalCommune, SireneEtablissement
 
     codes = CodePostalCommune.objects.values("code_postal")
-    # A libellé de voie longer than the form's limit comes cut, and step 2 asks the user for it: left out.
+    # A libellé de voie longer than the form's limit comes cut, with a note on step 2 (the rarer case): left out.
     sirets = list(
         SireneEtablissement.objects.filter(etat_administratif="A", code_postal__in=codes)
         .annotate(voie=Length("libelle_voie"))
