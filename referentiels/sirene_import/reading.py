@@ -94,7 +94,8 @@ class StockReader:
         position = bisect.bisect_right(self._seq_starts, seq) - 1
         return seq + self._deltas[position]
 
-    def chunks(self) -> Iterator[bytes]:
+    def _blocks(self) -> Iterator[bytes]:
+        """The file in blocks of about CHUNK_SIZE bytes, each ending at the end of a line (one is added to the last)."""
         stream = self._stream
         while True:
             data = stream.read(CHUNK_SIZE)
@@ -104,6 +105,10 @@ class StockReader:
                 data += stream.readline()
                 if not data.endswith(b"\n"):
                     data += b"\n"
+            yield data
+
+    def chunks(self) -> Iterator[bytes]:
+        for data in self._blocks():
             chunk = self._check(data)
             if self._on_progress:
                 self._on_progress()
@@ -122,15 +127,7 @@ class StockReader:
         whose values may hold a comma, a quote or a line break. A value equal to `blank` (`[ND]`) is read as empty.
         """
         self._blank = blank
-        stream = self._stream
-        while True:
-            data = stream.read(CHUNK_SIZE)
-            if not data:
-                return
-            if not data.endswith(b"\n"):
-                data += stream.readline()
-                if not data.endswith(b"\n"):
-                    data += b"\n"
+        for data in self._blocks():
             cut = self._cut(data, keep)
             if self._on_progress:
                 self._on_progress()
