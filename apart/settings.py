@@ -173,6 +173,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The anonymous home page kept rendered in the cache at most this long (portal.home_cache); 0: rendered each time.
+HOME_PAGE_CACHE_SECONDS = env.int("HOME_PAGE_CACHE_SECONDS", default=60)
 
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]
