@@ -7,8 +7,8 @@ nonce if a template reads it (none does today: the policy allows no inline scrip
 first such request renders the page as usual; its HTML, with those values replaced by markers, is kept in the
 cache; the next ones put their own token (and nonce) back into it, the CSRF cookie set as by the render.
 
-The key holds a version changed whenever a banner is saved or deleted (portal.signals): a banner published or
-ended in the admin shows at the next request. Its lifetime ends before the next start or end date of a banner.
+The page is kept with the banners' version read before it was rendered, a version changed whenever a banner is
+saved or deleted (portal.signals): a banner published or ended in the admin shows at the next request. Its lifetime ends before the next start or end date of a banner.
 A cache that fails is never an error for the visitor: the page is rendered as before, the failure is logged, and
 the cache is left alone for a while (a Redis that hangs would otherwise cost each visitor its timeout).
 """
@@ -19,6 +19,7 @@ import logging
 import math
 import time
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -32,6 +33,7 @@ from .models import Announcement
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "portal:home:version"
+PAGE_KEY = "portal:home:page"
 CSRF_MARKER = "\x00apart-csrf\x00"
 NONCE_MARKER = "\x00apart-nonce\x00"
 # After a failure of the cache, this process renders without it for this long.
@@ -52,25 +54,40 @@ def is_cacheable(request) -> bool:
     )
 
 
-def cached_page(request) -> str | None:
-    """The cached page with this request's CSRF token and CSP nonce, or None (not cached, or the cache failing)."""
+@dataclass(frozen=True)
+class Lookup:
+    page: str | None  # the cached page with this request's values, or None
+    version: str | None  # the banners' version read before rendering, to keep the render under; None: cache away
+
+
+def cached_page(request) -> Lookup:
+    """The cached page with this request's CSRF token (and nonce), if the cache has it for the banners' version."""
     try:
-        version = cache.get(VERSION_KEY)
-        page = cache.get(_page_key(version)) if version else None
+        # One round trip: the version and the page (kept with the version it was rendered under).
+        found = cache.get_many([VERSION_KEY, PAGE_KEY])
+        version = found.get(VERSION_KEY)
+        if version is None:
+            version = uuid.uuid4().hex
+            if not cache.add(VERSION_KEY, version, timeout=None):
+                version = cache.get(VERSION_KEY)
     except Exception:
         _failed("lue")
-        return None
-    if page is None:
-        return None
-    page = page.replace(CSRF_MARKER, get_token(request))
+        return Lookup(page=None, version=None)
+    kept = found.get(PAGE_KEY)
+    if not kept or kept[0] != version:
+        return Lookup(page=None, version=version)
+    page = kept[1].replace(CSRF_MARKER, get_token(request))
     if NONCE_MARKER in page:
         # Read only when the page has one, as the template does: django-csp then puts it in its header too.
         page = page.replace(NONCE_MARKER, str(request.csp_nonce))
-    return page
+    return Lookup(page=page, version=version)
 
 
-def keep_page(request, *, html: str, csrf_token: str) -> None:
-    """Keep `html`, rendered for `request` with `csrf_token`, until a banner changes or its next date comes."""
+def keep_page(request, *, html: str, csrf_token: str, version: str | None) -> None:
+    """Keep `html`, rendered for `request` with `csrf_token` after `version` was read, until a banner changes (a
+    new version) or the next date of a banner comes."""
+    if not version:
+        return
     # django-csp's nonce is made when a template first reads it (its lazy object is true once made).
     nonce = str(request.csp_nonce) if getattr(request, "csp_nonce", None) else ""
     # Random values of 16 bytes or more: found in the page, they are the token and the nonce, nothing else.
@@ -83,13 +100,7 @@ def keep_page(request, *, html: str, csrf_token: str) -> None:
     if nonce:
         page = page.replace(nonce, NONCE_MARKER)
     try:
-        version = cache.get(VERSION_KEY)
-        if not version:
-            version = uuid.uuid4().hex
-            if not cache.add(VERSION_KEY, version, timeout=None):
-                version = cache.get(VERSION_KEY)
-        if version:
-            cache.set(_page_key(version), page, timeout=seconds)
+        cache.set(PAGE_KEY, (version, page), timeout=seconds)
     except Exception:
         _failed("écrite")
 
@@ -101,10 +112,6 @@ def forget_page() -> None:
     except Exception:
         # Without the cache no request reads the old page from it; it ends with its lifetime if it comes back.
         logger.warning("Cache indisponible : page d'accueil en cache non renouvelée.", exc_info=True)
-
-
-def _page_key(version: str) -> str:
-    return f"portal:home:{version}"
 
 
 def _seconds_to_keep() -> int:

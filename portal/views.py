@@ -24,14 +24,14 @@ class HomeView(TemplateView):
     def get(self, request, *args, **kwargs):
         if not home_cache.is_cacheable(request):
             return super().get(request, *args, **kwargs)
-        page = home_cache.cached_page(request)
-        if page is not None:
-            return HttpResponse(page)
+        lookup = home_cache.cached_page(request)
+        if lookup.page is not None:
+            return HttpResponse(lookup.page)
         # One token for the whole render (as the csrf context processor gives), so that the cache finds it.
         csrf_token = get_token(request)
         response = self.render_to_response(self.get_context_data(csrf_token=csrf_token, **kwargs))
         response.render()
-        home_cache.keep_page(request, html=response.content.decode(), csrf_token=csrf_token)
+        home_cache.keep_page(request, html=response.content.decode(), csrf_token=csrf_token, version=lookup.version)
         return response
 
     def get_context_data(self, **kwargs):

@@ -73,10 +73,12 @@ def test_a_nonce_read_by_the_template_is_the_request_s_own_in_the_cached_page(rf
         return made
 
     first = request()
+    version = home_cache.cached_page(first).version
     token, nonce = get_token(first), str(first.csp_nonce)
-    home_cache.keep_page(first, html=f'<input value="{token}"><script nonce="{nonce}"></script>', csrf_token=token)
+    html = f'<input value="{token}"><script nonce="{nonce}"></script>'
+    home_cache.keep_page(first, html=html, csrf_token=token, version=version)
     second = request()
-    page = home_cache.cached_page(second)
+    page = home_cache.cached_page(second).page
 
     found = re.fullmatch(r'<input value="([^"]+)"><script nonce="([^"]+)"></script>', page)
     assert _unmask_cipher_token(found[1]) == second.META["CSRF_COOKIE"]  # the secret of the cookie set for him
@@ -178,3 +180,20 @@ def test_with_the_cache_refusing_the_home_page_is_rendered_and_the_failure_logge
         assert "csrfmiddlewaretoken" in response.content.decode() and "csrftoken" in response.cookies
     assert queries > 0
     assert any("Cache indisponible : page d'accueil" in record.getMessage() for record in caplog.records)
+
+
+def test_with_redis_as_the_cache_the_page_comes_from_it_and_follows_the_banners(client, settings, redis_url):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
+        }
+    }
+    first, _ = _visit(client)
+    cached, queries = _visit(client)
+    Announcement.objects.create(body="Maintenance de l'extranet ce soir.")
+    after, _ = _visit(client)
+
+    assert queries == 0 and _normalised(cached) == _normalised(first)
+    assert "Maintenance de l&#x27;extranet ce soir." in after.content.decode()
