@@ -8,7 +8,9 @@ first such request renders the page as usual; its HTML, with those values replac
 cache; the next ones put their own token (and nonce) back into it, the CSRF cookie set as by the render.
 
 The page is kept with the banners' version read before it was rendered, a version changed whenever a banner is
-saved or deleted (portal.signals): a banner published or ended in the admin shows at the next request. Its lifetime ends before the next start or end date of a banner.
+saved or deleted (portal.signals): a banner published or ended in the admin shows at the next request of the
+process that saved it, and within HOME_PAGE_RECHECK_SECONDS (1 s) in the others, which keep a copy of the page
+that long rather than ask Redis at every request. Its lifetime ends before the next start or end date of a banner.
 A cache that fails is never an error for the visitor: the page is rendered as before, the failure is logged, and
 the cache is left alone for a while (a Redis that hangs would otherwise cost each visitor its timeout).
 """
@@ -39,6 +41,9 @@ NONCE_MARKER = "\x00apart-nonce\x00"
 # After a failure of the cache, this process renders without it for this long.
 PAUSE_AFTER_FAILURE_SECONDS = 30
 _paused_until = 0.0
+# This process's copy of the page (with its markers) and the moment it must be read from the cache again: a round
+# trip to Redis costs about as much CPU as the rest of the request.
+_local: tuple[str, float] | None = None
 
 
 def is_cacheable(request) -> bool:
@@ -62,6 +67,9 @@ class Lookup:
 
 def cached_page(request) -> Lookup:
     """The cached page with this request's CSRF token (and nonce), if the cache has it for the banners' version."""
+    global _local
+    if _local is not None and time.monotonic() < _local[1]:
+        return Lookup(page=_with_values(request, _local[0]), version=None)
     try:
         # One round trip: the version and the page (kept with the version it was rendered under).
         found = cache.get_many([VERSION_KEY, PAGE_KEY])
@@ -76,11 +84,22 @@ def cached_page(request) -> Lookup:
     kept = found.get(PAGE_KEY)
     if not kept or kept[0] != version:
         return Lookup(page=None, version=version)
-    page = kept[1].replace(CSRF_MARKER, get_token(request))
+    _keep_local(kept[1], settings.HOME_PAGE_CACHE_SECONDS)
+    return Lookup(page=_with_values(request, kept[1]), version=version)
+
+
+def _with_values(request, page: str) -> str:
+    page = page.replace(CSRF_MARKER, get_token(request))
     if NONCE_MARKER in page:
         # Read only when the page has one, as the template does: django-csp then puts it in its header too.
         page = page.replace(NONCE_MARKER, str(request.csp_nonce))
-    return Lookup(page=page, version=version)
+    return page
+
+
+def _keep_local(page: str, seconds: float) -> None:
+    global _local
+    seconds = min(seconds, getattr(settings, "HOME_PAGE_RECHECK_SECONDS", 0))
+    _local = (page, time.monotonic() + seconds) if seconds > 0 else None
 
 
 def keep_page(request, *, html: str, csrf_token: str, version: str | None) -> None:
@@ -103,10 +122,15 @@ def keep_page(request, *, html: str, csrf_token: str, version: str | None) -> No
         cache.set(PAGE_KEY, (version, page), timeout=seconds)
     except Exception:
         _failed("écrite")
+    else:
+        _keep_local(page, seconds)
 
 
 def forget_page() -> None:
-    """A banner changed: a new version, so that no request reads the page rendered before."""
+    """A banner changed: a new version, so that no request reads the page rendered before (the other processes
+    within HOME_PAGE_RECHECK_SECONDS, when they read the cache again)."""
+    global _local
+    _local = None
     try:
         cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
     except Exception:

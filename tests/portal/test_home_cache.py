@@ -6,6 +6,7 @@ import re
 
 import pytest
 from csp.middleware import CSPMiddleware
+from django.core.cache import cache
 from django.db import connection
 from django.middleware.csrf import _unmask_cipher_token, get_token
 from django.test import Client
@@ -28,6 +29,7 @@ NONCE = re.compile(r'nonce="([^"]+)"')
 def _cache_not_paused(monkeypatch):
     # A failure of the cache in an earlier test of this process must not turn the cache off here.
     monkeypatch.setattr(home_cache, "_paused_until", 0.0)
+    monkeypatch.setattr(home_cache, "_local", None)
 
 
 def _visit(client, path="/"):
@@ -197,3 +199,17 @@ def test_with_redis_as_the_cache_the_page_comes_from_it_and_follows_the_banners(
 
     assert queries == 0 and _normalised(cached) == _normalised(first)
     assert "Maintenance de l&#x27;extranet ce soir." in after.content.decode()
+
+
+def test_a_banner_changed_by_another_process_shows_once_this_process_reads_the_cache_again(client):
+    _visit(client)  # rendered: kept in the cache, and in this process for HOME_PAGE_RECHECK_SECONDS
+    # Another gunicorn worker saves a banner: its version in the cache changes, not this process's copy.
+    Announcement.objects.bulk_create([Announcement(body="Bandeau d'un autre processus")])
+    cache.set(home_cache.VERSION_KEY, "version-de-l-autre-processus", timeout=None)
+
+    within, within_queries = _visit(client)
+    home_cache._local = (home_cache._local[0], 0.0)  # HOME_PAGE_RECHECK_SECONDS later
+    after, _ = _visit(client)
+
+    assert within_queries == 0 and "Bandeau d&#x27;un autre processus" not in within.content.decode()
+    assert "Bandeau d&#x27;un autre processus" in after.content.decode()
