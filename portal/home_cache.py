@@ -42,7 +42,7 @@ NONCE_MARKER = "\x00apart-nonce\x00"
 PAUSE_AFTER_FAILURE_SECONDS = 30
 _paused_until = 0.0
 # This process's copy of the page (with its markers) and the moment it must be read from the cache again: a round
-# trip to Redis costs about as much CPU as the rest of the request.
+# trip to Redis at each request cost the page about 0.7 ms of CPU, 40 % of it (bench/bench_home.py).
 _local: tuple[str, float] | None = None
 
 
