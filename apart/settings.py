@@ -173,6 +173,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The anonymous home page kept rendered in the cache at most this long (portal.home_cache); 0: rendered each time.
+HOME_PAGE_CACHE_SECONDS = env.int("HOME_PAGE_CACHE_SECONDS", default=60)
+# Each process keeps its copy this long before asking the cache again (a banner's change shows that late at most).
+HOME_PAGE_RECHECK_SECONDS = env.float("HOME_PAGE_RECHECK_SECONDS", default=1.0)
 
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]

@@ -6,3 +6,6 @@ class PortalConfig(AppConfig):
 
     name = "portal"
     verbose_name = "Pages publiques"
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -12,11 +13,26 @@ from habilitations.contrats import ContratPrestation
 from habilitations.selectors import establishments_for_user
 from referentiels.validators import clean_siret
 
+from . import home_cache
+
 
 class HomeView(TemplateView):
     """The APART home page: MA PREMIÈRE CONNEXION, MON ESPACE PERSONNEL, the simulator, the help."""
 
     template_name = "portal/home.html"
+
+    def get(self, request, *args, **kwargs):
+        if not home_cache.is_cacheable(request):
+            return super().get(request, *args, **kwargs)
+        lookup = home_cache.cached_page(request)
+        if lookup.page is not None:
+            return HttpResponse(lookup.page)
+        # One token for the whole render (as the csrf context processor gives), so that the cache finds it.
+        csrf_token = get_token(request)
+        response = self.render_to_response(self.get_context_data(csrf_token=csrf_token, **kwargs))
+        response.render()
+        home_cache.keep_page(request, html=response.content.decode(), csrf_token=csrf_token, version=lookup.version)
+        return response
 
     def get_context_data(self, **kwargs):
         # The login form posts to espace:login, which shows its errors on this same template.

@@ -69,10 +69,14 @@ def _production_hashers(request):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with no abuse counter (apart.ratelimit keeps them in the cache)."""
+    """Each test starts with no abuse counter (apart.ratelimit keeps them in the cache) and no home page kept (in the
+    cache and in the process: portal.home_cache)."""
     from django.core.cache import cache
 
+    from portal import home_cache
+
     cache.clear()
+    home_cache._local = None
 
 
 # --- ASP staff in the admin -------------------------------------------------------------------
