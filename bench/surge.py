@@ -163,7 +163,7 @@ def start_celery(env: dict, log) -> tuple[subprocess.Popen, subprocess.Popen]:
 class Data:
     """Makes the items the steps use once; numbers them so that every SIRET, identifiant and NIR is new."""
 
-    def __init__(self, sirets: list[str]):
+    def __init__(self, sirets: list[str], *, employers: int = 40):
         from django.contrib.auth.hashers import make_password
 
         from accounts.credentials import secret_answer_hash
@@ -174,7 +174,7 @@ class Data:
         self.encoded = make_password(PASSWORD)
         self.temporary = make_password(TEMPORARY)
         self.answer = secret_answer_hash("Rex")
-        self.employers = [self.account(f"banc.employeur{n}", establishments=2) for n in range(40)]
+        self.employers = [self.account(f"banc.employeur{n}", establishments=2) for n in range(employers)]
 
     def account(self, identifiant: str, *, establishments: int = 1, temporary: bool = False, effectif: int = 25):
         """An account (one Argon2 hash reused) habilitated on new establishments, vérifiés with a complete fiche."""

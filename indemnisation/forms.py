@@ -5,7 +5,8 @@ import datetime
 
 from django import forms
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from bareme.engine import LIBELLES_CONTRAT, LIBELLES_DISPOSITIF, Dispositif, format_mois
 from bareme.selectors import dispositifs_en_vigueur
@@ -125,23 +126,38 @@ def _mois_propose(months: list[datetime.date], today: datetime.date) -> datetime
     return passes[-1] if passes else months[0]
 
 
+class CellTextInput(forms.TextInput):
+    """A text input written in Python, the same HTML as Django's input.html and attrs.html: the saisie's table has
+    six per row (120 for 20 employees), and a template per cell was most of the page's CPU (bench/bench_pages.py)."""
+
+    def _render(self, template_name, context, renderer=None):
+        widget = context["widget"]
+        html = f'<input type="{escape(widget["type"])}" name="{escape(widget["name"])}"'
+        if widget["value"] is not None:
+            html += f' value="{escape(widget["value"])}"'
+        for name, value in widget["attrs"].items():
+            if value is not False:
+                html += f" {escape(name)}" if value is True else f' {escape(name)}="{escape(value)}"'
+        return mark_safe(f"{html}>")
+
+
 def _number_input():
-    return forms.TextInput(attrs={"class": "fr-input", "inputmode": "decimal", "autocomplete": "off"})
+    return CellTextInput(attrs={"class": "fr-input", "inputmode": "decimal", "autocomplete": "off"})
 
 
 class SalarieForm(forms.Form):
     """One employee's row, as typed (CALCULER checks it: `checks.verifier_ligne`, through the service)."""
 
     nom = forms.CharField(
-        label="Nom", required=False, widget=forms.TextInput(attrs={"class": "fr-input", "autocomplete": "off"})
+        label="Nom", required=False, widget=CellTextInput(attrs={"class": "fr-input", "autocomplete": "off"})
     )
     prenom = forms.CharField(
-        label="Prénom", required=False, widget=forms.TextInput(attrs={"class": "fr-input", "autocomplete": "off"})
+        label="Prénom", required=False, widget=CellTextInput(attrs={"class": "fr-input", "autocomplete": "off"})
     )
     nir = forms.CharField(
         label="NIR",
         required=False,
-        widget=forms.TextInput(attrs={"class": "fr-input", "autocomplete": "off", "spellcheck": "false"}),
+        widget=CellTextInput(attrs={"class": "fr-input", "autocomplete": "off", "spellcheck": "false"}),
     )
     contrat = forms.ChoiceField(
         label="Type de contrat",
