@@ -75,6 +75,26 @@ def bench_code_di(number: int) -> str:
     return "".join(digits)
 
 
+def di_saisie_rows(nirs: list[str]) -> dict:
+    """A DI saisie's formset (bench/locustfile.py, bench/bench_pages.py): one row per employee, as typed (French
+    decimals)."""
+    data = {"form-TOTAL_FORMS": str(len(nirs)), "form-INITIAL_FORMS": "0", "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "100"}  # fmt: skip
+    for index, nir in enumerate(nirs):
+        data.update(
+            {
+                f"form-{index}-nom": f"SALARIE{index}",
+                f"form-{index}-prenom": "Camille",
+                f"form-{index}-nir": nir,
+                f"form-{index}-contrat": "standard",
+                f"form-{index}-duree_hebdomadaire": "35" if index % 5 else "28",
+                f"form-{index}-salaire_brut_mensuel": f"{1900 + index * 37},50",
+                f"form-{index}-heures_chomees": f"{30 + index % 20},5",
+            }
+        )
+    return data
+
+
 # --- Printing ------------------------------------------------------------------------------------
 
 

@@ -33,25 +33,6 @@ LABELS = {
 }
 
 
-def _rows(nirs: list[str]) -> dict:
-    """bench/locustfile.py's saisie of 20 employees (importing it would bring locust's gevent patches)."""
-    data = {"form-TOTAL_FORMS": str(len(nirs)), "form-INITIAL_FORMS": "0", "form-MIN_NUM_FORMS": "0",
-            "form-MAX_NUM_FORMS": "100"}  # fmt: skip
-    for index, nir in enumerate(nirs):
-        data.update(
-            {
-                f"form-{index}-nom": f"SALARIE{index}",
-                f"form-{index}-prenom": "Camille",
-                f"form-{index}-nir": nir,
-                f"form-{index}-contrat": "standard",
-                f"form-{index}-duree_hebdomadaire": "35" if index % 5 else "28",
-                f"form-{index}-salaire_brut_mensuel": f"{1900 + index * 37},50",
-                f"form-{index}-heures_chomees": f"{30 + index % 20},5",
-            }
-        )
-    return data
-
-
 def _measure(call, profile: cProfile.Profile | None = None):
     """The response and the CPU seconds of this process for one call."""
     started = time.process_time()
@@ -137,7 +118,7 @@ def _run(args) -> int:
                                    "dispositif": "droit_commun", "action": "creer"})  # fmt: skip
             _check(response, 302)
             saisie = response["Location"]
-            rows = _rows(nirs)
+            rows = stack.di_saisie_rows(nirs)
             _check(client.post(saisie, {**rows, "action": "calculer"}), 302)
             if month == 0:
                 _check(client.post(saisie, {**rows, "action": "envoyer"}), 302)

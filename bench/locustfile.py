@@ -29,7 +29,7 @@ import re
 import gevent
 
 # bench/ is on sys.path (locust puts the locustfile's folder there): the HTML form parser of the other benches.
-from _stack import page_errors, post_form_fields
+from _stack import di_saisie_rows, page_errors, post_form_fields
 from locust import FastHttpUser, HttpUser, between, constant, task
 from locust.exception import StopUser
 
@@ -282,7 +282,7 @@ class Employeur(_Browser):
                                  name="/espace/di/nouvelle/ (créer)")  # fmt: skip
             saisie = response.headers["Location"]
             page = self.page("GET", saisie, name="/espace/di/[numero]/saisie/")
-            rows = _rows(nirs)
+            rows = di_saisie_rows(nirs)
             rows["csrfmiddlewaretoken"] = self.csrf(page)
             self.page("POST", saisie, data={**rows, "action": "calculer"}, expect=302, to=saisie,
                       name="/espace/di/[numero]/saisie/ (CALCULER)")  # fmt: skip
@@ -293,25 +293,6 @@ class Employeur(_Browser):
             self.log_out()
         except ScenarioFailed:
             pass
-
-
-def _rows(nirs: list[str]) -> dict:
-    """The saisie's formset: one row per employee, as typed (French decimals)."""
-    data = {"form-TOTAL_FORMS": str(len(nirs)), "form-INITIAL_FORMS": "0", "form-MIN_NUM_FORMS": "0",
-            "form-MAX_NUM_FORMS": "100"}  # fmt: skip
-    for index, nir in enumerate(nirs):
-        data.update(
-            {
-                f"form-{index}-nom": f"SALARIE{index}",
-                f"form-{index}-prenom": "Camille",
-                f"form-{index}-nir": nir,
-                f"form-{index}-contrat": "standard",
-                f"form-{index}-duree_hebdomadaire": "35" if index % 5 else "28",
-                f"form-{index}-salaire_brut_mensuel": f"{1900 + index * 37},50",
-                f"form-{index}-heures_chomees": f"{30 + index % 20},5",
-            }
-        )
-    return data
 
 
 class AccueilDebit(FastHttpUser):

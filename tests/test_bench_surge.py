@@ -40,7 +40,7 @@ def test_the_locustfile_loads_and_its_di_rows_pass_the_saisie(db):
         " and not c.abstract);"
         "nirs = [f'1850575001{i:03d}' for i in range(20)];"
         "nirs = [n + f'{97 - int(n) % 97:02d}' for n in nirs];"
-        "print(json.dumps({'mix': mix, 'rows': locustfile._rows(nirs)}))"
+        "print(json.dumps({'mix': mix, 'rows': locustfile.di_saisie_rows(nirs)}))"
     )
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(BENCH)}
     result = subprocess.run(
