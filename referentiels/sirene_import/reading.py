@@ -213,13 +213,8 @@ class StockReader:
         following = start + len(record) + 1
         if not record.strip():
             return data, following  # blank lines are not rows
-        self.rows_read += 1
-        try:
-            fields = self._parse(record)
-            if len(fields) != self.width:
-                raise _BadLine(f"nombre de champs incorrect ({len(fields)} au lieu de {self.width})")
-        except _BadLine as exc:
-            self._on_error(number, str(exc))
+        fields = self._row_fields(record, number)
+        if fields is None:
             return data, following
         self.records += 1
         if number - self.records != self._deltas[-1]:
@@ -289,13 +284,8 @@ class StockReader:
             position = i + 1 + extra
             if not record.strip():
                 continue  # blank lines are not rows
-            self.rows_read += 1
-            try:
-                fields = self._parse(record)
-                if len(fields) != self.width:
-                    raise _BadLine(f"nombre de champs incorrect ({len(fields)} au lieu de {self.width})")
-            except _BadLine as exc:
-                self._on_error(start, str(exc))
+            fields = self._row_fields(record, start)
+            if fields is None:
                 continue
             self._buffer.seek(0)
             self._buffer.truncate()
@@ -314,6 +304,19 @@ class StockReader:
             number += len(lines) - position
         self.records, self.lines = seq, number
         return b"\n".join(out) + b"\n" if out else b""
+
+    def _row_fields(self, record: bytes, number: int) -> list[str] | None:
+        """The fields of a row read by the csv module (counted as read), or None when it is reported as bad: it
+        cannot be read, or has not the header's number of fields."""
+        self.rows_read += 1
+        try:
+            fields = self._parse(record)
+            if len(fields) != self.width:
+                raise _BadLine(f"nombre de champs incorrect ({len(fields)} au lieu de {self.width})")
+        except _BadLine as exc:
+            self._on_error(number, str(exc))
+            return None
+        return fields
 
     def _record(self, lines: list[bytes], i: int) -> tuple[bytes, int]:
         """The record whose first line is lines[i - 1], and how many more lines it takes.
