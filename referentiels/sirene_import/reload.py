@@ -42,6 +42,7 @@ from pathlib import Path
 from django.db import connections, transaction
 
 from ..models import SireneEtablissement, SireneUniteLegale
+from .background import OnSecondConnection
 from .layouts import ETABLISSEMENT_FIELDS, ETABLISSEMENTS, NON_DIFFUSIBLE, UNITES_LEGALES, Stock, row_error
 from .reading import CHUNK_SIZE, MAX_RECORD_LINES, StockReader, open_stock, read_stock
 from .report import FileReport, Output, Progress
@@ -101,15 +102,18 @@ def reload_postgres(
     # the unités légales must be committed) and when no other thread runs (they are forked, before any thread).
     workers = not connection.in_atomic_block and threading.active_count() == 1
     pool = _pool() if workers else None
-    thread, outcome = (
-        _start_unites_legales(ul_path, using=using, out=out, progress=progress, pool=pool) if parallel else (None, {})
+    unites_legales = (
+        OnSecondConnection(
+            functools.partial(_load_committed, ul_path, using=using, out=out, progress=progress, pool=pool),
+            using=using,
+            name="rechargement-sirene-unites-legales",
+        )
+        if parallel
+        else None
     )
 
     def wait_for_unites_legales():
-        thread.join()
-        if "error" in outcome:
-            raise outcome["error"]
-        reports[0] = outcome["report"]
+        reports[0] = unites_legales.result()
 
     try:
         with transaction.atomic(using=using), connection.cursor() as cursor:
@@ -142,8 +146,8 @@ def reload_postgres(
             step = time.perf_counter()
         last.timed("commit", step)
     except BaseException:
-        if thread is not None:
-            thread.join()  # then its fresh table, committed under its temporary name, goes
+        if unites_legales is not None:
+            unites_legales.join()  # then its fresh table, committed under its temporary name, goes
             with connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE IF EXISTS {fresh_units}")
         raise
@@ -156,25 +160,13 @@ def reload_postgres(
     return reports
 
 
-def _start_unites_legales(path: Path, *, using: str, out: Output, progress: bool, pool=None):
-    """The fresh unités légales loaded and committed on a second connection (thread); (thread, outcome)."""
-    outcome = {}
-
-    def unites_legales():
-        try:
-            with transaction.atomic(using=using), connections[using].cursor() as cursor:
-                _settings(cursor.cursor)
-                outcome["report"] = _load(
-                    cursor.cursor, UNITES_LEGALES, path, out=out, progress=progress, position=1, pool=pool, using=using
-                )
-        except BaseException as exc:  # re-raised in the main thread
-            outcome["error"] = exc
-        finally:
-            connections[using].close()
-
-    thread = threading.Thread(target=unites_legales, name="rechargement-sirene-unites-legales", daemon=True)
-    thread.start()
-    return thread, outcome
+def _load_committed(path: Path, *, using: str, out: Output, progress: bool, pool=None) -> FileReport:
+    """The fresh unités légales loaded and committed, under their temporary name, in a transaction of their own."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        _settings(cursor.cursor)
+        return _load(
+            cursor.cursor, UNITES_LEGALES, path, out=out, progress=progress, position=1, pool=pool, using=using
+        )
 
 
 def _settings(pg) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 from django.db import connections, transaction
 
 from ..models import SireneEtablissement, SireneUniteLegale
+from .background import OnSecondConnection
 from .layouts import ETABLISSEMENTS, UNITES_LEGALES, Stock, row_error
 from .reading import open_stock, read_stock
 from .report import FileReport, Output, Progress
@@ -106,36 +106,18 @@ def import_postgres(
 def import_postgres_parallel(ul_path: Path, etab_path: Path, *, using: str, out: Output, progress: bool):
     """The unités légales on a second connection (thread) while the establishments are copied and checked;
     the establishments' upsert waits for the unités légales to be committed (it reads their names)."""
-    outcome: dict = {}
-
-    def unites_legales():
-        try:
-            outcome["report"] = import_postgres(
-                UNITES_LEGALES, ul_path, using=using, out=out, progress=progress, position=1
-            )
-        except BaseException as exc:  # re-raised in the main thread
-            outcome["error"] = exc
-        finally:
-            connections[using].close()
-
-    thread = threading.Thread(target=unites_legales, name="import-sirene-unites-legales", daemon=True)
-    thread.start()
-
-    def wait_for_unites_legales():
-        thread.join()
-        if "error" in outcome:
-            raise outcome["error"]
-
+    unites_legales = OnSecondConnection(
+        lambda: import_postgres(UNITES_LEGALES, ul_path, using=using, out=out, progress=progress, position=1),
+        using=using,
+        name="import-sirene-unites-legales",
+    )
     try:
         etablissements = import_postgres(
-            ETABLISSEMENTS, etab_path, using=using, out=out, progress=progress, before_upsert=wait_for_unites_legales
+            ETABLISSEMENTS, etab_path, using=using, out=out, progress=progress, before_upsert=unites_legales.result
         )
     except KeyboardInterrupt:
         raise  # the thread is a daemon: its connection closes, its transaction is rolled back
     except BaseException:
-        thread.join()  # the unités légales are independent: let them finish
+        unites_legales.join()  # the unités légales are independent: let them finish
         raise
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["report"], etablissements
+    return unites_legales.result(), etablissements
