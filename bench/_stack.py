@@ -75,6 +75,24 @@ def bench_code_di(number: int) -> str:
     return "".join(digits)
 
 
+def dap_sending_form(date_debut: str, date_fin: str) -> dict:
+    """A DAP's fields as an employer types them, then ENVOYER (bench/locustfile.py, bench/bench_pages.py)."""
+    return {
+        "motif": "conjoncture",
+        "circonstances": "Baisse brutale des commandes depuis le début de l'épidémie.",
+        "date_debut": date_debut,
+        "date_fin": date_fin,
+        "nb_salaries": "5",
+        "heures_previsionnelles": "300",
+        "type_activite": "reduction",
+        "engagements": "Maintien dans l'emploi des salariés pendant la période.",
+        "iban": "FR76 3000 6000 0112 3456 7890 189",
+        "bic": "AGRIFRPP",
+        "titulaire": "BANC DE CHARGE",
+        "action": "envoyer",
+    }
+
+
 def di_saisie_rows(nirs: list[str]) -> dict:
     """A DI saisie's formset (bench/locustfile.py, bench/bench_pages.py): one row per employee, as typed (French
     decimals)."""

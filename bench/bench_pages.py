@@ -74,20 +74,7 @@ def _run(args) -> int:
     employer = data.employers[0][0]
     start = timezone.localdate() + datetime.timedelta(days=7)
     dates = (f"{start:%d/%m/%Y}", f"{start + datetime.timedelta(days=30):%d/%m/%Y}")
-    dap_form = {
-        "motif": "conjoncture",
-        "circonstances": "Baisse brutale des commandes depuis le début de l'épidémie.",
-        "date_debut": dates[0],
-        "date_fin": dates[1],
-        "nb_salaries": "5",
-        "heures_previsionnelles": "300",
-        "type_activite": "reduction",
-        "engagements": "Maintien dans l'emploi des salariés pendant la période.",
-        "iban": "FR76 3000 6000 0112 3456 7890 189",
-        "bic": "AGRIFRPP",
-        "titulaire": "BANC DE CHARGE",
-        "action": "envoyer",
-    }
+    dap_form = stack.dap_sending_form(*dates)
     from accounts.models import User
 
     cpu = {page: [] for page in PAGES}

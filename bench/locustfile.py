@@ -29,7 +29,7 @@ import re
 import gevent
 
 # bench/ is on sys.path (locust puts the locustfile's folder there): the HTML form parser of the other benches.
-from _stack import di_saisie_rows, page_errors, post_form_fields
+from _stack import dap_sending_form, di_saisie_rows, page_errors, post_form_fields
 from locust import FastHttpUser, HttpUser, between, constant, task
 from locust.exception import StopUser
 
@@ -243,21 +243,7 @@ class Employeur(_Browser):
         try:
             self.log_in(identifiant, password)
             page = self.page("GET", "/espace/dap/nouvelle/")
-            form = {
-                **post_form_fields(page.text),
-                "motif": "conjoncture",
-                "circonstances": "Baisse brutale des commandes depuis le début de l'épidémie.",
-                "date_debut": debut,
-                "date_fin": fin,
-                "nb_salaries": "5",
-                "heures_previsionnelles": "300",
-                "type_activite": "reduction",
-                "engagements": "Maintien dans l'emploi des salariés pendant la période.",
-                "iban": "FR76 3000 6000 0112 3456 7890 189",
-                "bic": "AGRIFRPP",
-                "titulaire": "BANC DE CHARGE",
-                "action": "envoyer",
-            }
+            form = {**post_form_fields(page.text), **dap_sending_form(debut, fin)}
             response = self.page("POST", "/espace/dap/nouvelle/", data=form, expect=302, to="/espace/dap/")
             self.page("GET", response.headers["Location"], name="/espace/dap/[numero]/", text="Accusé de réception")
             self.log_out()
