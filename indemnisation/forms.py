@@ -130,8 +130,8 @@ class CellTextInput(forms.TextInput):
     """A text input written in Python, the same HTML as Django's input.html and attrs.html: the saisie's table has
     six per row (120 for 20 employees), and a template per cell was most of the page's CPU (bench/bench_pages.py)."""
 
-    def _render(self, template_name, context, renderer=None):
-        widget = context["widget"]
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
         html = f'<input type="{escape(widget["type"])}" name="{escape(widget["name"])}"'
         if widget["value"] is not None:
             html += f' value="{escape(widget["value"])}"'
