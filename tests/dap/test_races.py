@@ -2,38 +2,16 @@
 finds the DAP decided and does nothing."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from dap.enums import STATUTS_ACCEPTES, Statut
 from dap.models import Decision, DemandeAutorisation, DemandeHistorique
 from dap.services import demande_accept, demande_refuse, demande_save, demande_send, demandes_apply_deadlines
+from tests.races import race
 
 from .conftest import days, valid_data
-
-
-def _race(*actions):
-    barrier = threading.Barrier(len(actions))
-    failures = []
-
-    def run(action):
-        try:
-            barrier.wait()
-            action()
-        except Exception as error:  # reported below
-            failures.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -44,7 +22,7 @@ def test_an_agent_and_the_deadline_decide_once(employer, establishment, ud_agent
         implicit_acceptance_on=timezone.localdate() - datetime.timedelta(days=1)
     )
 
-    _race(
+    race(
         lambda: demande_refuse(demande=demande, by=ud_agent, motif="Non"),
         lambda: demande_accept(
             demande=demande, by=ud_agent, heures_autorisees="10", date_debut=days(1), date_fin=days(14)

@@ -2,12 +2,10 @@
 
 import datetime
 import re
-import threading
 import zoneinfo
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
@@ -27,6 +25,7 @@ from tests.factories import (
     delivered_text,
     make_siret,
 )
+from tests.races import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -297,23 +296,11 @@ def test_two_requests_for_one_siret_at_the_same_moment_make_one_establishment(se
     AccountRequest.objects.filter(pk=second.pk).update(checks=first.checks)
     second.refresh_from_db()
     assert first.failed_checks == second.failed_checks == []
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def approve(account_request):
-        try:
-            barrier.wait(5)
-            account_request_process_automatically(account_request=account_request)
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=approve, args=(account_request,)) for account_request in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    outcomes = at_once(
+        lambda: account_request_process_automatically(account_request=first),
+        lambda: account_request_process_automatically(account_request=second),
+    )
+    errors = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
 
     assert not errors, [repr(error) for error in errors]
     assert Establishment.objects.filter(siret=siret).count() == 1

@@ -26,6 +26,7 @@ from tests.factories import (
     UserFactory,
     two_factor_login,
 )
+from tests.races import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -338,30 +339,13 @@ def test_a_claim_whose_sirene_record_has_no_street_waits_for_staff(settings):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_wrong_codes_never_count_more_than_five_tries(etablissement):
-    import threading
-
-    from django.db import connection
-
     from habilitations.services import ActivationCodeRefused, activation_code_submit
 
     user, establishment, letter = claim(etablissement.siret, "gerard@example.fr")
-    barrier = threading.Barrier(8)
-    refusals = []
-
-    def guess():
-        try:
-            barrier.wait(5)
-            activation_code_submit(establishment=establishment, user=user, code="AAAAAAAA")
-        except ActivationCodeRefused as refusal:
-            refusals.append(refusal.message)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=guess) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    outcomes = at_once(
+        *(lambda: activation_code_submit(establishment=establishment, user=user, code="AAAAAAAA") for _ in range(8))
+    )
+    refusals = [outcome.message for outcome in outcomes if isinstance(outcome, ActivationCodeRefused)]
 
     letter.refresh_from_db()
     assert letter.failed_tries == 5

@@ -1,39 +1,28 @@
 """Two DIs sent at the same moment share the décision's hours and the employees' quota: the second one reads what
 the first wrote (PostgreSQL)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from indemnisation import services
 from indemnisation.checks import mois_precedent
 from indemnisation.enums import Statut
 from indemnisation.models import DemandeIndemnisation
 from tests.indemnisation.helpers import last_month, make_decision, make_di, make_employer, row
+from tests.races import at_once
 
 
 def _race(*actions):
-    barrier = threading.Barrier(len(actions))
-    outcomes = []
-
-    def run(action):
-        try:
-            barrier.wait()
-            action()
-            outcomes.append("sent")
-        except services.DemandeInvalide as refused:
-            outcomes.append(refused.erreurs.get("__all__", ""))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    """« sent », or the refusal's message, for each DI sent at once."""
+    outcomes = at_once(*actions)
+    for outcome in outcomes:
+        if isinstance(outcome, Exception) and not isinstance(outcome, services.DemandeInvalide):
+            raise outcome
+    return [
+        outcome.erreurs.get("__all__", "") if isinstance(outcome, services.DemandeInvalide) else "sent"
+        for outcome in outcomes
+    ]
 
 
 @pytest.mark.postgres

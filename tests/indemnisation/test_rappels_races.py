@@ -2,11 +2,9 @@
 written once under its unique key, and its e-mail queued once (PostgreSQL)."""
 
 import datetime
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from apart.outbox.models import OutboxEmail
 from dap.enums import Statut as StatutDap
@@ -14,29 +12,9 @@ from indemnisation.models import Rappel
 from indemnisation.rappels import rappels_send
 from tests.dap.conftest import make_demande
 from tests.factories import EstablishmentFactory, HabilitationFactory, UserFactory
+from tests.races import race
 
 D = datetime.date
-
-
-def _race(*actions):
-    barrier = threading.Barrier(len(actions))
-    failures = []
-
-    def run(action):
-        try:
-            barrier.wait()
-            action()
-        except Exception as error:  # reported below
-            failures.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
 
 
 @pytest.mark.postgres
@@ -52,7 +30,7 @@ def test_two_runs_at_once_send_each_reminder_once():
     HabilitationFactory(user=expert, establishment=establishment, valid_from=D(2026, 1, 1), valid_until=D(2026, 9, 30))
 
     for _ in range(3):
-        _race(*(lambda: rappels_send(today=D(2026, 9, 10)) for _ in range(3)))
+        race(*(lambda: rappels_send(today=D(2026, 9, 10)) for _ in range(3)))
 
     assert Counter(OutboxEmail.objects.values_list("to", "kind")) == {
         ("contact@entreprise.example.fr", "rappel_di_a_deposer"): 1,
