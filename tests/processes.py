@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -348,3 +349,43 @@ def smtp_sink_messages(output: str) -> list[EmailMessage]:
         # As bytes: the parser then decodes an 8bit UTF-8 body by its charset (from a str, it garbles it).
         messages.append(email.message_from_bytes("\n".join(lines).encode(), policy=policy.default))
     return messages
+
+
+# --- Services that fail -------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def silent_server() -> Iterator[int]:
+    """A TCP server on loopback that accepts every connection and never sends a byte (a hung service): its port."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted = []
+
+    def accept():
+        while True:
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:  # closed at the end
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+        for connection in accepted:
+            connection.close()
+
+
+def use_redis_cache(settings, url: str) -> None:
+    """Django's cache on the Redis at `url` for this test (pytest-django's `settings`), with the project's options."""
+    settings.REDIS_URL = url
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
+        }
+    }

@@ -9,6 +9,7 @@ from django.urls import reverse
 from support.models import Ticket
 from tests.conftest import _free_port
 from tests.factories import HabilitationFactory, UserFactory
+from tests.processes import use_redis_cache
 
 PASSWORD = "Mot-de-passe-2026;"
 
@@ -16,14 +17,7 @@ PASSWORD = "Mot-de-passe-2026;"
 @pytest.fixture
 def cache_refusing(settings):
     url = f"redis://127.0.0.1:{_free_port()}/0"
-    settings.REDIS_URL = url
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
-        }
-    }
+    use_redis_cache(settings, url)
     return url
 
 

@@ -1,8 +1,6 @@
 """/sante/ and `manage.py check_stack`: one check per service (apart.stack), each bounded in time; 503 and a
 non-zero exit naming the service that fails."""
 
-import socket
-import threading
 import time
 
 import pytest
@@ -11,6 +9,7 @@ from django.db import connections
 
 from apart.celery import app
 from tests.conftest import _free_port
+from tests.processes import silent_server, use_redis_cache
 
 
 def closed_port_url(scheme="redis") -> str:
@@ -19,26 +18,8 @@ def closed_port_url(scheme="redis") -> str:
 
 @pytest.fixture
 def redis_cache(settings, redis_url):
-    settings.REDIS_URL = redis_url
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
-        }
-    }
+    use_redis_cache(settings, redis_url)
     return settings
-
-
-def _use_cache(settings, url):
-    settings.REDIS_URL = url
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
-        }
-    }
 
 
 @pytest.fixture
@@ -58,25 +39,8 @@ def broker(settings):
 
 @pytest.fixture
 def hung_server():
-    """A TCP server on loopback that accepts every connection and never sends a byte."""
-    server = socket.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    accepted = []
-
-    def accept():
-        while True:
-            try:
-                accepted.append(server.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield server.getsockname()[1]
-    server.close()
-    for sock in accepted:
-        sock.close()
+    with silent_server() as port:
+        yield port
 
 
 def _check_stack():
@@ -131,7 +95,7 @@ def test_services_not_configured_are_named_and_never_down(client, settings):
 
 @pytest.mark.django_db
 def test_a_redis_cache_refusing_connections_is_named(client, settings):
-    _use_cache(settings, closed_port_url())
+    use_redis_cache(settings, closed_port_url())
 
     start = time.monotonic()
     response = client.get("/sante/")
@@ -197,7 +161,7 @@ def test_the_database_refusing_connections_is_named(client, monkeypatch):
 def test_services_that_hang_are_reported_after_two_seconds_at_most(client, settings, broker, hung_server):
     """A Redis and an SMTP server that accept the connection and never answer: all checks run at once, and the
     answer comes after the 2 s bound, not after each one's timeout in turn."""
-    _use_cache(settings, f"redis://127.0.0.1:{hung_server}/0")
+    use_redis_cache(settings, f"redis://127.0.0.1:{hung_server}/0")
     broker(f"redis://127.0.0.1:{hung_server}/0")
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_SSL = "127.0.0.1", hung_server, False

@@ -3,8 +3,6 @@ no retry loop in the request), the e-mails wait in the outbox, and `manage.py se
 once each; with the SMTP server down as well, the command exits 0 and leaves them pending, their attempt recorded."""
 
 import io
-import socket
-import threading
 import time
 
 import pytest
@@ -16,6 +14,7 @@ from apart.outbox import services
 from apart.outbox.models import OutboxEmail, OutboxStatus
 from apart.outbox.services import message_id
 from tests.conftest import _free_port
+from tests.processes import silent_server
 
 ASSISTANCE = reverse("support:assistance")
 DONE = reverse("support:assistance_done")
@@ -37,28 +36,12 @@ def _use_broker(settings, url):
 @pytest.fixture
 def broker_hung(settings):
     """Celery publishes to a server that accepts the connection and never answers (a hung Redis)."""
-    server = socket.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    accepted = []
-
-    def accept():
-        while True:
-            try:
-                accepted.append(server.accept()[0])
-            except OSError:  # closed at the end of the test
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
     previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    _use_broker(settings, f"redis://127.0.0.1:{server.getsockname()[1]}/0")
-    yield
-    app.conf.update(previous)
-    app._after_fork()
-    server.close()
-    for connection in accepted:
-        connection.close()
+    with silent_server() as port:
+        _use_broker(settings, f"redis://127.0.0.1:{port}/0")
+        yield
+        app.conf.update(previous)
+        app._after_fork()
 
 
 @pytest.fixture

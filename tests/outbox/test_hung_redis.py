@@ -3,8 +3,6 @@ rate limit in the cache and queues an e-mail through the broker takes seconds, n
 the limit lets it through (logged), the row stays pending for the periodic sender."""
 
 import runpy
-import socket
-import threading
 import time
 
 import pytest
@@ -14,29 +12,14 @@ from django.urls import reverse
 from accounts.secret_questions import SECRET_QUESTIONS
 from apart.outbox.models import OutboxEmail, OutboxStatus
 from tests.factories import UserFactory
+from tests.processes import silent_server
 
 
 @pytest.fixture
 def hung_redis():
     """A TCP server on loopback that accepts every connection and never sends a byte."""
-    server = socket.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    accepted = []
-
-    def accept():
-        while True:
-            try:
-                accepted.append(server.accept()[0])
-            except OSError:  # closed at the end of the test
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
-    server.close()
-    for connection in accepted:
-        connection.close()
+    with silent_server() as port:
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 @pytest.fixture
